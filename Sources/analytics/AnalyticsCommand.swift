@@ -1,0 +1,23 @@
+import Analytics
+import ArgumentParser
+
+@main
+struct AnalyticsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analytics",
+        abstract: "Customer-journey analytics over clickstream and order events, stored in SQLite.",
+        discussion: """
+            Import nightly CSV exports, then ask where in the journey people drop off, \
+            through which touchpoints, and how it changes over time.
+
+            Exit codes: 0 success; 1 some rows were rejected (the files were still imported); \
+            2 a file was aborted or unreadable; 64 bad usage; 65 bad input such as an invalid journey; \
+            70 a database error.
+            """,
+        version: EngineVersion.current,
+        subcommands: [
+            Migrate.self,
+            Info.self,
+        ]
+    )
+}

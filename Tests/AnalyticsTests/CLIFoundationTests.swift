@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@Suite("CLI: foundation")
+struct CLIFoundationTests {
+    @Test("info on a new database prints valid JSON with the migrations")
+    func infoJSON() throws {
+        let directory = TemporaryDirectory()
+        let result = try CLI.run(["info", "--db", directory.path("new.sqlite"), "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let migrations = object?["migrations"] as? [[String: Any]]
+        #expect(migrations?.compactMap { $0["name"] as? String } == ["create_events", "create_sessions"])
+        #expect(object?["sqlite_version"] as? String == "3.40.1" || (object?["sqlite_version"] as? String)?.hasPrefix("3.") == true)
+        let tables = object?["tables"] as? [[String: Any]]
+        #expect(tables?.contains { $0["table"] as? String == "events" && $0["rows"] as? Int == 0 } == true)
+    }
+
+    @Test("info as a table and CSV")
+    func infoTable() throws {
+        let directory = TemporaryDirectory()
+        let table = try CLI.run(["info", "--db", directory.path("a.sqlite")])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("create_events"))
+        #expect(table.stdout.contains("sqlite_version"))
+        let csv = try CLI.run(["info", "--db", directory.path("a.sqlite"), "--format", "csv"])
+        #expect(csv.stdout.hasPrefix("table,rows\n"))
+        #expect(csv.stdout.contains("events,0\n"))
+    }
+
+    @Test("the database defaults to ANALYTICS_DB, then analytics.sqlite in the current folder")
+    func defaultPath() throws {
+        let directory = TemporaryDirectory()
+        let fromEnvironment = try CLI.run(["info", "--format", "json"], in: directory.url,
+                                          environment: ["ANALYTICS_DB": directory.path("env.sqlite")])
+        #expect(fromEnvironment.stdout.contains("env.sqlite"))
+        let plain = try CLI.run(["migrate"], in: directory.url)
+        #expect(plain.status == 0)
+        #expect(FileManager.default.fileExists(atPath: directory.path("analytics.sqlite")))
+    }
+
+    @Test("a bad --db path gives a clear message and a non-zero exit")
+    func badPath() throws {
+        let result = try CLI.run(["info", "--db", "/nonexistent-folder/sub/x.sqlite"])
+        #expect(result.status == 70)
+        #expect(result.stderr.contains("cannot open the database '/nonexistent-folder/sub/x.sqlite'"))
+        #expect(result.stderr.contains("--db"))
+    }
+
+    @Test("migrate applies then reports up to date")
+    func migrate() throws {
+        let directory = TemporaryDirectory()
+        let first = try CLI.run(["migrate", "--db", directory.path("m.sqlite")])
+        #expect(first.stdout.contains("applied 1 create_events"))
+        let second = try CLI.run(["migrate", "--db", directory.path("m.sqlite")])
+        #expect(second.stdout.contains("up to date"))
+    }
+}
