@@ -18,6 +18,8 @@ struct AnalyticsCommand: AsyncParsableCommand {
         subcommands: [
             Migrate.self,
             Info.self,
+            Import.self,
+            Generate.self,
         ]
     )
 }

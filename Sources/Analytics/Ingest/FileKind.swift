@@ -1,0 +1,38 @@
+/// The two kinds of input file, told apart by their header.
+public enum FileKind: String, CaseIterable, Sendable {
+    case events
+    case orders
+
+    /// The canonical fields of this kind, required ones first.
+    public var fields: [CanonicalField] {
+        switch self {
+        case .events: return [.timestamp, .userID, .eventType, .eventID, .sessionID, .page, .channel, .device, .campaign, .revenue]
+        case .orders: return [.orderID, .timestamp, .userID, .revenue, .sessionID, .currency, .status]
+        }
+    }
+
+    /// The fields a file of this kind must have.
+    public var requiredFields: [CanonicalField] {
+        switch self {
+        case .events: return [.timestamp, .userID, .eventType]
+        case .orders: return [.orderID, .timestamp, .userID, .revenue]
+        }
+    }
+}
+
+/// A column the importer understands, by its canonical (header) name.
+public enum CanonicalField: String, CaseIterable, Sendable {
+    case timestamp
+    case userID = "user_id"
+    case eventType = "event_type"
+    case eventID = "event_id"
+    case sessionID = "session_id"
+    case page
+    case channel
+    case device
+    case campaign
+    case revenue
+    case orderID = "order_id"
+    case currency
+    case status
+}

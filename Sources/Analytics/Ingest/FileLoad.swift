@@ -1,0 +1,173 @@
+import Foundation
+
+/// The row-by-row work of importing one file inside its transaction: parse,
+/// reject or store, count. Events go in multi-row INSERTs that skip known
+/// `event_id`s; orders are inserted or updated by `order_id`.
+struct FileLoad {
+    /// Thrown when the reject limit is passed; the transaction rolls back.
+    struct Abort: Error {
+        let rowsRead: Int
+        let rowsRejected: Int
+    }
+
+    let database: Database
+    let importID: Int64
+    let layout: HeaderLayout
+    let options: ImportOptions
+    let labels: LabelStore
+    private var parser: RowParser
+
+    private(set) var rowsRead = 0
+    private(set) var rowsImported = 0
+    private(set) var rowsDuplicate = 0
+    private(set) var rowsUpdated = 0
+    private(set) var rowsRejected = 0
+    private(set) var touchedUsers = Set<Int64>()
+    private var lastTouched: Int64 = -1
+    private var pendingEvents: [EventRecord] = []
+
+    init(database: Database, importID: Int64, layout: HeaderLayout, options: ImportOptions, labels: LabelStore) {
+        self.database = database
+        self.importID = importID
+        self.layout = layout
+        self.options = options
+        self.labels = labels
+        parser = RowParser(layout: layout, timestamps: TimestampParser(assumedZone: options.assumedZone))
+        pendingEvents.reserveCapacity(Importer.batchSize)
+    }
+
+    mutating func run(reader: CSVReader, source: ByteSource, path: String, progress: ((ImportProgress) -> Void)?,
+                      onReject: (Int, String, String) -> Void) throws {
+        let started = Date()
+        let total = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        let rejectStatement = try database.prepare("INSERT INTO rejects (import_id, line, reason, raw) VALUES (?, ?, ?, ?)")
+        while try reader.next() {
+            rowsRead += 1
+            if rowsRead & 0x3FFF == 0, let progress {
+                progress(ImportProgress(path: path, bytesDone: source.bytesConsumed, bytesTotal: total, rows: rowsRead,
+                                        seconds: Date().timeIntervalSince(started)))
+            }
+            var reason = parser.checkShape(reader)
+            if reason == nil {
+                switch layout.kind {
+                case .events:
+                    switch try parser.event(reader, labels: labels) {
+                    case .success(let event): try add(event)
+                    case .failure(let problem): reason = problem
+                    }
+                case .orders:
+                    switch try parser.order(reader, labels: labels) {
+                    case .success(let order): try store(order)
+                    case .failure(let problem): reason = problem
+                    }
+                }
+            }
+            if let reason {
+                rowsRejected += 1
+                let raw = String(decoding: reader.rawText, as: UTF8.self)
+                try rejectStatement.bind([.integer(importID), .integer(Int64(reader.line)), .text(reason.description), .text(raw)])
+                try rejectStatement.run()
+                onReject(reader.line, reason.description, raw)
+                if case .count(let limit) = options.errorLimit, rowsRejected > limit {
+                    throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
+                }
+            }
+        }
+        try flushEvents()
+        progress?(ImportProgress(path: path, bytesDone: source.bytesConsumed, bytesTotal: total, rows: rowsRead,
+                                 seconds: Date().timeIntervalSince(started)))
+    }
+
+    @inline(__always)
+    private mutating func touch(_ user: Int64) {
+        if user != lastTouched {
+            touchedUsers.insert(user)
+            lastTouched = user
+        }
+    }
+
+    // MARK: Events
+
+    private mutating func add(_ event: EventRecord) throws {
+        touch(event.userID)
+        pendingEvents.append(event)
+        if pendingEvents.count == Importer.batchSize { try flushEvents() }
+    }
+
+    private static let eventColumns = 11
+
+    private static func insertEventsSQL(rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: eventColumns).joined(separator: ",") + ")"
+        return """
+            INSERT INTO events (import_id, user_id, ts, event_type_id, session_key, page_id, channel_id, device_id,
+                                campaign_id, revenue, event_id)
+            VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
+            ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
+            """
+    }
+
+    private mutating func flushEvents() throws {
+        guard !pendingEvents.isEmpty else { return }
+        let statement = try database.cachedStatement(Self.insertEventsSQL(rows: pendingEvents.count))
+        for (row, event) in pendingEvents.enumerated() {
+            let base = Int32(row * Self.eventColumns)
+            try statement.bind(importID, at: base + 1)
+            try statement.bind(event.userID, at: base + 2)
+            try statement.bind(event.timestamp, at: base + 3)
+            try statement.bind(event.eventTypeID, at: base + 4)
+            try statement.bind(.string(event.sessionKey), at: base + 5)
+            try statement.bind(.int(event.pageID), at: base + 6)
+            try statement.bind(.int(event.channelID), at: base + 7)
+            try statement.bind(.int(event.deviceID), at: base + 8)
+            try statement.bind(.int(event.campaignID), at: base + 9)
+            try statement.bind(.double(event.revenue), at: base + 10)
+            try statement.bind(.string(event.eventID), at: base + 11)
+        }
+        try statement.run()
+        let inserted = database.changes
+        rowsImported += inserted
+        rowsDuplicate += pendingEvents.count - inserted
+        pendingEvents.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Orders
+
+    /// Inserts a new order, updates a changed one, or counts an identical one as a duplicate.
+    private mutating func store(_ order: OrderRecord) throws {
+        touch(order.userID)
+        let existing = try database.cachedStatement(
+            "SELECT user_id, ts, revenue, currency_id, status_id, session_key FROM orders WHERE order_id = ?")
+        try existing.bind([.text(order.orderID)])
+        let stored = try existing.step().map {
+            OrderRecord(orderID: order.orderID, userID: $0.int64(0), timestamp: $0.int64(1), revenue: $0.double(2),
+                        currencyID: $0.int64OrNil(3), statusID: $0.int64OrNil(4), sessionKey: $0.stringOrNil(5))
+        }
+        try existing.reset()
+        let values: [SQLValue] = [.integer(importID), .integer(order.userID), .integer(order.timestamp), .real(order.revenue),
+                                  .int(order.currencyID), .int(order.statusID), .string(order.sessionKey), .text(order.orderID)]
+        guard let stored else {
+            let insert = try database.cachedStatement("""
+                INSERT INTO orders (import_id, user_id, ts, revenue, currency_id, status_id, session_key, order_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try insert.bind(values)
+            try insert.run()
+            rowsImported += 1
+            return
+        }
+        if stored.userID == order.userID && stored.timestamp == order.timestamp && stored.revenue == order.revenue
+            && stored.currencyID == order.currencyID && stored.statusID == order.statusID
+            && stored.sessionKey == order.sessionKey {
+            rowsDuplicate += 1
+            return
+        }
+        touch(stored.userID)
+        let update = try database.cachedStatement("""
+            UPDATE orders SET import_id = ?, user_id = ?, ts = ?, revenue = ?, currency_id = ?, status_id = ?, session_key = ?
+            WHERE order_id = ?
+            """)
+        try update.bind(values)
+        try update.run()
+        rowsUpdated += 1
+    }
+}

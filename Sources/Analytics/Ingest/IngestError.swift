@@ -1,0 +1,36 @@
+/// Why a whole file could not be imported.
+public enum IngestError: Error, Equatable, CustomStringConvertible {
+    /// The file cannot be read, or its compression is broken.
+    case unreadable(path: String, reason: String)
+    /// The header lacks a required column.
+    case missingColumns(path: String, kind: FileKind, missing: [String], found: [String])
+    /// The header fits neither kind of file.
+    case unknownKind(path: String, found: [String])
+    /// The file has no header line.
+    case emptyFile(path: String)
+    /// A `--map` or mapping file is invalid.
+    case invalidMapping(String)
+    /// More rows were rejected than allowed; nothing of the file was imported.
+    case tooManyRejects(path: String, rejected: Int, limit: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason):
+            return "\(path): cannot read the file: \(reason)"
+        case let .missingColumns(path, kind, missing, found):
+            return "\(path): missing required \(kind.rawValue) column\(missing.count == 1 ? "" : "s") "
+                + missing.joined(separator: ", ") + "; the header has: " + found.joined(separator: ", ")
+                + ". Map a column with --map NAME=COLUMN."
+        case let .unknownKind(path, found):
+            return "\(path): cannot tell whether this is an events or an orders file from its header ("
+                + found.joined(separator: ", ") + "); use --kind events|orders and --map NAME=COLUMN."
+        case let .emptyFile(path):
+            return "\(path): the file is empty (no header line)"
+        case let .invalidMapping(message):
+            return "invalid column mapping: \(message)"
+        case let .tooManyRejects(path, rejected, limit):
+            return "\(path): aborted after \(rejected) rejected rows (limit \(limit)); nothing from this file was imported. "
+                + "See `analytics rejects` for the reasons."
+        }
+    }
+}

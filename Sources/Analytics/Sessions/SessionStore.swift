@@ -1,0 +1,179 @@
+import Foundation
+
+/// Keeps the derived `sessions` and `timelines` tables in step with the raw
+/// events and orders: after an import only the users it touched are
+/// re-sessionized; `rebuild` redoes everyone (after a timeout change).
+public final class SessionStore {
+    private let database: Database
+
+    /// Above this share of all users, one ordered scan beats per-user queries.
+    static let scanShare = 0.2
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The session timeout in use, in milliseconds.
+    public func timeoutMilliseconds() throws -> Int64 {
+        try database.scalarText("SELECT value FROM settings WHERE key = 'session_timeout_ms'").flatMap { Int64($0) }
+            ?? Sessionizer.defaultTimeoutMilliseconds
+    }
+
+    /// Re-sessionizes the given users (inside the caller's transaction).
+    public func update(users: Set<Int64>) throws {
+        guard !users.isEmpty else { return }
+        let context = try Context(database: database)
+        let totalUsers = try database.scalarInt("SELECT count(*) FROM users") ?? 0
+        if Double(users.count) >= Double(totalUsers) * Self.scanShare {
+            let everyone = Int64(users.count) >= totalUsers
+            if everyone {
+                try database.execute("DELETE FROM sessions; DELETE FROM timelines;")
+            }
+            try scanAll(context: context, only: everyone ? nil : users, deleteFirst: !everyone)
+        } else {
+            for user in users.sorted() {
+                var events = try loadEvents(of: user, context: context)
+                try write(user: user, events: &events, context: context, deleteFirst: true)
+            }
+        }
+    }
+
+    /// Sets the timeout and recomputes every session, in one transaction.
+    public func rebuild(timeoutMilliseconds: Int64? = nil) throws {
+        try database.transaction {
+            if let timeoutMilliseconds {
+                try database.run("INSERT INTO settings (key, value) VALUES ('session_timeout_ms', ?) "
+                    + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", .text(String(timeoutMilliseconds)))
+            }
+            try database.execute("DELETE FROM sessions; DELETE FROM timelines;")
+            try scanAll(context: try Context(database: database), only: nil, deleteFirst: false)
+        }
+    }
+
+    // MARK: Reading a user's rows
+
+    /// What every user's sessionization needs to know about labels.
+    private struct Context {
+        let sessionizer: Sessionizer
+        let orderTypeID: Int64
+        let typeNames: [Int64: String]
+        let revenueStatusIDs: Set<Int64>
+
+        init(database: Database) throws {
+            let labels = try database.query("SELECT id, kind, value FROM labels", [], { ($0.int64(0), $0.string(1), $0.string(2)) })
+            var typeNames: [Int64: String] = [:]
+            var revenueStatusIDs = Set<Int64>()
+            var orderTypeID: Int64?
+            var pageViewTypeID: Int64?
+            for (id, kind, value) in labels {
+                if kind == "event_type" {
+                    typeNames[id] = value
+                    if value == "order" { orderTypeID = id }
+                    if value == "page_view" { pageViewTypeID = id }
+                } else if kind == "status" && value.lowercased() == "completed" {
+                    revenueStatusIDs.insert(id)
+                }
+            }
+            if orderTypeID == nil {
+                try database.run("INSERT INTO labels (kind, value) VALUES ('event_type', 'order')")
+                orderTypeID = database.lastInsertRowID
+            }
+            self.orderTypeID = orderTypeID ?? 0
+            typeNames[self.orderTypeID] = "order"
+            self.typeNames = typeNames
+            self.revenueStatusIDs = revenueStatusIDs
+            let timeout = try database.scalarText("SELECT value FROM settings WHERE key = 'session_timeout_ms'")
+                .flatMap { Int64($0) } ?? Sessionizer.defaultTimeoutMilliseconds
+            sessionizer = Sessionizer(timeoutMilliseconds: timeout, pageViewTypeID: pageViewTypeID)
+        }
+
+        func event(_ row: Row) -> JourneyEvent {
+            // Columns: user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id
+            let type = row.int64(3)
+            return JourneyEvent(timestamp: row.int64(2), isOrder: false, externalID: row.stringOrNil(9), eventTypeID: type,
+                                eventTypeName: typeNames[type] ?? "", sessionKey: row.stringOrNil(4),
+                                pageID: row.int64OrNil(5), channelID: row.int64OrNil(6), deviceID: row.int64OrNil(7),
+                                campaignID: row.int64OrNil(8), rowID: row.int64(1))
+        }
+
+        func order(_ row: Row) -> JourneyEvent {
+            // Columns: user_id, rowid, ts, order_id, session_key, revenue, status_id
+            let status = row.int64OrNil(6)
+            return JourneyEvent(timestamp: row.int64(2), isOrder: true, externalID: row.string(3), eventTypeID: orderTypeID,
+                                eventTypeName: "order", sessionKey: row.stringOrNil(4), revenue: row.double(5),
+                                countsRevenue: status.map { revenueStatusIDs.contains($0) } ?? true, rowID: row.int64(1))
+        }
+    }
+
+    private static let eventColumns =
+        "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id"
+    private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id"
+
+    private func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {
+        var events = try database.query("SELECT \(Self.eventColumns) FROM events WHERE user_id = ?",
+                                        [.integer(user)], context.event)
+        events += try database.query("SELECT \(Self.orderColumns) FROM orders WHERE user_id = ?",
+                                     [.integer(user)], context.order)
+        return events
+    }
+
+    /// One pass over all events and all orders in user order, merging the two.
+    private func scanAll(context: Context, only users: Set<Int64>?, deleteFirst: Bool) throws {
+        let events = try database.prepare("SELECT \(Self.eventColumns) FROM events ORDER BY user_id")
+        let orders = try database.prepare("SELECT \(Self.orderColumns) FROM orders ORDER BY user_id")
+        var nextEvent = try events.step()
+        var nextOrder = try orders.step()
+        var batch: [JourneyEvent] = []
+        while nextEvent != nil || nextOrder != nil {
+            let user = min(nextEvent?.int64(0) ?? .max, nextOrder?.int64(0) ?? .max)
+            let wanted = users?.contains(user) ?? true
+            batch.removeAll(keepingCapacity: true)
+            while let row = nextEvent, row.int64(0) == user {
+                if wanted { batch.append(context.event(row)) }
+                nextEvent = try events.step()
+            }
+            while let row = nextOrder, row.int64(0) == user {
+                if wanted { batch.append(context.order(row)) }
+                nextOrder = try orders.step()
+            }
+            if wanted { try write(user: user, events: &batch, context: context, deleteFirst: deleteFirst) }
+        }
+    }
+
+    // MARK: Writing
+
+    private func write(user: Int64, events: inout [JourneyEvent], context: Context, deleteFirst: Bool) throws {
+        if deleteFirst {
+            try database.run("DELETE FROM sessions WHERE user_id = ?", .integer(user))
+            try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(user))
+        }
+        guard !events.isEmpty else { return }
+        let (sessions, sessionOfEvent) = context.sessionizer.sessionize(&events)
+        let insert = try database.cachedStatement("""
+            INSERT INTO sessions (user_id, ordinal, session_key, start_ts, end_ts, events, page_views, orders,
+                                  revenue_orders, revenue, channel_id, device_id, campaign_id, landing_page_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for session in sessions {
+            try insert.bind([.integer(user), .integer(Int64(session.ordinal)), .string(session.sessionKey),
+                             .integer(session.start), .integer(session.end), .integer(Int64(session.events)),
+                             .integer(Int64(session.pageViews)), .integer(Int64(session.orders)),
+                             .integer(Int64(session.revenueOrders)), .real(session.revenue), .int(session.channelID),
+                             .int(session.deviceID), .int(session.campaignID), .int(session.landingPageID)])
+            try insert.run()
+        }
+        let records = events.indices.map { index -> TimelineRecord in
+            let event = events[index]
+            let session = sessions[sessionOfEvent[index]]
+            return TimelineRecord(timestamp: event.timestamp, eventTypeID: Int32(truncatingIfNeeded: event.eventTypeID),
+                                  pageID: Int32(truncatingIfNeeded: event.pageID ?? 0),
+                                  sessionIndex: Int32(sessionOfEvent[index]),
+                                  channelID: Int32(truncatingIfNeeded: session.channelID ?? 0),
+                                  deviceID: Int32(truncatingIfNeeded: session.deviceID ?? 0),
+                                  campaignID: Int32(truncatingIfNeeded: session.campaignID ?? 0))
+        }
+        let timeline = try database.cachedStatement("INSERT INTO timelines (user_id, records) VALUES (?, ?)")
+        try timeline.bind([.integer(user), .blob(TimelineRecord.encode(records))])
+        try timeline.run()
+    }
+}

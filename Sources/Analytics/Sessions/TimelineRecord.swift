@@ -1,0 +1,66 @@
+import Foundation
+
+/// One event of a user's timeline as packed in `timelines.records`: fixed
+/// 32-byte little-endian records in journey order, so a funnel reads each
+/// user's journey as one blob and matches stages on integer codes.
+///
+/// Layout: timestamp (Int64), event type id, page id, session index (0-based
+/// within the user), and the session's touchpoint: channel, device, campaign
+/// ids (Int32 each; 0 means none).
+public struct TimelineRecord: Sendable, Equatable {
+    public var timestamp: Int64
+    public var eventTypeID: Int32
+    public var pageID: Int32
+    public var sessionIndex: Int32
+    public var channelID: Int32
+    public var deviceID: Int32
+    public var campaignID: Int32
+
+    public static let size = 32
+
+    public init(timestamp: Int64, eventTypeID: Int32, pageID: Int32, sessionIndex: Int32, channelID: Int32,
+                deviceID: Int32, campaignID: Int32) {
+        self.timestamp = timestamp
+        self.eventTypeID = eventTypeID
+        self.pageID = pageID
+        self.sessionIndex = sessionIndex
+        self.channelID = channelID
+        self.deviceID = deviceID
+        self.campaignID = campaignID
+    }
+
+    /// Packs records into a blob.
+    public static func encode(_ records: [TimelineRecord]) -> Data {
+        var data = Data(count: records.count * size)
+        data.withUnsafeMutableBytes { raw in
+            for (index, record) in records.enumerated() {
+                let offset = index * size
+                raw.storeBytes(of: record.timestamp.littleEndian, toByteOffset: offset, as: Int64.self)
+                raw.storeBytes(of: record.eventTypeID.littleEndian, toByteOffset: offset + 8, as: Int32.self)
+                raw.storeBytes(of: record.pageID.littleEndian, toByteOffset: offset + 12, as: Int32.self)
+                raw.storeBytes(of: record.sessionIndex.littleEndian, toByteOffset: offset + 16, as: Int32.self)
+                raw.storeBytes(of: record.channelID.littleEndian, toByteOffset: offset + 20, as: Int32.self)
+                raw.storeBytes(of: record.deviceID.littleEndian, toByteOffset: offset + 24, as: Int32.self)
+                raw.storeBytes(of: record.campaignID.littleEndian, toByteOffset: offset + 28, as: Int32.self)
+            }
+        }
+        return data
+    }
+
+    /// Unpacks the records of a blob (trailing partial bytes are ignored).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, into records: inout [TimelineRecord]) {
+        records.removeAll(keepingCapacity: true)
+        let count = bytes.count / size
+        for index in 0..<count {
+            let offset = index * size
+            records.append(TimelineRecord(
+                timestamp: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)),
+                eventTypeID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self)),
+                pageID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self)),
+                sessionIndex: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 16, as: Int32.self)),
+                channelID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 20, as: Int32.self)),
+                deviceID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 24, as: Int32.self)),
+                campaignID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 28, as: Int32.self))))
+        }
+    }
+}
