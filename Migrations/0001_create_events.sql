@@ -52,7 +52,10 @@ CREATE TABLE events (
     event_id      TEXT
 );
 CREATE UNIQUE INDEX events_by_event_id ON events (event_id) WHERE event_id IS NOT NULL;
-CREATE INDEX events_by_user_time ON events (user_id, ts);
+-- Covers everything sessionization reads, so a user's rows are one index range
+-- and a full rebuild is one sequential pass (no lookups into the table).
+CREATE INDEX events_by_user_time ON events (user_id, ts, event_type_id, page_id, channel_id, device_id,
+                                            campaign_id, session_key, event_id);
 
 -- Orders, one row per order_id; a later row for the same order replaces it.
 CREATE TABLE orders (
@@ -65,7 +68,7 @@ CREATE TABLE orders (
     status_id   INTEGER,
     session_key TEXT
 );
-CREATE INDEX orders_by_user_time ON orders (user_id, ts);
+CREATE INDEX orders_by_user_time ON orders (user_id, ts, order_id, session_key, revenue, status_id);
 
 -- Rows that could not be imported, with where they were and why.
 CREATE TABLE rejects (

@@ -43,8 +43,20 @@ public final class CSVReader {
     public private(set) var problem: Problem?
     /// The number of fields of the current record.
     public var fieldCount: Int { fieldEnds.count }
-    /// The raw text of the current record (cut to `rawTextLimit` bytes).
-    public private(set) var rawText: [UInt8] = []
+    /// The raw text of the current record (cut to `rawTextLimit` bytes), made
+    /// on demand: only rejected rows need it.
+    public var rawText: [UInt8] {
+        var text = rawCarry
+        let room = Self.rawTextLimit - text.count
+        if room > 0, rawStart < rawEnd {
+            text.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[rawStart..<min(rawEnd, rawStart + room)]))
+        }
+        while let last = text.last, last == 0x0A || last == 0x0D { text.removeLast() }
+        return text
+    }
+    /// Where the current record's bytes are in the buffer (after any carried part).
+    private var rawStart = 0
+    private var rawEnd = 0
 
     /// - Parameters:
     ///   - delimiter: the field separator, `,` by default.
@@ -186,7 +198,13 @@ public final class CSVReader {
         nextLine += 1
         // CRLF is one line break.
         if lineBreak == 0x0D {
-            if position == filled { _ = try refill() }
+            if position == filled {
+                // Keep the record's text before the buffer is refilled.
+                keepRaw(from: rawStart)
+                rawStart = 0
+                rawEnd = 0
+                _ = try refill()
+            }
             if position < filled && buffer[position] == 0x0A { position += 1 }
         }
         return true
@@ -201,12 +219,8 @@ public final class CSVReader {
     }
 
     private func finishRaw(from start: Int, end: Int? = nil) {
-        rawText = rawCarry
-        let stop = min(end ?? position, filled)
-        let room = Self.rawTextLimit - rawText.count
-        if room > 0, start < stop {
-            rawText.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<min(stop, start + room)]))
-        }
+        rawStart = start
+        rawEnd = min(end ?? position, filled)
     }
 
     private func refill() throws -> Bool {

@@ -15,7 +15,7 @@ struct FileLoad {
     let layout: HeaderLayout
     let options: ImportOptions
     let labels: LabelStore
-    private var parser: RowParser
+    private let parser: RowParser
 
     private(set) var rowsRead = 0
     private(set) var rowsImported = 0
@@ -25,6 +25,9 @@ struct FileLoad {
     private(set) var touchedUsers = Set<Int64>()
     private var lastTouched: Int64 = -1
     private var pendingEvents: [EventRecord] = []
+    private var arena = TextArena()
+    /// Whether the event indexes are dropped for this load and built at the end.
+    private var bulk = false
 
     init(database: Database, importID: Int64, layout: HeaderLayout, options: ImportOptions, labels: LabelStore) {
         self.database = database
@@ -41,6 +44,11 @@ struct FileLoad {
         let started = Date()
         let total = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         let rejectStatement = try database.prepare("INSERT INTO rejects (import_id, line, reason, raw) VALUES (?, ?, ?, ?)")
+        var deferredIndexes: [Database.IndexDefinition] = []
+        if layout.kind == .events, try isBulk(fileBytes: total, compressed: source is GzipSource) {
+            deferredIndexes = try database.dropIndexes(Self.eventIndexes)
+            bulk = true
+        }
         while try reader.next() {
             rowsRead += 1
             if rowsRead & 0x3FFF == 0, let progress {
@@ -49,17 +57,13 @@ struct FileLoad {
             }
             var reason = parser.checkShape(reader)
             if reason == nil {
-                switch layout.kind {
-                case .events:
-                    switch try parser.event(reader, labels: labels) {
-                    case .success(let event): try add(event)
-                    case .failure(let problem): reason = problem
+                do {
+                    switch layout.kind {
+                    case .events: try add(try parser.event(reader, labels: labels, arena: &arena))
+                    case .orders: try store(try parser.order(reader, labels: labels))
                     }
-                case .orders:
-                    switch try parser.order(reader, labels: labels) {
-                    case .success(let order): try store(order)
-                    case .failure(let problem): reason = problem
-                    }
+                } catch let problem as RejectReason {
+                    reason = problem
                 }
             }
             if let reason {
@@ -74,6 +78,10 @@ struct FileLoad {
             }
         }
         try flushEvents()
+        if bulk {
+            try removeDuplicateEventIDs(indexes: deferredIndexes)
+            try database.createIndexes(deferredIndexes.filter { $0.name != Self.eventIDIndex })
+        }
         progress?(ImportProgress(path: path, bytesDone: source.bytesConsumed, bytesTotal: total, rows: rowsRead,
                                  seconds: Date().timeIntervalSince(started)))
     }
@@ -95,39 +103,80 @@ struct FileLoad {
     }
 
     private static let eventColumns = 11
+    private static let eventIDIndex = "events_by_event_id"
+    private static let eventIndexes = [eventIDIndex, "events_by_user_time"]
 
-    private static func insertEventsSQL(rows: Int) -> String {
+    /// A load is bulk when the file is large next to the table: then building
+    /// the indexes afterwards beats updating them row by row.
+    private func isBulk(fileBytes: Int64, compressed: Bool) throws -> Bool {
+        let estimatedRows = fileBytes * (compressed ? 6 : 1) / 100
+        let storedRows = try database.scalarInt("SELECT max(id) - min(id) + 1 FROM events") ?? 0
+        return storedRows < 2 * estimatedRows
+    }
+
+    /// A multi-row INSERT; outside bulk loads it skips `event_id`s already stored.
+    private static func insertEventsSQL(rows: Int, bulk: Bool) -> String {
         let row = "(" + Array(repeating: "?", count: eventColumns).joined(separator: ",") + ")"
         return """
             INSERT INTO events (import_id, user_id, ts, event_type_id, session_key, page_id, channel_id, device_id,
                                 campaign_id, revenue, event_id)
             VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
-            ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
-            """
+            """ + (bulk ? "" : " ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING")
+    }
+
+    /// After a bulk load: builds the unique `event_id` index; if this load
+    /// brought ids already stored (or repeated them), deletes its later copies
+    /// first and counts them as duplicates.
+    private mutating func removeDuplicateEventIDs(indexes: [Database.IndexDefinition]) throws {
+        guard let unique = indexes.first(where: { $0.name == Self.eventIDIndex }) else { return }
+        do {
+            try database.savepoint("unique_event_ids") { try database.execute(unique.sql) }
+            return
+        } catch SQLiteError.Code.constraint {
+            // Duplicates exist; fall through.
+        }
+        try database.execute("CREATE INDEX temp_events_by_event_id ON events (event_id) WHERE event_id IS NOT NULL")
+        try database.run("""
+            DELETE FROM events WHERE import_id = ? AND event_id IS NOT NULL
+              AND id > (SELECT min(first.id) FROM events AS first WHERE first.event_id = events.event_id)
+            """, .integer(importID))
+        let removed = database.changes
+        rowsImported -= removed
+        rowsDuplicate += removed
+        try database.execute("DROP INDEX temp_events_by_event_id")
+        try database.execute(unique.sql)
     }
 
     private mutating func flushEvents() throws {
         guard !pendingEvents.isEmpty else { return }
-        let statement = try database.cachedStatement(Self.insertEventsSQL(rows: pendingEvents.count))
+        let statement = try database.cachedStatement(Self.insertEventsSQL(rows: pendingEvents.count, bulk: bulk))
         for (row, event) in pendingEvents.enumerated() {
             let base = Int32(row * Self.eventColumns)
             try statement.bind(importID, at: base + 1)
             try statement.bind(event.userID, at: base + 2)
             try statement.bind(event.timestamp, at: base + 3)
             try statement.bind(event.eventTypeID, at: base + 4)
-            try statement.bind(.string(event.sessionKey), at: base + 5)
+            try bind(event.sessionKey, to: statement, at: base + 5)
             try statement.bind(.int(event.pageID), at: base + 6)
             try statement.bind(.int(event.channelID), at: base + 7)
             try statement.bind(.int(event.deviceID), at: base + 8)
             try statement.bind(.int(event.campaignID), at: base + 9)
             try statement.bind(.double(event.revenue), at: base + 10)
-            try statement.bind(.string(event.eventID), at: base + 11)
+            try bind(event.eventID, to: statement, at: base + 11)
         }
         try statement.run()
         let inserted = database.changes
         rowsImported += inserted
         rowsDuplicate += pendingEvents.count - inserted
         pendingEvents.removeAll(keepingCapacity: true)
+        arena.reset()
+    }
+
+    private func bind(_ text: ArenaText?, to statement: Statement, at index: Int32) throws {
+        guard let text else { return try statement.bindNull(at: index) }
+        try arena.bytes.withUnsafeBytes { bytes in
+            try statement.bindText(UnsafeRawBufferPointer(rebasing: bytes[Int(text.start)..<Int(text.start + text.count)]), at: index)
+        }
     }
 
     // MARK: Orders

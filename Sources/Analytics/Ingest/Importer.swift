@@ -43,7 +43,6 @@ public final class Importer {
     public func importFile(_ path: String) throws -> ImportResult {
         let started = Date()
         var result = ImportResult(path: path, status: .failed)
-        defer { _ = result }
         do {
             let (sha256, size) = try FileHasher.sha256(path: path)
             result.sha256 = sha256

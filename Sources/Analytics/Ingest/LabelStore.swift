@@ -2,7 +2,9 @@ import Foundation
 
 /// Maps repeated strings (event types, pages, channels, ...) and user ids to
 /// compact integer ids, creating them on first sight. Keeps what it has seen
-/// in memory, so each distinct string costs one lookup per import.
+/// in memory, keyed by bytes, so a value seen before costs one hash lookup
+/// and no `String`. Make one per transaction: ids created in a transaction
+/// that rolls back are gone.
 final class LabelStore {
     /// The kinds of label, as stored in `labels.kind`.
     enum Kind: String, CaseIterable {
@@ -10,31 +12,42 @@ final class LabelStore {
     }
 
     private let database: Database
-    private var ids: [Kind: [String: Int64]] = [:]
-    private var users: [String: Int64] = [:]
+    private var labels: [ByteInterner]
+    private var users = ByteInterner()
 
     init(database: Database) throws {
         self.database = database
-        for kind in Kind.allCases { ids[kind] = [:] }
+        labels = Array(repeating: ByteInterner(), count: Kind.allCases.count)
         for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
             ($0.string(0), $0.string(1), $0.int64(2))
         }) {
-            if let kind = Kind(rawValue: kind) { ids[kind]?[value] = id }
+            guard let kind = Kind(rawValue: kind) else { continue }
+            var text = value
+            text.withUTF8 { labels[kind.slot].insert(UnsafeRawBufferPointer($0), id: id) }
         }
     }
 
-    /// The id of a label, created when new.
-    func id(_ kind: Kind, _ value: String) throws -> Int64 {
-        if let id = ids[kind]?[value] { return id }
+    /// The id of a label given as UTF-8 bytes, created when new.
+    /// - Throws: `RejectReason.invalidUTF8` for bytes that are not UTF-8.
+    @inline(__always)
+    func id(_ kind: Kind, _ bytes: UnsafeRawBufferPointer, field: CanonicalField) throws -> Int64 {
+        if let id = labels[kind.slot].id(of: bytes) { return id }
+        guard let value = String(validating: bytes, as: UTF8.self) else {
+            throw RejectReason.invalidUTF8(field: field.rawValue)
+        }
         try database.run("INSERT INTO labels (kind, value) VALUES (?, ?)", .text(kind.rawValue), .text(value))
         let id = database.lastInsertRowID
-        ids[kind]?[value] = id
+        labels[kind.slot].insert(bytes, id: id)
         return id
     }
 
-    /// The compact id of an external user id, created when new.
-    func userID(_ external: String) throws -> Int64 {
-        if let id = users[external] { return id }
+    /// The compact id of an external user id given as UTF-8 bytes, created when new.
+    @inline(__always)
+    func userID(_ bytes: UnsafeRawBufferPointer) throws -> Int64 {
+        if let id = users.id(of: bytes) { return id }
+        guard let external = String(validating: bytes, as: UTF8.self) else {
+            throw RejectReason.invalidUTF8(field: CanonicalField.userID.rawValue)
+        }
         let id: Int64
         if let existing = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(external)) {
             id = existing
@@ -42,32 +55,21 @@ final class LabelStore {
             try database.run("INSERT INTO users (external_id) VALUES (?)", .text(external))
             id = database.lastInsertRowID
         }
-        users[external] = id
+        users.insert(bytes, id: id)
         return id
     }
 }
 
-/// Remembers the last bytes seen in one column and their id, so runs of the
-/// same value (the common case in exports) skip making a `String`.
-struct LastValueCache {
-    private var bytes: [UInt8] = []
-    private var id: Int64 = 0
-    private var valid = false
-
-    @inline(__always)
-    mutating func lookup(_ field: UnsafeRawBufferPointer) -> Int64? {
-        guard valid, field.count == bytes.count else { return nil }
-        guard let incoming = field.baseAddress else { return id }
-        let same = bytes.withUnsafeBytes { stored in
-            stored.baseAddress.map { memcmp($0, incoming, field.count) == 0 } ?? false
+extension LabelStore.Kind {
+    var slot: Int {
+        switch self {
+        case .eventType: return 0
+        case .page: return 1
+        case .channel: return 2
+        case .device: return 3
+        case .campaign: return 4
+        case .currency: return 5
+        case .status: return 6
         }
-        return same ? id : nil
-    }
-
-    mutating func store(_ field: UnsafeRawBufferPointer, id: Int64) {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: field)
-        self.id = id
-        valid = true
     }
 }

@@ -1,17 +1,38 @@
 import Foundation
 
+/// A text kept in a `TextArena` by position, so rows carry no `String`s.
+struct ArenaText {
+    var start: Int32
+    var count: Int32
+}
+
+/// Bytes of the texts of a batch of rows, reset after each batch.
+struct TextArena {
+    private(set) var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1 << 16) }
+
+    mutating func add(_ text: UnsafeRawBufferPointer) -> ArenaText {
+        let start = bytes.count
+        bytes.append(contentsOf: text)
+        return ArenaText(start: Int32(start), count: Int32(text.count))
+    }
+
+    mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+}
+
 /// One clickstream event, typed and compacted, ready to store.
 struct EventRecord {
     var userID: Int64
     var timestamp: Int64
     var eventTypeID: Int64
-    var sessionKey: String?
+    var sessionKey: ArenaText?
     var pageID: Int64?
     var channelID: Int64?
     var deviceID: Int64?
     var campaignID: Int64?
     var revenue: Double?
-    var eventID: String?
+    var eventID: ArenaText?
 }
 
 /// One order row, typed and compacted, ready to store.
@@ -26,15 +47,19 @@ struct OrderRecord {
 }
 
 /// Turns the current record of a `CSVReader` into a typed row, or says why not.
-/// Empty optional fields become NULL; surrounding spaces are not trimmed.
+/// Empty optional fields become NULL; surrounding spaces are kept.
 struct RowParser {
     let layout: HeaderLayout
     let timestamps: TimestampParser
-    private var caches = [LastValueCache](repeating: LastValueCache(), count: CanonicalField.allCases.count)
+    /// Column index of each canonical field (by `CanonicalField.slot`), -1 when absent.
+    private let columns: [Int]
 
     init(layout: HeaderLayout, timestamps: TimestampParser) {
         self.layout = layout
         self.timestamps = timestamps
+        var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
+        for (field, index) in layout.index { columns[field.slot] = index }
+        self.columns = columns
     }
 
     /// Checks the record's shape (quoting, field count).
@@ -51,51 +76,47 @@ struct RowParser {
         return nil
     }
 
-    mutating func event(_ reader: CSVReader, labels: LabelStore) throws -> Result<EventRecord, RejectReason> {
-        do {
-            let record = EventRecord(
-                userID: try user(reader, labels: labels),
-                timestamp: try timestamp(reader),
-                eventTypeID: try requiredLabel(.eventType, .eventType, reader, labels),
-                sessionKey: try optionalString(.sessionID, reader),
-                pageID: try optionalLabel(.page, .page, reader, labels),
-                channelID: try optionalLabel(.channel, .channel, reader, labels),
-                deviceID: try optionalLabel(.device, .device, reader, labels),
-                campaignID: try optionalLabel(.campaign, .campaign, reader, labels),
-                revenue: try optionalRevenue(reader),
-                eventID: try optionalString(.eventID, reader))
-            return .success(record)
-        } catch let reason as RejectReason {
-            return .failure(reason)
-        }
+    /// Parses an events row; texts go into `arena`.
+    /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
+    func event(_ reader: CSVReader, labels: LabelStore, arena: inout TextArena) throws -> EventRecord {
+        EventRecord(
+            userID: try user(reader, labels: labels),
+            timestamp: try timestamp(reader),
+            eventTypeID: try label(.eventType, .eventType, reader, labels) ?? {
+                throw RejectReason.emptyRequiredField(CanonicalField.eventType.rawValue)
+            }(),
+            sessionKey: try text(.sessionID, reader, arena: &arena),
+            pageID: try label(.page, .page, reader, labels),
+            channelID: try label(.channel, .channel, reader, labels),
+            deviceID: try label(.device, .device, reader, labels),
+            campaignID: try label(.campaign, .campaign, reader, labels),
+            revenue: try revenue(reader),
+            eventID: try text(.eventID, reader, arena: &arena))
     }
 
-    mutating func order(_ reader: CSVReader, labels: LabelStore) throws -> Result<OrderRecord, RejectReason> {
-        do {
-            guard let orderID = try optionalString(.orderID, reader) else {
-                throw RejectReason.emptyRequiredField(CanonicalField.orderID.rawValue)
-            }
-            guard let revenue = try optionalRevenue(reader) else {
-                throw RejectReason.emptyRequiredField(CanonicalField.revenue.rawValue)
-            }
-            let record = OrderRecord(
-                orderID: orderID,
-                userID: try user(reader, labels: labels),
-                timestamp: try timestamp(reader),
-                revenue: revenue,
-                currencyID: try optionalLabel(.currency, .currency, reader, labels),
-                statusID: try optionalLabel(.status, .status, reader, labels),
-                sessionKey: try optionalString(.sessionID, reader))
-            return .success(record)
-        } catch let reason as RejectReason {
-            return .failure(reason)
+    /// Parses an orders row.
+    /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
+    func order(_ reader: CSVReader, labels: LabelStore) throws -> OrderRecord {
+        guard let orderID = try string(.orderID, reader) else {
+            throw RejectReason.emptyRequiredField(CanonicalField.orderID.rawValue)
         }
+        let userID = try user(reader, labels: labels)
+        let timestamp = try timestamp(reader)
+        guard let revenue = try revenue(reader) else {
+            throw RejectReason.emptyRequiredField(CanonicalField.revenue.rawValue)
+        }
+        return OrderRecord(orderID: orderID, userID: userID, timestamp: timestamp, revenue: revenue,
+                           currencyID: try label(.currency, .currency, reader, labels),
+                           statusID: try label(.status, .status, reader, labels),
+                           sessionKey: try string(.sessionID, reader))
     }
 
     // MARK: Fields
 
+    @inline(__always)
     private func bytes(_ field: CanonicalField, _ reader: CSVReader) -> UnsafeRawBufferPointer? {
-        guard let index = layout.index[field] else { return nil }
+        let index = columns[field.slot]
+        guard index >= 0 else { return nil }
         let bytes = reader.field(index)
         return bytes.isEmpty ? nil : bytes
     }
@@ -110,55 +131,37 @@ struct RowParser {
         }
     }
 
-    private mutating func user(_ reader: CSVReader, labels: LabelStore) throws -> Int64 {
-        let slot = Self.slot(.userID)
+    private func user(_ reader: CSVReader, labels: LabelStore) throws -> Int64 {
         guard let bytes = bytes(.userID, reader) else { throw RejectReason.emptyRequiredField("user_id") }
-        if let id = caches[slot].lookup(bytes) { return id }
-        let id = try labels.userID(try string(bytes, field: .userID))
-        caches[slot].store(bytes, id: id)
-        return id
+        return try labels.userID(bytes)
     }
 
-    private mutating func requiredLabel(_ field: CanonicalField, _ kind: LabelStore.Kind, _ reader: CSVReader,
-                                        _ labels: LabelStore) throws -> Int64 {
-        guard let id = try optionalLabel(field, kind, reader, labels) else {
-            throw RejectReason.emptyRequiredField(field.rawValue)
-        }
-        return id
-    }
-
-    private mutating func optionalLabel(_ field: CanonicalField, _ kind: LabelStore.Kind, _ reader: CSVReader,
-                                        _ labels: LabelStore) throws -> Int64? {
+    private func label(_ field: CanonicalField, _ kind: LabelStore.Kind, _ reader: CSVReader,
+                       _ labels: LabelStore) throws -> Int64? {
         guard let bytes = bytes(field, reader) else { return nil }
-        let slot = Self.slot(field)
-        if let id = caches[slot].lookup(bytes) { return id }
-        let id = try labels.id(kind, try string(bytes, field: field))
-        caches[slot].store(bytes, id: id)
-        return id
+        return try labels.id(kind, bytes, field: field)
     }
 
-    private func optionalString(_ field: CanonicalField, _ reader: CSVReader) throws -> String? {
+    private func text(_ field: CanonicalField, _ reader: CSVReader, arena: inout TextArena) throws -> ArenaText? {
         guard let bytes = bytes(field, reader) else { return nil }
-        return try string(bytes, field: field)
+        guard isValidUTF8(bytes) else { throw RejectReason.invalidUTF8(field: field.rawValue) }
+        return arena.add(bytes)
     }
 
-    private func optionalRevenue(_ reader: CSVReader) throws -> Double? {
-        guard let bytes = bytes(.revenue, reader) else { return nil }
-        guard let value = Self.parseDecimal(bytes) else {
-            throw RejectReason.nonNumericRevenue(String(decoding: bytes.prefix(100), as: UTF8.self))
-        }
-        return value
-    }
-
-    private func string(_ bytes: UnsafeRawBufferPointer, field: CanonicalField) throws -> String {
+    private func string(_ field: CanonicalField, _ reader: CSVReader) throws -> String? {
+        guard let bytes = bytes(field, reader) else { return nil }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw RejectReason.invalidUTF8(field: field.rawValue)
         }
         return text
     }
 
-    private static func slot(_ field: CanonicalField) -> Int {
-        CanonicalField.allCases.firstIndex(of: field) ?? 0
+    private func revenue(_ reader: CSVReader) throws -> Double? {
+        guard let bytes = bytes(.revenue, reader) else { return nil }
+        guard let value = Self.parseDecimal(bytes) else {
+            throw RejectReason.nonNumericRevenue(String(decoding: bytes.prefix(100), as: UTF8.self))
+        }
+        return value
     }
 
     /// A plain decimal number: optional sign, digits, optional fraction and exponent.
@@ -177,5 +180,26 @@ struct RowParser {
         guard sawDigit else { return nil }
         guard let value = Double(String(decoding: bytes, as: UTF8.self)), value.isFinite else { return nil }
         return value
+    }
+}
+
+extension CanonicalField {
+    /// A dense index for arrays keyed by field.
+    var slot: Int {
+        switch self {
+        case .timestamp: return 0
+        case .userID: return 1
+        case .eventType: return 2
+        case .eventID: return 3
+        case .sessionID: return 4
+        case .page: return 5
+        case .channel: return 6
+        case .device: return 7
+        case .campaign: return 8
+        case .revenue: return 9
+        case .orderID: return 10
+        case .currency: return 11
+        case .status: return 12
+        }
     }
 }

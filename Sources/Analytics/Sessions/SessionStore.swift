@@ -105,22 +105,23 @@ public final class SessionStore {
         }
     }
 
+    // Both column lists are covered by the (user_id, ts, ...) indexes.
     private static let eventColumns =
         "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id"
     private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id"
 
     private func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {
-        var events = try database.query("SELECT \(Self.eventColumns) FROM events WHERE user_id = ?",
+        var events = try database.query("SELECT \(Self.eventColumns) FROM events INDEXED BY events_by_user_time WHERE user_id = ?",
                                         [.integer(user)], context.event)
-        events += try database.query("SELECT \(Self.orderColumns) FROM orders WHERE user_id = ?",
+        events += try database.query("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id = ?",
                                      [.integer(user)], context.order)
         return events
     }
 
     /// One pass over all events and all orders in user order, merging the two.
     private func scanAll(context: Context, only users: Set<Int64>?, deleteFirst: Bool) throws {
-        let events = try database.prepare("SELECT \(Self.eventColumns) FROM events ORDER BY user_id")
-        let orders = try database.prepare("SELECT \(Self.orderColumns) FROM orders ORDER BY user_id")
+        let events = try database.prepare("SELECT \(Self.eventColumns) FROM events INDEXED BY events_by_user_time ORDER BY user_id")
+        let orders = try database.prepare("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time ORDER BY user_id")
         var nextEvent = try events.step()
         var nextOrder = try orders.step()
         var batch: [JourneyEvent] = []
