@@ -20,6 +20,8 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Info.self,
             Import.self,
             Generate.self,
+            Imports.self,
+            Rejects.self,
         ]
     )
 }

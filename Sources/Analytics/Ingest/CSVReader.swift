@@ -233,7 +233,12 @@ public final class CSVReader {
         }
         if atFileStart {
             atFileStart = false
-            // A UTF-8 byte-order mark. (A source returns at least 3 bytes first unless the file is shorter.)
+            // A UTF-8 byte-order mark; a source may hand over fewer than 3 bytes at a time.
+            while filled < 3 {
+                let more = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                if more == 0 { break }
+                filled += more
+            }
             if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
         }
         if position < filled { return true }

@@ -2,7 +2,7 @@
 public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case wrongFieldCount(expected: Int, found: Int)
     case emptyRequiredField(String)
-    case badTimestamp(field: String, value: String, problem: TimestampParser.Failure)
+    case badTimestamp(value: String, problem: TimestampParser.Failure)
     case nonNumericRevenue(String)
     case invalidUTF8(field: String)
     case fieldTooLong
@@ -15,8 +15,8 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
             return "wrong number of fields: expected \(expected), found \(found)"
         case let .emptyRequiredField(field):
             return "empty required field \(field)"
-        case let .badTimestamp(field, value, problem):
-            return "\(problem) in \(field): '\(value)'"
+        case let .badTimestamp(value, problem):
+            return "\(problem): '\(value)'"
         case let .nonNumericRevenue(value):
             return "non-numeric revenue: '\(value)'"
         case let .invalidUTF8(field):

@@ -126,7 +126,7 @@ struct RowParser {
         switch timestamps.parse(bytes) {
         case .success(let value): return value
         case .failure(let problem):
-            throw RejectReason.badTimestamp(field: "timestamp", value: String(decoding: bytes.prefix(100), as: UTF8.self),
+            throw RejectReason.badTimestamp(value: String(decoding: bytes.prefix(100), as: UTF8.self),
                                             problem: problem)
         }
     }

@@ -24,13 +24,13 @@ public struct ResultTable: Sendable, Equatable {
         return writer.finalize()
     }
 
-    /// Renders as an aligned text table, CSV or Markdown (`json` is per model).
+    /// Renders as an aligned text table, CSV, Markdown, or a JSON array of row objects.
     public func render(_ format: OutputFormat) -> String {
         switch format {
         case .table: return render(with: AlignedTableWriter())
         case .csv: return render(with: CSVTableWriter())
         case .markdown: return render(with: MarkdownTableWriter())
-        case .json: return render(with: CSVTableWriter())
+        case .json: return json.rendered()
         }
     }
 }
@@ -124,5 +124,25 @@ extension String {
         var copy = self
         while copy.last == " " { copy.removeLast() }
         return copy
+    }
+}
+
+extension ResultTable {
+    /// The rows as a JSON array of objects.
+    public var json: JSONValue {
+        .array(rows.map { row in
+            .object(zip(columns, row).map { column, cell in (column, cell.json) })
+        })
+    }
+}
+
+extension Cell {
+    /// The value as JSON: numbers stay numbers, undefined is `null`.
+    public var json: JSONValue {
+        switch self {
+        case .text(let text): return .string(text)
+        case .integer(let value): return .integer(value)
+        case .rate(let value), .seconds(let value), .money(let value), .number(let value): return .number(value)
+        }
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import Analytics
+
+@Suite("Timestamps")
+struct TimestampTests {
+    let parser = TimestampParser()
+    /// 2024-03-01T12:34:56Z in milliseconds, computed independently: 19783 days after 1970-01-01.
+    let reference: Int64 = (19_783 * 86_400 + 12 * 3600 + 34 * 60 + 56) * 1000
+
+    @Test("ISO-8601 with Z, offsets, fractions, T or space, and the UTC suffix")
+    func iso() {
+        let cases: [(String, Int64)] = [
+            ("2024-03-01T12:34:56Z", reference),
+            ("2024-03-01T12:34:56.789Z", reference + 789),
+            ("2024-03-01T12:34:56.7Z", reference + 700),
+            ("2024-03-01T12:34:56.123456Z", reference + 123),
+            ("2024-03-01 12:34:56Z", reference),
+            ("2024-03-01 14:34:56+02:00", reference),
+            ("2024-03-01 14:34:56+0200", reference),
+            ("2024-03-01T14:34:56+02", reference),
+            ("2024-03-01T07:04:56-05:30", reference),
+            ("2024-03-01 12:34:56 UTC", reference),
+            ("2024-03-01T12:34Z", reference - 56_000),
+            ("1970-01-01T00:00:00Z", 0),
+            ("1969-12-31T23:59:59.999Z", -1),
+            ("2024-02-29T00:00:00Z", Int64(19_782) * 86_400_000),
+            ("2019-10-01 00:00:00 UTC", Int64(18_170) * 86_400_000),
+        ]
+        for (text, expected) in cases {
+            #expect(parser.parse(text) == .success(expected), "\(text)")
+        }
+    }
+
+    @Test("epoch numbers: seconds below 100,000,000,000, milliseconds from there")
+    func epoch() {
+        #expect(parser.parse("1709296496") == .success(reference))
+        #expect(parser.parse("1709296496.5") == .success(reference + 500))
+        #expect(parser.parse("1709296496000") == .success(reference))
+        #expect(parser.parse("99999999999") == .success(99_999_999_999_000))
+        #expect(parser.parse("100000000000") == .success(100_000_000_000))
+        #expect(parser.parse("0") == .success(0))
+    }
+
+    @Test("a time without a zone needs an assumed zone, with daylight saving applied")
+    func assumedZone() throws {
+        #expect(parser.parse("2024-03-01 12:34:56") == .failure(.missingZone))
+        #expect(parser.parse("2024-03-01") == .failure(.missingZone))
+        let berlin = TimestampParser(assumedZone: try #require(TimeZone(identifier: "Europe/Berlin")))
+        // Winter: UTC+1; summer: UTC+2.
+        #expect(berlin.parse("2024-03-01 13:34:56") == .success(reference))
+        #expect(berlin.parse("2024-07-01 02:00:00") == .success(Timestamp.milliseconds(year: 2024, month: 7, day: 1)))
+        // An explicit zone wins over the assumed one.
+        #expect(berlin.parse("2024-03-01T12:34:56Z") == .success(reference))
+        let utc = TimestampParser(assumedZone: try #require(TimeZone(identifier: "UTC")))
+        #expect(utc.parse("2024-03-01") == .success(Timestamp.milliseconds(year: 2024, month: 3, day: 1)))
+    }
+
+    @Test("malformed and out-of-range texts are rejected")
+    func rejects() {
+        for text in ["yesterday", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-03-01T25:00:00Z",
+                     "2024-03-01T12:34:56+2", "2024-03-01T12:34:56Zjunk", "12.5.2024", "1e9", "2024-03-01T12:34:56 PST"] {
+            #expect(parser.parse(text).isFailure, "\(text)")
+        }
+        #expect(parser.parse("") == .failure(.empty))
+        #expect(parser.parse("   ") == .failure(.empty))
+    }
+
+    @Test("formatting round-trips")
+    func formatting() {
+        #expect(Timestamp.iso8601(reference + 789) == "2024-03-01T12:34:56.789Z")
+        #expect(Timestamp.iso8601(reference) == "2024-03-01T12:34:56Z")
+        #expect(Timestamp.iso8601(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp.date(reference) == "2024-03-01")
+        for value: Int64 in [0, -1, reference, 4_102_444_800_000, -2_208_988_800_000] {
+            #expect(parser.parse(Timestamp.iso8601(value)) == .success(value))
+        }
+    }
+}
+
+extension Result {
+    var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
+    }
+}
