@@ -22,6 +22,9 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Generate.self,
             Imports.self,
             Rejects.self,
+            Sessions.self,
+            Journey.self,
+            Touchpoints.self,
         ]
     )
 }

@@ -54,3 +54,40 @@ enum CommandErrors {
 func emit(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
 }
+
+/// `--from`, `--to` and `--timezone`, shared by the query commands.
+struct TimeRangeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Start of the period, inclusive: a date (2024-03-01) or a timestamp.", valueName: "time"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("End of the period, exclusive: a date or a timestamp.", valueName: "time"))
+    var to: String?
+
+    @Option(help: ArgumentHelp("Time zone for dates and zone-less times in --from/--to (default UTC).", valueName: "zone"))
+    var timezone: String?
+
+    func validate() throws { _ = try range() }
+
+    func range() throws -> TimeRange {
+        var zone: TimeZone?
+        if let timezone {
+            guard let parsed = TimeZone(identifier: timezone) else {
+                throw ValidationError("unknown time zone '\(timezone)'; use a name such as UTC or Europe/Berlin.")
+            }
+            zone = parsed
+        }
+        do {
+            return try TimeRange(from: from, to: to, zone: zone)
+        } catch let error as TimeRange.Invalid {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+/// Parses durations such as 30m or 7d for options.
+func parseDuration(_ text: String, option: String) throws -> Int64 {
+    guard let milliseconds = DurationText.milliseconds(text), milliseconds > 0 else {
+        throw ValidationError("\(option) '\(text)' is not a duration; use forms such as 90s, 30m, 1h30m or 7d.")
+    }
+    return milliseconds
+}

@@ -4,7 +4,7 @@ import Foundation
 /// events and orders: after an import only the users it touched are
 /// re-sessionized; `rebuild` redoes everyone (after a timeout change).
 public final class SessionStore {
-    private let database: Database
+    let database: Database
 
     /// Above this share of all users, one ordered scan beats per-user queries.
     static let scanShare = 0.2
@@ -53,7 +53,7 @@ public final class SessionStore {
     // MARK: Reading a user's rows
 
     /// What every user's sessionization needs to know about labels.
-    private struct Context {
+    struct Context {
         let sessionizer: Sessionizer
         let orderTypeID: Int64
         let typeNames: [Int64: String]
@@ -110,7 +110,7 @@ public final class SessionStore {
         "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id"
     private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id"
 
-    private func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {
+    func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {
         var events = try database.query("SELECT \(Self.eventColumns) FROM events INDEXED BY events_by_user_time WHERE user_id = ?",
                                         [.integer(user)], context.event)
         events += try database.query("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id = ?",

@@ -48,7 +48,7 @@ struct Import: ParsableCommand {
     @Flag(help: "Import files again even if their content was imported before, replacing that import.")
     var force = false
 
-    @Flag(help: "No progress line.")
+    @Flag(name: [.short, .long], help: "No progress line.")
     var quiet = false
 
     func validate() throws {

@@ -1,0 +1,181 @@
+/// The touchpoint a session is grouped by.
+public enum TouchpointDimension: String, CaseIterable, Sendable {
+    case channel
+    case device
+    case campaign
+    case landingPage = "landing-page"
+
+    /// The `sessions` column holding this dimension's label id.
+    var sessionColumn: String {
+        switch self {
+        case .channel: return "channel_id"
+        case .device: return "device_id"
+        case .campaign: return "campaign_id"
+        case .landingPage: return "landing_page_id"
+        }
+    }
+}
+
+/// What the KPIs need of one session.
+public struct SessionFacts: Sendable, Equatable {
+    public var userID: Int64
+    public var durationMilliseconds: Int64
+    public var events: Int
+    public var pageViews: Int
+    public var orders: Int
+    public var revenueOrders: Int
+    public var revenue: Double
+
+    public init(userID: Int64, durationMilliseconds: Int64, events: Int, pageViews: Int = 0, orders: Int = 0,
+                revenueOrders: Int = 0, revenue: Double = 0) {
+        self.userID = userID
+        self.durationMilliseconds = durationMilliseconds
+        self.events = events
+        self.pageViews = pageViews
+        self.orders = orders
+        self.revenueOrders = revenueOrders
+        self.revenue = revenue
+    }
+}
+
+/// The KPIs of one touchpoint value (or of all sessions). Rates are fractions
+/// in [0, 1], nil when their denominator is 0; durations are in seconds.
+/// Definitions: docs/metrics.md.
+public struct TouchpointKPI: Sendable, Equatable {
+    public var touchpoint: String
+    public var sessions: Int
+    public var users: Int
+    public var events: Int
+    public var bounceRate: Double?
+    public var averageSessionSeconds: Double?
+    public var medianSessionSeconds: Double?
+    public var p90SessionSeconds: Double?
+    public var engagedRate: Double?
+    public var conversionRate: Double?
+    public var orders: Int
+    public var revenue: Double
+    public var averageOrderValue: Double?
+    public var revenuePerSession: Double?
+
+    /// A session is engaged when it lasted at least this long (GA4's rule).
+    public static let engagedMilliseconds: Int64 = 10_000
+
+    /// Computes the KPIs of a group of sessions.
+    public init(touchpoint: String, sessions facts: [SessionFacts]) {
+        var accumulator = TouchpointAccumulator()
+        for fact in facts { accumulator.add(fact) }
+        self = accumulator.kpi(touchpoint: touchpoint)
+    }
+
+    init(touchpoint: String, sessions: Int, users: Int, events: Int, bounceRate: Double?, averageSessionSeconds: Double?,
+         medianSessionSeconds: Double?, p90SessionSeconds: Double?, engagedRate: Double?, conversionRate: Double?,
+         orders: Int, revenue: Double, averageOrderValue: Double?, revenuePerSession: Double?) {
+        self.touchpoint = touchpoint
+        self.sessions = sessions
+        self.users = users
+        self.events = events
+        self.bounceRate = bounceRate
+        self.averageSessionSeconds = averageSessionSeconds
+        self.medianSessionSeconds = medianSessionSeconds
+        self.p90SessionSeconds = p90SessionSeconds
+        self.engagedRate = engagedRate
+        self.conversionRate = conversionRate
+        self.orders = orders
+        self.revenue = revenue
+        self.averageOrderValue = averageOrderValue
+        self.revenuePerSession = revenuePerSession
+    }
+}
+
+/// Sums what the KPIs need, one session at a time.
+struct TouchpointAccumulator {
+    /// Rounds to 6 decimals.
+    static func microseconds(_ value: Double) -> Double { (value * 1_000_000).rounded() / 1_000_000 }
+
+    private var sessions = 0
+    private var users = Set<Int64>()
+    private var events = 0
+    private var bounces = 0
+    private var durations: [Double] = []
+    private var totalMilliseconds: Int64 = 0
+    private var engaged = 0
+    private var converted = 0
+    private var orders = 0
+    private var revenueOrders = 0
+    private var revenue = 0.0
+
+    mutating func add(_ session: SessionFacts) {
+        sessions += 1
+        users.insert(session.userID)
+        events += session.events
+        if session.events == 1 { bounces += 1 }
+        durations.append(Double(session.durationMilliseconds) / 1000)
+        totalMilliseconds += session.durationMilliseconds
+        if session.durationMilliseconds >= TouchpointKPI.engagedMilliseconds || session.pageViews >= 2 || session.orders >= 1 {
+            engaged += 1
+        }
+        if session.orders >= 1 { converted += 1 }
+        orders += session.orders
+        revenueOrders += session.revenueOrders
+        revenue += session.revenue
+    }
+
+    func kpi(touchpoint: String) -> TouchpointKPI {
+        let count = Double(sessions)
+        // Sums and interpolations in floating point pick up noise such as
+        // 4015.9300000000003; amounts and seconds are kept to 6 decimals.
+        let revenue = Self.microseconds(self.revenue)
+        let sorted = durations.sorted()
+        return TouchpointKPI(
+            touchpoint: touchpoint, sessions: sessions, users: users.count, events: events,
+            bounceRate: Statistics.ratio(Double(bounces), count),
+            averageSessionSeconds: Statistics.ratio(Double(totalMilliseconds) / 1000, count).map(Self.microseconds),
+            medianSessionSeconds: Statistics.quantile(sorted: sorted, 0.5).map(Self.microseconds),
+            p90SessionSeconds: Statistics.quantile(sorted: sorted, 0.9).map(Self.microseconds),
+            engagedRate: Statistics.ratio(Double(engaged), count),
+            conversionRate: Statistics.ratio(Double(converted), count),
+            orders: orders, revenue: revenue,
+            averageOrderValue: Statistics.ratio(revenue, Double(revenueOrders)),
+            revenuePerSession: Statistics.ratio(revenue, count))
+    }
+}
+
+/// The touchpoint KPI table: one row per value of a dimension, and the total.
+public struct TouchpointReport: Sendable, Equatable {
+    public var dimension: TouchpointDimension
+    public var range: TimeRange
+    /// Sorted by sessions, descending (then by name).
+    public var rows: [TouchpointKPI]
+    /// All sessions, touchpoint `(all)`.
+    public var total: TouchpointKPI
+
+    /// Computes the report from the stored sessions that start in `range`.
+    public static func compute(_ database: Database, by dimension: TouchpointDimension,
+                               range: TimeRange = .all) throws -> TouchpointReport {
+        let names = try LabelNames(database: database)
+        var groups: [String: TouchpointAccumulator] = [:]
+        var all = TouchpointAccumulator()
+        let statement = try database.prepare("""
+            SELECT user_id, end_ts - start_ts, events, page_views, orders, revenue_orders, revenue, \(dimension.sessionColumn)
+            FROM sessions WHERE start_ts >= ? AND start_ts < ?
+            """)
+        try statement.bind([.integer(range.lower), .integer(range.upper)])
+        var lastID: Int64? = -1
+        var lastName = ""
+        while let row = try statement.step() {
+            let facts = SessionFacts(userID: row.int64(0), durationMilliseconds: row.int64(1), events: row.int(2),
+                                     pageViews: row.int(3), orders: row.int(4), revenueOrders: row.int(5),
+                                     revenue: row.double(6))
+            let id = row.int64OrNil(7)
+            if id != lastID {
+                lastID = id
+                lastName = names.name(id)
+            }
+            groups[lastName, default: TouchpointAccumulator()].add(facts)
+            all.add(facts)
+        }
+        let rows = groups.map { $0.value.kpi(touchpoint: $0.key) }
+            .sorted { ($0.sessions, $1.touchpoint) > ($1.sessions, $0.touchpoint) }
+        return TouchpointReport(dimension: dimension, range: range, rows: rows, total: all.kpi(touchpoint: "(all)"))
+    }
+}

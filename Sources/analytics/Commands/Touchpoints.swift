@@ -1,0 +1,29 @@
+import Analytics
+import ArgumentParser
+
+struct Touchpoints: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Touchpoint KPIs: sessions, users, bounce rate, session length, engagement, conversion and revenue.",
+        discussion: """
+            One row per value of the chosen touchpoint (a session's channel, device, campaign or landing page, \
+            taken from its first event) and a total. Sessions are selected by their start time. \
+            Definitions: docs/metrics.md.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: FormatOption
+    @OptionGroup var period: TimeRangeOptions
+
+    @Option(help: "The touchpoint to group by: channel, device, campaign or landing-page.")
+    var by: TouchpointDimension = .channel
+
+    func run() throws {
+        let range = try period.range()
+        let report = try CommandErrors.run {
+            try TouchpointReport.compute(try global.openStore(), by: by, range: range)
+        }
+        emit(report.render(output.format))
+    }
+}
+
+extension TouchpointDimension: ExpressibleByArgument {}
