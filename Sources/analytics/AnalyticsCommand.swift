@@ -25,6 +25,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Sessions.self,
             Journey.self,
             Touchpoints.self,
+            Funnel.self,
         ]
     )
 }
