@@ -264,3 +264,22 @@ struct FunnelTests {
         #expect(try JourneyDefinition.load(path: folder.appending(path: "checkout.json").path).stages == checkout.stages)
     }
 }
+
+@Suite("Funnels against plain SQL")
+struct FunnelSQLReferenceTests {
+    @Test("the engine's reach per stage equals the plain-SQL funnel on generated data", arguments: [UInt64(5), 17])
+    func matchesSQL(seed: UInt64) throws {
+        let fixture = try Fixture()
+        var generator = DataGenerator(events: 6000, seed: seed)
+        generator.days = 40
+        let output = try generator.write(to: fixture.directory.path("gen"))
+        try fixture.load(try String(contentsOfFile: output.eventsPath, encoding: .utf8))
+        try fixture.load(try String(contentsOfFile: output.ordersPath, encoding: .utf8))
+        let sql = try String(contentsOf: packageRoot.appending(path: "scripts/sql/funnel_customer_journey.sql"), encoding: .utf8)
+        let reference = try fixture.database.query(sql) { ($0.string(0), $0.int(1)) }
+        let report = try FunnelEngine.run(fixture.database, FunnelQuery(journey: .customerJourney))
+        #expect(reference.map(\.0) == report.stages.map(\.stage))
+        #expect(reference.map(\.1) == report.stages.map(\.reached))
+        #expect(report.stages[3].reached > 0, "the data should exercise repeat orders")
+    }
+}
