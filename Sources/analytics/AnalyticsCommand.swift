@@ -26,6 +26,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Journey.self,
             Touchpoints.self,
             Funnel.self,
+            Report.self,
         ]
     )
 }

@@ -16,11 +16,11 @@ public enum FunnelEngine {
         var scan = TimelineScan(matcher: matcher, range: query.range)
         var evaluator = ActorFunnelEvaluator(stageCount: stageCount, window: window)
         var total = FunnelAccumulator(stageCount: stageCount)
-        var groups: [Int32: FunnelAccumulator] = [:]
+        var groups: [Int64: FunnelAccumulator] = [:]
         // Actors that stopped early, to judge against the final as-of instant.
-        var stopped: [(group: Int32, depth: Int, lastStart: Int64)] = []
+        var stopped: [(group: Int64, depth: Int, lastStart: Int64)] = []
 
-        func record(_ actor: ActorFunnel, group: Int32) {
+        func record(_ actor: ActorFunnel, group: Int64) {
             guard actor.depth > 0 else { return }
             let open = actor.depth < stageCount && (actor.lastStart ?? .min) > (asOf ?? .max) - window
             if query.matureOnly && open { return }
@@ -38,11 +38,11 @@ public enum FunnelEngine {
             switch query.actor {
             case .user:
                 let funnel = scan.evaluate(with: &evaluator, range: 0..<scan.count)
-                record(funnel, group: scan.touchpoint(query.breakdown, at: 0))
+                record(funnel, group: scan.group(query.breakdown, at: 0))
             case .session:
                 for range in scan.sessionRanges() {
                     let funnel = scan.evaluate(with: &evaluator, range: range)
-                    record(funnel, group: scan.touchpoint(query.breakdown, at: range.lowerBound))
+                    record(funnel, group: scan.group(query.breakdown, at: range.lowerBound))
                 }
             }
         }
@@ -59,11 +59,15 @@ public enum FunnelEngine {
         var named: [(value: String, accumulator: FunnelAccumulator)] = []
         if query.breakdown != nil {
             var byName: [String: FunnelAccumulator] = [:]
+            let cohorts = query.breakdown?.isCohort ?? false
             for (id, accumulator) in groups {
-                byName[names.name(id > 0 ? Int64(id) : nil), default: FunnelAccumulator(stageCount: stageCount)].merge(accumulator)
+                let name = cohorts ? Timestamp.date(id * 86_400_000) : names.name(id > 0 ? id : nil)
+                byName[name, default: FunnelAccumulator(stageCount: stageCount)].merge(accumulator)
             }
+            // Touchpoints: largest first; cohorts: in time order.
             named = byName.map { ($0.key, $0.value) }.sorted {
-                ($0.accumulator.entering, $1.value) > ($1.accumulator.entering, $0.value)
+                cohorts ? $0.value < $1.value
+                    : ($0.accumulator.entering, $1.value) > ($1.accumulator.entering, $0.value)
             }
             if let top = query.top, named.count > top {
                 var other = FunnelAccumulator(stageCount: stageCount)
@@ -97,6 +101,7 @@ struct TimelineScan {
     private var channels: [Int32] = []
     private var devices: [Int32] = []
     private var campaigns: [Int32] = []
+    private var pages: [Int32] = []
     /// The last event time seen in range over all timelines.
     private(set) var lastTime: Int64?
 
@@ -114,6 +119,7 @@ struct TimelineScan {
         channels.removeAll(keepingCapacity: true)
         devices.removeAll(keepingCapacity: true)
         campaigns.removeAll(keepingCapacity: true)
+        pages.removeAll(keepingCapacity: true)
         let size = TimelineRecord.size
         let lower = range.lower, upper = range.upper
         for offset in stride(from: 0, to: blob.count - size + 1, by: size) {
@@ -122,11 +128,12 @@ struct TimelineScan {
             let channel = Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset + 20, as: Int32.self))
             let device = Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset + 24, as: Int32.self))
             let campaign = Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset + 28, as: Int32.self))
+            let page = Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self))
             timestamps.append(time)
             masks.append(matcher.mask(
                 eventType: Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self)),
-                page: Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self)),
-                channel: channel, device: device, campaign: campaign))
+                page: page, channel: channel, device: device, campaign: campaign))
+            pages.append(page)
             sessions.append(Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset + 16, as: Int32.self)))
             channels.append(channel)
             devices.append(device)
@@ -135,12 +142,15 @@ struct TimelineScan {
         }
     }
 
-    /// The breakdown value (a label id, 0 for none) of the record at `index`.
-    func touchpoint(_ breakdown: FunnelBreakdown?, at index: Int) -> Int32 {
+    /// The breakdown group of the record at `index`: a label id (0 for none),
+    /// or for cohorts the day number the cohort starts on.
+    func group(_ breakdown: FunnelBreakdown?, at index: Int) -> Int64 {
         switch breakdown {
-        case .channel: return channels[index]
-        case .device: return devices[index]
-        case .campaign: return campaigns[index]
+        case .channel: return Int64(channels[index])
+        case .device: return Int64(devices[index])
+        case .campaign: return Int64(campaigns[index])
+        case .landingPage: return Int64(pages[index])
+        case .day, .week, .month: return breakdown?.cohortStart(of: timestamps[index]) ?? 0
         case nil: return 0
         }
     }
@@ -159,6 +169,7 @@ struct TimelineScan {
             masks = order.map { masks[$0] }
             sessions = order.map { sessions[$0] }
             channels = order.map { channels[$0] }
+            pages = order.map { pages[$0] }
             devices = order.map { devices[$0] }
             campaigns = order.map { campaigns[$0] }
         }

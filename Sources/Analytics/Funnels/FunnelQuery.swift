@@ -6,9 +6,28 @@ public enum FunnelActor: String, CaseIterable, Sendable {
     case session
 }
 
-/// The touchpoint a funnel is broken down by.
+/// What a funnel is broken down by: a touchpoint of the actor's first event
+/// in range, or the cohort (day, week or month) that event falls in.
 public enum FunnelBreakdown: String, CaseIterable, Sendable {
     case channel, device, campaign
+    case landingPage = "landing-page"
+    case day, week, month
+
+    /// Whether groups are time cohorts rather than touchpoints.
+    public var isCohort: Bool { self == .day || self == .week || self == .month }
+
+    /// The cohort key of an instant: the UTC day number its day, ISO week (from
+    /// Monday) or month starts on.
+    func cohortStart(of instant: Int64) -> Int64 {
+        let day = Timestamp.dayNumber(instant)
+        switch self {
+        case .week: return day - (day + 3) % 7 // 1970-01-01 was a Thursday.
+        case .month:
+            let date = Timestamp.civil(dayNumber: day)
+            return Timestamp.dayNumber(Timestamp.milliseconds(year: date.year, month: date.month, day: 1))
+        default: return day
+        }
+    }
 }
 
 /// Everything that defines one funnel computation.

@@ -32,6 +32,13 @@ extension TouchpointReport {
         ResultTable(columns: [dimension.rawValue] + Self.columns.dropFirst(), rows: (rows + [total]).map(\.cells))
     }
 
+    /// The same table with short headers, for reports where width is scarce.
+    public var compactTable: ResultTable {
+        ResultTable(columns: [dimension.rawValue, "sessions", "users", "events", "bounce", "avg length", "median length",
+                              "p90 length", "engaged", "conversion", "orders", "revenue", "order value", "revenue / session"],
+                    rows: (rows + [total]).map(\.cells))
+    }
+
     public var json: JSONValue {
         .object([
             ("dimension", .string(dimension.rawValue)), ("from", .string(range.fromText)), ("to", .string(range.toText)),

@@ -24,7 +24,7 @@ struct Funnel: ParsableCommand {
     @Option(help: ArgumentHelp("The conversion window, e.g. 7d (overrides the journey's).", valueName: "duration"))
     var window: String?
 
-    @Option(help: "One funnel per value of a touchpoint: channel, device or campaign.")
+    @Option(help: "One funnel per group: a touchpoint (channel, device, campaign, landing-page) of the first event, or its cohort (day, week, month).")
     var breakdown: FunnelBreakdown?
 
     @Option(help: "With --breakdown: keep the N groups with the most actors entering, fold the rest into (other).")

@@ -20,6 +20,6 @@ struct Journey: ParsableCommand {
         guard let journey else {
             CommandErrors.fail("no user '\(user)' in the database; see `analytics sessions` for user ids", code: 65)
         }
-        emit(JourneyReport(journey).render(format))
+        emit(UserJourneyReport(journey).render(format))
     }
 }

@@ -1,5 +1,5 @@
 /// One user's journey map as text or JSON.
-public struct JourneyReport {
+public struct UserJourneyReport {
     let journey: SessionStore.Journey
 
     public init(_ journey: SessionStore.Journey) {

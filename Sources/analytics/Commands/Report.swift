@@ -1,0 +1,148 @@
+import Analytics
+import ArgumentParser
+import Foundation
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The stage-conversion report: headline, funnel, pain points, KPIs, journey map, trend, comparison.",
+        discussion: """
+            Given files or folders, imports them first (files imported before are skipped), so \
+            `analytics report SampleData --out report.html` is the whole nightly job. With --out, \
+            the report is written there (format from --format or the file's extension) and a short \
+            summary is printed; without it, the report goes to standard output. The same database \
+            and options give byte-identical reports.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var period: TimeRangeOptions
+
+    @Argument(help: "CSV files or folders to import first (optional).")
+    var paths: [String] = []
+
+    @Option(help: ArgumentHelp("A journey file (YAML or JSON); default: the built-in customer journey.", valueName: "file"))
+    var journey: String?
+
+    @Option(help: ArgumentHelp("Compare with the previous period of the same length, or a period YYYY-MM-DD..YYYY-MM-DD (end inclusive).",
+                               valueName: "previous|range"))
+    var compareTo: String?
+
+    @Option(help: ArgumentHelp("The touchpoint of the stage x touchpoint matrix (channel, device, campaign, landing-page), or with --vs a segment such as campaign=spring_a.",
+                               valueName: "dimension[=value]"))
+    var segment: String?
+
+    @Option(help: ArgumentHelp("The second segment of an A/B comparison, e.g. campaign=spring_b.", valueName: "dimension=value"))
+    var vs: String?
+
+    @Option(help: "Trend interval: day, week or month.")
+    var interval: FunnelBreakdown = .week
+
+    @Option(help: "Smallest group (users at the previous stage) tested for pain points.")
+    var minGroup: Int = 30
+
+    @Option(help: ArgumentHelp("Write the report to this file.", valueName: "file"))
+    var out: String?
+
+    @Option(help: "Report format: markdown, html or json (default: from --out's extension, else markdown).")
+    var format: ReportFormat?
+
+    enum ReportFormat: String, CaseIterable, ExpressibleByArgument { case markdown, html, json }
+
+    func validate() throws {
+        guard [.day, .week, .month].contains(interval) else { throw ValidationError("--interval must be day, week or month.") }
+        if vs != nil && segment?.contains("=") != true {
+            throw ValidationError("--vs needs --segment DIMENSION=VALUE, e.g. --segment campaign=spring_a --vs campaign=spring_b.")
+        }
+        if vs != nil && compareTo != nil { throw ValidationError("use either --compare-to or --segment/--vs, not both.") }
+        _ = try options()
+    }
+
+    func options() throws -> ConversionReport.Options {
+        var options = ConversionReport.Options()
+        options.range = try period.range()
+        options.interval = interval
+        options.minimumGroupSize = minGroup
+        if let segment {
+            let (dimension, value) = try Self.segment(segment)
+            if let vs {
+                let (other, otherValue) = try Self.segment(vs)
+                guard other == dimension, let value, let otherValue else {
+                    throw ValidationError("--segment and --vs must name the same dimension with values.")
+                }
+                options.comparison = .segments(dimension: dimension, a: value, b: otherValue)
+            } else if value == nil {
+                options.matrixDimension = dimension
+            } else {
+                throw ValidationError("--segment \(segment) needs --vs for an A/B comparison.")
+            }
+        }
+        if let compareTo {
+            if compareTo == "previous" {
+                options.comparison = .previousPeriod
+            } else {
+                let parts = compareTo.components(separatedBy: "..")
+                guard parts.count == 2, let range = try? TimeRange(from: parts[0], to: parts[1]),
+                      let end = range.to else {
+                    throw ValidationError("--compare-to takes 'previous' or YYYY-MM-DD..YYYY-MM-DD.")
+                }
+                options.comparison = .period(TimeRange(from: range.from, to: end + 86_400_000))
+            }
+        }
+        return options
+    }
+
+    private static func segment(_ text: String) throws -> (FunnelBreakdown, String?) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard let dimension = FunnelBreakdown(rawValue: parts[0]), !dimension.isCohort else {
+            throw ValidationError("unknown segment dimension '\(parts[0])'; use channel, device, campaign or landing-page.")
+        }
+        return (dimension, parts.count > 1 ? parts[1] : nil)
+    }
+
+    func run() throws {
+        var options = try options()
+        if let journey {
+            do { options.journey = try JourneyDefinition.load(path: journey) } catch let error as JourneyDefinition.Invalid {
+                CommandErrors.fail("invalid journey: \(error)", code: 65)
+            }
+        }
+        let (report, importStatus) = try CommandErrors.run { () -> (ConversionReport, Int32) in
+            let database = try global.openStore()
+            var status: Int32 = 0
+            if !paths.isEmpty {
+                let files = Importer.expand(paths)
+                let importer = Importer(database: database, options: ImportOptions())
+                let sessions = SessionStore(database: database)
+                importer.afterFile = { _, users in try sessions.update(users: users) }
+                let summary = ImportSummary(results: try files.map { try importer.importFile($0) })
+                for result in summary.results {
+                    let name = URL(fileURLWithPath: result.path).lastPathComponent
+                    let detail = result.status == .imported
+                        ? "\(Format.grouped(Int64(result.rowsImported))) rows imported"
+                            + (result.rowsRejected > 0 ? ", \(result.rowsRejected) rejected" : "")
+                        : (result.message ?? result.status.rawValue)
+                    FileHandle.standardError.write(Data("import \(name): \(detail)\n".utf8))
+                }
+                status = summary.exitCode
+            }
+            return (try ConversionReport.build(database, options: options), status)
+        }
+        let chosen = format ?? out.map { path -> ReportFormat in
+            path.hasSuffix(".html") || path.hasSuffix(".htm") ? .html : path.hasSuffix(".json") ? .json : .markdown
+        } ?? .markdown
+        let text: String
+        switch chosen {
+        case .markdown: text = report.markdown
+        case .html: text = report.html
+        case .json: text = report.json.rendered()
+        }
+        if let out {
+            do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
+                CommandErrors.fail("cannot write \(out): \(error.localizedDescription)", code: 73)
+            }
+            emit(report.summary + "\nReport written to \(out)\n")
+        } else {
+            emit(text)
+        }
+        if importStatus != 0 { throw ExitCode(importStatus) }
+    }
+}
