@@ -16,17 +16,17 @@ struct AnalyticsCommand: AsyncParsableCommand {
             """,
         version: EngineVersion.current,
         subcommands: [
-            Migrate.self,
-            Info.self,
+            Report.self,
             Import.self,
-            Generate.self,
-            Imports.self,
-            Rejects.self,
+            Funnel.self,
+            Touchpoints.self,
             Sessions.self,
             Journey.self,
-            Touchpoints.self,
-            Funnel.self,
-            Report.self,
+            Imports.self,
+            Rejects.self,
+            Generate.self,
+            Info.self,
+            Migrate.self,
         ]
     )
 }

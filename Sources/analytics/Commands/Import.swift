@@ -48,6 +48,10 @@ struct Import: ParsableCommand {
     @Flag(help: "Import files again even if their content was imported before, replacing that import.")
     var force = false
 
+    @Option(help: ArgumentHelp("Change the session timeout (e.g. 45m) and rebuild all sessions before importing.",
+                               valueName: "duration"))
+    var sessionTimeout: String?
+
     @Flag(name: [.short, .long], help: "No progress line.")
     var quiet = false
 
@@ -60,6 +64,7 @@ struct Import: ParsableCommand {
             throw ValidationError("unknown time zone '\(assumeTimezone)'; use a name such as UTC or Europe/Berlin.")
         }
         if delimiterByte == nil { throw ValidationError("--delimiter must be one ASCII character or 'tab'.") }
+        if let sessionTimeout { _ = try parseDuration(sessionTimeout, option: "--session-timeout") }
     }
 
     private var delimiterByte: UInt8? {
@@ -89,6 +94,10 @@ struct Import: ParsableCommand {
             let database = try global.openStore()
             let importer = Importer(database: database, options: options)
             let sessions = SessionStore(database: database)
+            if let timeout = try sessionTimeout.map({ try parseDuration($0, option: "--session-timeout") }),
+               try sessions.timeoutMilliseconds() != timeout {
+                try sessions.rebuild(timeoutMilliseconds: timeout)
+            }
             importer.afterFile = { _, users in try sessions.update(users: users) }
             let meter = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             importer.progress = meter.show
