@@ -18,10 +18,8 @@ bin=.build/release/analytics
 timer=()
 [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%e %M")
 
-# Runs a command; prints "seconds peak_MB" (peak only with GNU time).
-measure() {
-  local out
-  "$@" >/dev/null 2>&1 || true # warm the page cache
+# Runs a command once; prints "seconds peak_MB" (peak only with GNU time).
+once() {
   if [ ${#timer[@]} -gt 0 ]; then
     { "${timer[@]}" "$@" >/dev/null; } 2>"$work/time.txt" || { cat "$work/time.txt"; exit 1; }
     read -r seconds kb < <(tail -1 "$work/time.txt")
@@ -32,16 +30,10 @@ measure() {
     echo "$(echo "$end - $start" | bc) -"
   fi
 }
-once() { # like measure, without a warm-up run
-  if [ ${#timer[@]} -gt 0 ]; then
-    { "${timer[@]}" "$@" >/dev/null; } 2>"$work/time.txt" || { cat "$work/time.txt"; exit 1; }
-    read -r seconds kb < <(tail -1 "$work/time.txt")
-    echo "$seconds $((kb / 1024))"
-  else
-    local start end
-    start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N)
-    echo "$(echo "$end - $start" | bc) -"
-  fi
+# Queries: one warm-up run (page cache), then the timed one.
+measure() {
+  "$@" >/dev/null 2>&1 || true
+  once "$@"
 }
 row() { printf "%-44s %10s s %9s MB  %s\n" "$1" "$2" "$3" "$4"; }
 

@@ -15,9 +15,7 @@ struct Fixture {
     @discardableResult
     func load(_ csv: String, name: String = UUID().uuidString + ".csv") throws -> ImportResult {
         let path = try directory.write(name, csv)
-        let importer = Importer(database: database, options: ImportOptions())
-        let sessions = SessionStore(database: database)
-        importer.afterFile = { _, users in try sessions.update(users: users) }
+        let importer = Importer.maintainingSessions(database: database, options: ImportOptions())
         let result = try importer.importFile(path)
         precondition(result.status == .imported && result.rowsRejected == 0, "fixture rows rejected: \(result)")
         return result
@@ -26,21 +24,22 @@ struct Fixture {
     /// Imports clickstream rows given as `time,user,type[,page,channel,device,campaign,session_id]` lines.
     @discardableResult
     func events(_ lines: [String]) throws -> ImportResult {
-        try load("timestamp,user_id,event_type,page,channel,device,campaign,session_id\n"
-            + lines.map { line in
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                return (fields + Array(repeating: "", count: max(0, 8 - fields.count))).joined(separator: ",")
-            }.joined(separator: "\n") + "\n")
+        try load(csv(header: "timestamp,user_id,event_type,page,channel,device,campaign,session_id", lines))
     }
 
     /// Imports orders given as `order_id,time,user,revenue[,status[,session_id]]` lines.
     @discardableResult
     func orders(_ lines: [String]) throws -> ImportResult {
-        try load("order_id,timestamp,user_id,revenue,status,session_id\n"
-            + lines.map { line in
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                return (fields + Array(repeating: "", count: max(0, 6 - fields.count))).joined(separator: ",")
-            }.joined(separator: "\n") + "\n")
+        try load(csv(header: "order_id,timestamp,user_id,revenue,status,session_id", lines))
+    }
+
+    /// A CSV file from a header and short lines, padded with empty fields.
+    private func csv(header: String, _ lines: [String]) -> String {
+        let width = header.split(separator: ",").count
+        return ([header] + lines.map { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return (fields + Array(repeating: "", count: max(0, width - fields.count))).joined(separator: ",")
+        }).joined(separator: "\n") + "\n"
     }
 
     func sessions(of user: String) throws -> [Session] {

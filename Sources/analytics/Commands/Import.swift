@@ -92,13 +92,12 @@ struct Import: ParsableCommand {
 
         let summary = try CommandErrors.run { () -> ImportSummary in
             let database = try global.openStore()
-            let importer = Importer(database: database, options: options)
             let sessions = SessionStore(database: database)
             if let timeout = try sessionTimeout.map({ try parseDuration($0, option: "--session-timeout") }),
                try sessions.timeoutMilliseconds() != timeout {
                 try sessions.rebuild(timeoutMilliseconds: timeout)
             }
-            importer.afterFile = { _, users in try sessions.update(users: users) }
+            let importer = Importer.maintainingSessions(database: database, options: options)
             let meter = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             importer.progress = meter.show
             var results: [ImportResult] = []

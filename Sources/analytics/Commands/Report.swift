@@ -110,9 +110,7 @@ struct Report: ParsableCommand {
             var status: Int32 = 0
             if !paths.isEmpty {
                 let files = Importer.expand(paths)
-                let importer = Importer(database: database, options: ImportOptions())
-                let sessions = SessionStore(database: database)
-                importer.afterFile = { _, users in try sessions.update(users: users) }
+                let importer = Importer.maintainingSessions(database: database, options: ImportOptions())
                 let summary = ImportSummary(results: try files.map { try importer.importFile($0) })
                 for result in summary.results {
                     let name = URL(fileURLWithPath: result.path).lastPathComponent

@@ -1,0 +1,10 @@
+extension Importer {
+    /// An importer that, inside each file's transaction, re-sessionizes the
+    /// users the file touched (sessions and funnel timelines stay current).
+    public static func maintainingSessions(database: Database, options: ImportOptions) -> Importer {
+        let importer = Importer(database: database, options: options)
+        let sessions = SessionStore(database: database)
+        importer.afterFile = { _, users in try sessions.update(users: users) }
+        return importer
+    }
+}
