@@ -5,6 +5,7 @@ import Foundation
 struct Fixture {
     let directory = TemporaryDirectory()
     let database: Database
+    var strategy = SessionStore.UpdateStrategy.automatic
 
     init(timeout: Int64? = nil) throws {
         database = try Store.open(path: directory.path("fixture.sqlite"))
@@ -15,7 +16,7 @@ struct Fixture {
     @discardableResult
     func load(_ csv: String, name: String = UUID().uuidString + ".csv") throws -> ImportResult {
         let path = try directory.write(name, csv)
-        let importer = Importer.maintainingSessions(database: database, options: ImportOptions())
+        let importer = Importer.maintainingSessions(database: database, options: ImportOptions(), strategy: strategy)
         let result = try importer.importFile(path)
         precondition(result.status == .imported && result.rowsRejected == 0, "fixture rows rejected: \(result)")
         return result

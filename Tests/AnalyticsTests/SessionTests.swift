@@ -88,8 +88,9 @@ struct SessionTests {
         #expect(a.map(\.comparable) == b.map(\.comparable))
     }
 
-    @Test("incremental upkeep over several files equals a one-shot import and a full rebuild")
-    func incrementalEqualsFull() throws {
+    @Test("incremental upkeep over several files equals a one-shot import and a full rebuild",
+          arguments: [SessionStore.UpdateStrategy.automatic, .perUser, .scan])
+    func incrementalEqualsFull(strategy: SessionStore.UpdateStrategy) throws {
         let directory = TemporaryDirectory()
         let data = directory.path("data")
         var generator = DataGenerator(events: 3000, seed: 11)
@@ -103,12 +104,12 @@ struct SessionTests {
         try whole.load(orderLines.joined(separator: "\n") + "\n")
 
         // The same rows in four event files and two order files, orders first.
-        let pieces = try Fixture()
+        var pieces = try Fixture()
+        pieces.strategy = strategy
         let header = lines[0], body = Array(lines.dropFirst())
         let half = orderLines.count / 2
         try pieces.load(([orderLines[0]] + orderLines[1..<half]).joined(separator: "\n") + "\n")
-        // Three large files (one ordered scan each), then small ones of 40 rows that touch
-        // few users (re-sessionized one by one).
+        // Three large files, then small ones of 40 rows that touch few users.
         var chunks: [Range<Int>] = []
         let quarter = body.count / 4
         for start in stride(from: 0, to: 3 * quarter, by: quarter) { chunks.append(start..<start + quarter) }

@@ -20,7 +20,7 @@ public final class Database {
 
     /// Page cache per connection, in KiB: big enough that bulk imports keep
     /// the hot parts of their indexes in memory instead of re-reading them.
-    static let cacheKibibytes = 131_072
+    static let cacheKibibytes = 65_536
 
     /// The path given when opening (`:memory:` for an in-memory database).
     public let path: String
