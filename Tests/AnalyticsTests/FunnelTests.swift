@@ -281,5 +281,24 @@ struct FunnelSQLReferenceTests {
         #expect(reference.map(\.0) == report.stages.map(\.stage))
         #expect(reference.map(\.1) == report.stages.map(\.reached))
         #expect(report.stages[3].reached > 0, "the data should exercise repeat orders")
+
+        // Two workers over halves of the users give exactly the same report, breakdowns included.
+        for actor in FunnelActor.allCases {
+            var single = FunnelQuery(journey: .customerJourney)
+            single.actor = actor
+            var parallel = single
+            parallel.parallelAbove = 1
+            let breakdowns: [FunnelBreakdown] = [.channel, .week, .landingPage]
+            #expect(try FunnelEngine.run(fixture.database, parallel, breakdowns: breakdowns)
+                    == FunnelEngine.run(fixture.database, single.withoutParallelism, breakdowns: breakdowns))
+        }
+    }
+}
+
+extension FunnelQuery {
+    var withoutParallelism: FunnelQuery {
+        var copy = self
+        copy.parallelAbove = .max
+        return copy
     }
 }

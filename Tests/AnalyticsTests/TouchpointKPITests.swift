@@ -145,6 +145,18 @@ struct TouchpointKPITests {
         }
     }
 
+    @Test("the selection median equals the sorted median on random data")
+    func selectionMedian() {
+        var random = SplitMix64(seed: 77)
+        for count in [1, 2, 3, 4, 5, 10, 101, 1000, 1001] {
+            for _ in 0..<20 {
+                let values = (0..<count).map { _ in Double(random.int(0...50)) }
+                #expect(Statistics.median(values) == Statistics.quantile(sorted: values.sorted(), 0.5), "\(values)")
+            }
+        }
+        #expect(Statistics.median([]) == nil)
+    }
+
     @Test("quantiles: linear interpolation, median of an even count is the mean of the middle two")
     func quantiles() {
         #expect(Statistics.quantile(sorted: [], 0.5) == nil)

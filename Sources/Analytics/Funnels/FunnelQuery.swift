@@ -45,6 +45,8 @@ public struct FunnelQuery: Sendable {
     public var asOf: Int64?
     /// Count only actors whose window has closed.
     public var matureOnly = false
+    /// With more users than this (by id range), two workers read the timelines.
+    public var parallelAbove: Int64 = 100_000
 
     public init(journey: JourneyDefinition) {
         self.journey = journey

@@ -11,7 +11,20 @@ extension ConversionReport {
         default: break
         }
 
-        let funnel = try self.funnel(database, options.journey, period)
+        // The funnel and every breakdown the report needs, in one pass over the timelines.
+        var wanted: [FunnelBreakdown] = [.channel, .device, .campaign, .landingPage, options.interval]
+        if case let .segments(dimension, _, _) = options.comparison { wanted.append(dimension) }
+        wanted.append(options.matrixDimension)
+        var unique: [FunnelBreakdown] = []
+        for breakdown in wanted where !unique.contains(breakdown) { unique.append(breakdown) }
+        var query = FunnelQuery(journey: options.journey)
+        query.range = period
+        let reports = try FunnelEngine.run(database, query, breakdowns: unique)
+        var breakdowns: [FunnelBreakdown: FunnelReport] = [:]
+        for (breakdown, report) in zip(unique, reports) { breakdowns[breakdown] = report }
+        var funnel = reports[0]
+        funnel.breakdown = nil
+        funnel.groups = []
         let kpis = try TouchpointReport.compute(database, by: .channel, range: period)
         let devices = try TouchpointReport.compute(database, by: .device, range: period)
         var previousFunnel: FunnelReport?
@@ -29,10 +42,6 @@ extension ConversionReport {
             (funnel.stages[$0].dropped, -$0) > (funnel.stages[$1].dropped, -$1)
         }
         let examined = ranked.prefix(options.painPointStages).filter { funnel.stages[$0].dropped > 0 }
-        var breakdowns: [FunnelBreakdown: FunnelReport] = [:]
-        for dimension in [FunnelBreakdown.channel, .device, .campaign, .landingPage] where !examined.isEmpty {
-            breakdowns[dimension] = try self.funnel(database, options.journey, period, breakdown: dimension)
-        }
         var leaks = ranked.map { index in
             LeakingStage(stageIndex: index, stage: funnel.stages[index].stage, lost: funnel.stages[index].dropped,
                          rate: funnel.stages[index].conversionFromPrevious, tested: [])
@@ -74,8 +83,10 @@ extension ConversionReport {
         return ConversionReport(
             options: options, period: period, comparisonPeriod: comparisonPeriod, headline: headline, funnel: funnel,
             leaks: leaks, testsRun: pValues.count, kpisByChannel: kpis, kpisByDevice: devices,
-            matrix: try self.funnel(database, options.journey, period, breakdown: options.matrixDimension),
-            trend: try self.funnel(database, options.journey, period, breakdown: options.interval),
+            matrix: try breakdowns[options.matrixDimension] ?? self.funnel(database, options.journey, period,
+                                                                          breakdown: options.matrixDimension),
+            trend: try breakdowns[options.interval] ?? self.funnel(database, options.journey, period,
+                                                                   breakdown: options.interval),
             comparison: comparison,
             sessionTimeoutMilliseconds: try SessionStore(database: database).timeoutMilliseconds(),
             engineVersion: EngineVersion.current,

@@ -14,9 +14,39 @@ public enum Statistics {
         return values[lower] + (h - Double(lower)) * (values[upper] - values[lower])
     }
 
-    /// The median of unsorted values (see `quantile`).
+    /// The median of unsorted values (see `quantile`), found by selection in
+    /// linear time rather than by sorting.
     public static func median(_ values: [Double]) -> Double? {
-        quantile(sorted: values.sorted(), 0.5)
+        guard !values.isEmpty else { return nil }
+        var copy = values
+        let upper = copy.count / 2
+        let high = select(&copy, upper)
+        guard copy.count % 2 == 0 else { return high }
+        // After selecting, everything before `upper` is <= high: the lower middle is their maximum.
+        let low = copy[..<upper].max() ?? high
+        return low + (high - low) / 2
+    }
+
+    /// Moves the k-th smallest value (0-based) to index k, smaller ones before it,
+    /// and returns it (Hoare's quickselect, middle-of-three pivot).
+    static func select(_ values: inout [Double], _ k: Int) -> Double {
+        var low = 0, high = values.count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            let pivot = [values[low], values[middle], values[high]].sorted()[1]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { high = j } else if k >= i { low = i } else { break }
+        }
+        return values[k]
     }
 
     /// numerator / denominator, or nil when the denominator is 0 (never NaN).

@@ -21,6 +21,9 @@ public final class Database {
     /// Page cache per connection, in KiB: big enough that bulk imports keep
     /// the hot parts of their indexes in memory instead of re-reading them.
     static let cacheKibibytes = 65_536
+    /// Reads map the file instead of copying pages through read(2); the
+    /// mapping is address space, not memory, and pages are shared with the OS cache.
+    static let mmapBytes: Int64 = 1 << 32
 
     /// The path given when opening (`:memory:` for an in-memory database).
     public let path: String
@@ -60,8 +63,10 @@ public final class Database {
                 }
                 try execute("PRAGMA synchronous = NORMAL")
                 try execute("PRAGMA cache_size = -\(Self.cacheKibibytes)")
+                try execute("PRAGMA mmap_size = \(Self.mmapBytes)")
             } else {
                 _ = try scalarInt("PRAGMA schema_version")
+                if path != ":memory:" { try execute("PRAGMA mmap_size = \(Self.mmapBytes)") }
             }
         } catch {
             close()
@@ -165,6 +170,14 @@ public final class Database {
             if !isAutocommit { try? execute("ROLLBACK") }
             throw error
         }
+    }
+
+    /// Runs `body` in a read transaction: every query in it sees the same
+    /// committed state, whatever other connections commit meanwhile.
+    public func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { if !isAutocommit { try? execute("COMMIT") } }
+        return try body()
     }
 
     /// Runs `body` inside a savepoint, which nests inside a transaction: a
