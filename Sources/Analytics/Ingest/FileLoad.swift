@@ -114,6 +114,9 @@ struct FileLoad {
         return storedRows < 2 * estimatedRows
     }
 
+    private static let batchSQL = insertEventsSQL(rows: Importer.batchSize, bulk: false)
+    private static let bulkBatchSQL = insertEventsSQL(rows: Importer.batchSize, bulk: true)
+
     /// A multi-row INSERT; outside bulk loads it skips `event_id`s already stored.
     private static func insertEventsSQL(rows: Int, bulk: Bool) -> String {
         let row = "(" + Array(repeating: "?", count: eventColumns).joined(separator: ",") + ")"
@@ -149,7 +152,9 @@ struct FileLoad {
 
     private mutating func flushEvents() throws {
         guard !pendingEvents.isEmpty else { return }
-        let statement = try database.cachedStatement(Self.insertEventsSQL(rows: pendingEvents.count, bulk: bulk))
+        let full = pendingEvents.count == Importer.batchSize
+        let statement = try database.cachedStatement(
+            full ? (bulk ? Self.bulkBatchSQL : Self.batchSQL) : Self.insertEventsSQL(rows: pendingEvents.count, bulk: bulk))
         for (row, event) in pendingEvents.enumerated() {
             let base = Int32(row * Self.eventColumns)
             try statement.bind(importID, at: base + 1)

@@ -50,11 +50,10 @@ public final class SessionStore {
                 + (try database.scalarInt("SELECT max(rowid) FROM orders") ?? 0)
             scan = everyone || Int64(users.count) * Self.rowsPerUserQuery >= totalRows
         }
-        if scan {
-            if everyone {
-                try database.execute("DELETE FROM sessions; DELETE FROM timelines;")
-            }
-            try scanAll(context: context, only: everyone ? nil : users, deleteFirst: !everyone)
+        if scan && everyone {
+            try recomputeEveryone(context: context)
+        } else if scan {
+            try scanAll(context: context, only: users, deleteFirst: true)
         } else {
             for user in users.sorted() {
                 var events = try loadEvents(of: user, context: context)
@@ -70,9 +69,17 @@ public final class SessionStore {
                 try database.run("INSERT INTO settings (key, value) VALUES ('session_timeout_ms', ?) "
                     + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", .text(String(timeoutMilliseconds)))
             }
-            try database.execute("DELETE FROM sessions; DELETE FROM timelines;")
-            try scanAll(context: try Context(database: database), only: nil, deleteFirst: false)
+            try recomputeEveryone(context: try Context(database: database))
         }
+    }
+
+    /// Empties the derived tables and fills them in one scan, building the
+    /// session indexes once at the end instead of row by row.
+    private func recomputeEveryone(context: Context) throws {
+        try database.execute("DELETE FROM sessions; DELETE FROM timelines;")
+        let indexes = try database.dropIndexes(["sessions_by_user", "sessions_by_start"])
+        try scanAll(context: context, only: nil, deleteFirst: false)
+        try database.createIndexes(indexes)
     }
 
     // MARK: Reading a user's rows
