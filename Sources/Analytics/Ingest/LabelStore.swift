@@ -14,9 +14,13 @@ final class LabelStore {
     private let database: Database
     private var labels: [ByteInterner]
     private var users = ByteInterner()
+    /// Whether users were stored before this transaction; if not, a user not
+    /// seen in it is new and needs no lookup.
+    private let hadUsers: Bool
 
     init(database: Database) throws {
         self.database = database
+        hadUsers = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM users)") == 1
         labels = Array(repeating: ByteInterner(), count: Kind.allCases.count)
         for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
             ($0.string(0), $0.string(1), $0.int64(2))
@@ -49,7 +53,7 @@ final class LabelStore {
             throw RejectReason.invalidUTF8(field: CanonicalField.userID.rawValue)
         }
         let id: Int64
-        if let existing = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(external)) {
+        if hadUsers, let existing = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(external)) {
             id = existing
         } else {
             try database.run("INSERT INTO users (external_id) VALUES (?)", .text(external))
