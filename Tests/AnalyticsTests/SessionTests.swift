@@ -89,7 +89,7 @@ struct SessionTests {
     }
 
     @Test("incremental upkeep over several files equals a one-shot import and a full rebuild",
-          arguments: [SessionStore.UpdateStrategy.automatic, .perUser, .scan])
+          arguments: [SessionStore.UpdateStrategy.automatic, .perUser, .everyone])
     func incrementalEqualsFull(strategy: SessionStore.UpdateStrategy) throws {
         let directory = TemporaryDirectory()
         let data = directory.path("data")

@@ -7,6 +7,9 @@ extension ConversionReport {
             if item.previous != nil { line += " (\(ReportText.change(item)) vs \(ReportText.headlinePrevious(item)))" }
             return line
         }.joined(separator: "\n") + "\n\n"
+        if kpisByChannel.total.sessions == 0 {
+            out += "No sessions in this period: import CSV exports first (analytics import FILE... or analytics report FILE...).\n\n"
+        }
         out += funnel.render(.table)
         let leaks = ReportText.leakSentences(self)
         if !leaks.isEmpty {
