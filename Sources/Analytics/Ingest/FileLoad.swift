@@ -27,10 +27,12 @@ struct FileLoad {
     private var pendingEvents: [EventRecord] = []
     private var arena = TextArena()
     /// Whether the event indexes are dropped for this load and built at the end.
-    private var bulk = false
+    private let bulk: Bool
 
-    init(database: Database, importID: Int64, layout: HeaderLayout, options: ImportOptions, labels: LabelStore) {
+    init(database: Database, importID: Int64, layout: HeaderLayout, options: ImportOptions, labels: LabelStore,
+         bulk: Bool) {
         self.database = database
+        self.bulk = bulk
         self.importID = importID
         self.layout = layout
         self.options = options
@@ -44,11 +46,7 @@ struct FileLoad {
         let started = Date()
         let total = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         let rejectStatement = try database.prepare("INSERT INTO rejects (import_id, line, reason, raw) VALUES (?, ?, ?, ?)")
-        var deferredIndexes: [Database.IndexDefinition] = []
-        if layout.kind == .events, try isBulk(fileBytes: total, compressed: source is GzipSource) {
-            deferredIndexes = try database.dropIndexes(Self.eventIndexes)
-            bulk = true
-        }
+        let deferredIndexes = bulk ? try database.dropIndexes(Self.eventIndexes) : []
         while try reader.next() {
             rowsRead += 1
             if rowsRead & 0x3FFF == 0, let progress {
@@ -108,7 +106,10 @@ struct FileLoad {
 
     /// A load is bulk when the file is large next to the table: then building
     /// the indexes afterwards beats updating them row by row.
-    private func isBulk(fileBytes: Int64, compressed: Bool) throws -> Bool {
+    static func isBulk(_ database: Database, kind: FileKind, path: String) throws -> Bool {
+        guard kind == .events else { return false }
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        let compressed = path.hasSuffix(".gz")
         let estimatedRows = fileBytes * (compressed ? 6 : 1) / 100
         let storedRows = try database.scalarInt("SELECT max(id) - min(id) + 1 FROM events") ?? 0
         return storedRows < 2 * estimatedRows

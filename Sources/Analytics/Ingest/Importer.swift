@@ -81,6 +81,10 @@ public final class Importer {
             result.warnings.append("ignored columns: " + layout.ignoredColumns.joined(separator: ", "))
         }
         var keptRejects: [(line: Int, reason: String, raw: String)] = []
+        // Bulk loads read sequentially and rebuild indexes; incremental ones
+        // read indexes at random, which memory-mapped reads make cheap.
+        let bulk = try FileLoad.isBulk(database, kind: layout.kind, path: path)
+        try database.setMemoryMapped(!bulk)
         do {
             try database.transaction {
                 var touched = Set<Int64>()
@@ -92,7 +96,7 @@ public final class Importer {
                 let importID = database.lastInsertRowID
                 result.importID = importID
                 var load = FileLoad(database: database, importID: importID, layout: layout, options: options,
-                                    labels: try LabelStore(database: database))
+                                    labels: try LabelStore(database: database), bulk: bulk)
                 try load.run(reader: reader, source: source, path: path, progress: progress) { line, reason, raw in
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }
                 }
