@@ -105,6 +105,10 @@ public struct DataGenerator: Sendable {
     }
 
     private static let allCampaigns = campaigns.keys.sorted().flatMap { campaigns[$0] ?? [] }
+    /// Per channel, the 1-based positions in `allCampaigns` of its campaigns.
+    private static let campaignCodes: [[UInt8]] = channels.map { channel in
+        (campaigns[channel] ?? []).compactMap { name in allCampaigns.firstIndex(of: name).map { UInt8($0 + 1) } }
+    }
 
     private static func page(of row: Row) -> String {
         switch row.type {
@@ -129,9 +133,8 @@ public struct DataGenerator: Sendable {
         for session in 0..<sessions {
             let channel = session == 0 ? acquisition : random.pick([10, 6, 4, 12, 3, 22, 3])
             let sessionDevice = random.chance(0.85) ? device : random.pick(Self.deviceWeights)
-            let campaignList = Self.campaigns[Self.channels[channel]] ?? []
-            let campaign: UInt8 = campaignList.isEmpty ? 0
-                : UInt8(Self.allCampaigns.firstIndex(of: campaignList[random.int(0...campaignList.count - 1)])! + 1)
+            let campaignCodes = Self.campaignCodes[channel]
+            let campaign: UInt8 = campaignCodes.isEmpty ? 0 : campaignCodes[random.int(0...campaignCodes.count - 1)]
             func add(_ type: UInt8, page: Int32 = 0, revenue: Int32 = 0) {
                 rows.append(Row(timestamp: time, user: user, type: type, channel: UInt8(channel), device: UInt8(sessionDevice),
                                 campaign: campaign, page: page, revenue: revenue))
