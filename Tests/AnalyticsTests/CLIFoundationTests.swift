@@ -56,3 +56,29 @@ struct CLIFoundationTests {
         #expect(second.stdout.contains("up to date"))
     }
 }
+
+@Suite("CLI: standalone binary")
+struct StandaloneBinaryTests {
+    @Test("the binary copied alone to another folder creates and migrates a new database there")
+    func copiedBinary() throws {
+        let directory = TemporaryDirectory()
+        let copy = directory.url.appending(path: "analytics")
+        try FileManager.default.copyItem(at: CLI.executable, to: copy)
+        let process = Process()
+        process.executableURL = copy
+        process.arguments = ["info", "--format", "json"]
+        process.currentDirectoryURL = directory.url
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "ANALYTICS_DB")
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect((object?["migrations"] as? [[String: Any]])?.count == 2)
+        #expect(FileManager.default.fileExists(atPath: directory.path("analytics.sqlite")))
+    }
+}
