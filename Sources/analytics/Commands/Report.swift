@@ -33,8 +33,19 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("The second segment of an A/B comparison, e.g. campaign=spring_b.", valueName: "dimension=value"))
     var vs: String?
 
-    @Option(help: "Trend interval: day, week or month.")
-    var interval: FunnelBreakdown = .week
+    @Option(help: "Trend interval: users grouped by the day, week or month of their first event.")
+    var interval: TrendInterval = .week
+
+    enum TrendInterval: String, CaseIterable, ExpressibleByArgument {
+        case day, week, month
+        var breakdown: FunnelBreakdown {
+            switch self {
+            case .day: return .day
+            case .week: return .week
+            case .month: return .month
+            }
+        }
+    }
 
     @Option(help: "Smallest group (users at the previous stage) tested for pain points.")
     var minGroup: Int = 30
@@ -48,7 +59,6 @@ struct Report: ParsableCommand {
     enum ReportFormat: String, CaseIterable, ExpressibleByArgument { case markdown, html, json }
 
     func validate() throws {
-        guard [.day, .week, .month].contains(interval) else { throw ValidationError("--interval must be day, week or month.") }
         if vs != nil && segment?.contains("=") != true {
             throw ValidationError("--vs needs --segment DIMENSION=VALUE, e.g. --segment campaign=spring_a --vs campaign=spring_b.")
         }
@@ -59,7 +69,7 @@ struct Report: ParsableCommand {
     func options() throws -> ConversionReport.Options {
         var options = ConversionReport.Options()
         options.range = try period.range()
-        options.interval = interval
+        options.interval = interval.breakdown
         options.minimumGroupSize = minGroup
         if let segment {
             let (dimension, value) = try Self.segment(segment)
