@@ -77,6 +77,8 @@ struct FileLoad {
         }
         try flushEvents()
         if bulk {
+            progress?(ImportProgress(step: .indexing, path: path, bytesDone: source.bytesConsumed, bytesTotal: total,
+                                     rows: rowsRead, seconds: Date().timeIntervalSince(started)))
             try removeDuplicateEventIDs(indexes: deferredIndexes)
             try database.createIndexes(deferredIndexes.filter { $0.name != Self.eventIDIndex })
         }

@@ -38,6 +38,14 @@ public struct ImportResult: Sendable, Equatable {
 
 /// Progress of the file being imported, reported a few times a second at most.
 public struct ImportProgress: Sendable {
+    /// What the import is doing.
+    public enum Step: String, Sendable {
+        case reading = "reading"
+        case indexing = "building indexes"
+        case sessions = "updating sessions"
+    }
+
+    public var step: Step = .reading
     public var path: String
     public var bytesDone: Int64
     public var bytesTotal: Int64

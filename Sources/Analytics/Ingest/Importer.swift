@@ -117,7 +117,11 @@ public final class Importer {
                     try database.run("UPDATE imports SET status = 'replaced', message = ? WHERE id = ?",
                                      .text("replaced by import #\(importID)"), .integer(previousID))
                 }
-                try afterFile?(database, touched)
+                if let afterFile {
+                    progress?(ImportProgress(step: .sessions, path: path, bytesDone: result.sizeBytes,
+                                             bytesTotal: result.sizeBytes, rows: result.rowsRead, seconds: 0))
+                    try afterFile(database, touched)
+                }
             }
             result.status = .imported
         } catch let abort as FileLoad.Abort {

@@ -123,7 +123,15 @@ final class ProgressLine {
     init(enabled: Bool) { self.enabled = enabled }
 
     func show(_ progress: ImportProgress) {
-        guard enabled, Date().timeIntervalSince(lastShown) >= 0.25 else { return }
+        guard enabled else { return }
+        if progress.step != .reading {
+            let text = "\(URL(fileURLWithPath: progress.path).lastPathComponent): "
+                + "\(Format.grouped(Int64(progress.rows))) rows read, \(progress.step.rawValue)..."
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+            visible = true
+            return
+        }
+        guard Date().timeIntervalSince(lastShown) >= 0.25 else { return }
         lastShown = Date()
         let rate = progress.seconds > 0 ? Double(progress.rows) / progress.seconds : 0
         var text = "\(URL(fileURLWithPath: progress.path).lastPathComponent): "
