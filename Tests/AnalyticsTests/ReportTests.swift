@@ -120,7 +120,7 @@ struct ReportTests {
         }
     }
 
-    @Test("the same database and options give byte-identical reports")
+    @Test("the same database and options give byte-identical reports (in one process; see mainJob for several)")
     func deterministic() throws {
         let fixture = try fixture()
         var options = ConversionReport.Options()
@@ -197,6 +197,12 @@ struct ReportTests {
         #expect(second.stderr.contains("already imported"))
         #expect(try String(contentsOfFile: out, encoding: .utf8) == html)
         let json = try CLI.run(["report", "--format", "json"], in: directory.url)
+        // Byte-identical across processes too (hash seeds differ per process, so any
+        // dependence on dictionary order would show here).
+        #expect(try CLI.run(["report", "--format", "json"], in: directory.url).stdout == json.stdout)
+        let markdown = try CLI.run(["report", "--format", "markdown", "--compare-to", "previous"], in: directory.url)
+        #expect(try CLI.run(["report", "--format", "markdown", "--compare-to", "previous"], in: directory.url).stdout
+                == markdown.stdout)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(object?["funnel"] != nil && object?["pain_points"] != nil && object?["provenance"] != nil)
         let bad = try CLI.run(["report", "--segment", "campaign=spring_a"], in: directory.url)

@@ -28,9 +28,11 @@ public enum FunnelEngine {
         var groups = partial.groups
         let judgedAt = asOf ?? partial.lastTime
         if let judgedAt, !query.matureOnly {
-            for actor in partial.stopped where actor.lastStart + window > judgedAt {
+            for (position, actor) in partial.stopped.enumerated() where actor.lastStart + window > judgedAt {
                 total.addInWindow(depth: actor.depth)
-                for index in breakdowns.indices { groups[index][actor.groups[index]]?.addInWindow(depth: actor.depth) }
+                for index in breakdowns.indices {
+                    groups[index][partial.stoppedGroups[position * breakdowns.count + index]]?.addInWindow(depth: actor.depth)
+                }
             }
         }
         let stageNames = query.journey.stages.map(\.name)
@@ -127,7 +129,9 @@ struct FunnelPartial: Sendable {
     /// Per breakdown: group key -> sums.
     var groups: [[Int64: FunnelAccumulator]]
     /// Actors that stopped early, judged against the final as-of instant later.
-    var stopped: [(groups: [Int64], depth: Int, lastStart: Int64)]
+    var stopped: [(depth: Int, lastStart: Int64)]
+    /// Their group keys, one per breakdown, flat: actor i's start at i x breakdowns.
+    var stoppedGroups: [Int64]
     var lastTime: Int64?
 
     mutating func merge(_ other: FunnelPartial) {
@@ -142,6 +146,7 @@ struct FunnelPartial: Sendable {
             }
         }
         stopped += other.stopped
+        stoppedGroups += other.stoppedGroups
         if let time = other.lastTime { lastTime = max(lastTime ?? time, time) }
     }
 }
@@ -168,20 +173,21 @@ struct FunnelPass: Sendable {
         var scan = TimelineScan(matcher: matcher, range: query.range)
         var evaluator = ActorFunnelEvaluator(stageCount: stageCount, window: window)
         var partial = FunnelPartial(total: FunnelAccumulator(stageCount: stageCount),
-                                    groups: Array(repeating: [:], count: breakdowns.count), stopped: [], lastTime: nil)
+                                    groups: Array(repeating: [:], count: breakdowns.count), stopped: [],
+                                    stoppedGroups: [], lastTime: nil)
 
         func record(_ actor: ActorFunnel, at index: Int) {
             guard actor.depth > 0 else { return }
             let open = actor.depth < stageCount && (actor.lastStart ?? .min) > (asOf ?? .max) - window
             if query.matureOnly && open { return }
             partial.total.add(actor)
-            let keys = breakdowns.map { scan.group($0, at: index) }
-            for (position, key) in keys.enumerated() {
+            let stopped = !query.matureOnly && actor.depth < stageCount
+            for (position, breakdown) in breakdowns.enumerated() {
+                let key = scan.group(breakdown, at: index)
                 partial.groups[position][key, default: FunnelAccumulator(stageCount: stageCount)].add(actor)
+                if stopped { partial.stoppedGroups.append(key) }
             }
-            if !query.matureOnly && actor.depth < stageCount, let start = actor.lastStart {
-                partial.stopped.append((keys, actor.depth, start))
-            }
+            if stopped { partial.stopped.append((actor.depth, actor.lastStart ?? .min)) }
         }
 
         let statement = try database.prepare("SELECT records FROM timelines WHERE user_id BETWEEN ? AND ? ORDER BY user_id")
@@ -205,6 +211,7 @@ struct FunnelPass: Sendable {
 
 /// One user's timeline decoded into columns, restricted to a time range.
 struct TimelineScan {
+    private typealias Field = TimelineRecord.Offset
     let matcher: StageMatcher
     let range: TimeRange
     /// The current timeline's records in range: time, stage mask, session index,
@@ -236,14 +243,16 @@ struct TimelineScan {
         let lower = range.lower, upper = range.upper
         var latest = lastTime ?? .min
         for offset in stride(from: 0, to: blob.count - size + 1, by: size) {
-            let time = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: offset, as: Int64.self))
+            let time = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self))
             guard time >= lower && time < upper else { continue }
             timestamps.append(time)
             masks.append(matcher.mask(
-                eventType: Self.int32(blob, offset + 8), page: Self.int32(blob, offset + 12),
-                channel: Self.int32(blob, offset + 20), device: Self.int32(blob, offset + 24),
-                campaign: Self.int32(blob, offset + 28)))
-            sessions.append(Self.int32(blob, offset + 16))
+                eventType: Self.int32(blob, offset + Field.eventType),
+                page: Self.int32(blob, offset + Field.page),
+                channel: Self.int32(blob, offset + Field.channel),
+                device: Self.int32(blob, offset + Field.device),
+                campaign: Self.int32(blob, offset + Field.campaign)))
+            sessions.append(Self.int32(blob, offset + Field.session))
             offsets.append(offset)
             if time > latest { latest = time }
         }
@@ -262,10 +271,10 @@ struct TimelineScan {
             bytes.withUnsafeBytes { Int64(Self.int32($0, offsets[index] + position)) }
         }
         switch breakdown {
-        case .channel: return field(20)
-        case .device: return field(24)
-        case .campaign: return field(28)
-        case .landingPage: return field(12)
+        case .channel: return field(Field.channel)
+        case .device: return field(Field.device)
+        case .campaign: return field(Field.campaign)
+        case .landingPage: return field(Field.page)
         case .day, .week, .month: return breakdown?.cohortStart(of: timestamps[index]) ?? 0
         case nil: return 0
         }

@@ -34,7 +34,11 @@ public struct FunnelReport: Sendable, Equatable {
     public var groups: [Group]
 
     /// The stage (from the second on) with the highest drop-off rate, if any actor dropped.
-    public var worstStageIndex: Int? {
+    public var worstStageIndex: Int? { Self.worstStageIndex(stages) }
+
+    /// The stage (from the second on) of `stages` with the highest drop-off rate
+    /// (the earlier one on a tie), if any actor dropped.
+    public static func worstStageIndex(_ stages: [StageResult]) -> Int? {
         stages.indices.dropFirst().filter { stages[$0].dropped > 0 }
             .max { (stages[$0].dropOffRate ?? 0, -$0) < (stages[$1].dropOffRate ?? 0, -$1) }
     }

@@ -41,10 +41,10 @@ struct FileLoad {
         pendingEvents.reserveCapacity(Importer.batchSize)
     }
 
-    mutating func run(reader: CSVReader, source: ByteSource, path: String, progress: ((ImportProgress) -> Void)?,
-                      onReject: (Int, String, String) -> Void) throws {
+    /// Reads every record; `total` is the file's size in bytes (for progress).
+    mutating func run(reader: CSVReader, source: ByteSource, path: String, total: Int64,
+                      progress: ((ImportProgress) -> Void)?, onReject: (Int, String, String) -> Void) throws {
         let started = Date()
-        let total = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         let rejectStatement = try database.prepare("INSERT INTO rejects (import_id, line, reason, raw) VALUES (?, ?, ?, ?)")
         let deferredIndexes = bulk ? try database.dropIndexes(Self.eventIndexes) : []
         while try reader.next() {
@@ -108,10 +108,8 @@ struct FileLoad {
 
     /// A load is bulk when the file is large next to the table: then building
     /// the indexes afterwards beats updating them row by row.
-    static func isBulk(_ database: Database, kind: FileKind, path: String) throws -> Bool {
+    static func isBulk(_ database: Database, kind: FileKind, fileBytes: Int64, compressed: Bool) throws -> Bool {
         guard kind == .events else { return false }
-        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
-        let compressed = path.hasSuffix(".gz")
         let estimatedRows = fileBytes * (compressed ? 6 : 1) / 100
         let storedRows = try database.scalarInt("SELECT max(id) - min(id) + 1 FROM events") ?? 0
         return storedRows < 2 * estimatedRows

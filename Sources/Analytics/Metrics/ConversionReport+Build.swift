@@ -25,8 +25,8 @@ extension ConversionReport {
         var funnel = reports[0]
         funnel.breakdown = nil
         funnel.groups = []
-        let kpis = try TouchpointReport.compute(database, by: .channel, range: period)
-        let devices = try TouchpointReport.compute(database, by: .device, range: period)
+        let touchpoints = try TouchpointReport.compute(database, by: [.channel, .device], range: period)
+        let kpis = touchpoints[0], devices = touchpoints[1]
         var previousFunnel: FunnelReport?
         var previousKPIs: TouchpointReport?
         if let comparisonPeriod {
@@ -71,7 +71,7 @@ extension ConversionReport {
                                      labelB: label(period))
             }
         case let .segments(dimension, a, b):
-            let split = try breakdowns[dimension] ?? self.funnel(database, options.journey, period, breakdown: dimension)
+            let split = breakdowns[dimension] ?? funnel
             let empty = funnel.stages.map { StageResult.empty($0.stage) }
             comparison = compare(a: split.groups.first { $0.value == a }?.stages ?? empty,
                                  b: split.groups.first { $0.value == b }?.stages ?? empty,
@@ -83,21 +83,17 @@ extension ConversionReport {
         return ConversionReport(
             options: options, period: period, comparisonPeriod: comparisonPeriod, headline: headline, funnel: funnel,
             leaks: leaks, testsRun: pValues.count, kpisByChannel: kpis, kpisByDevice: devices,
-            matrix: try breakdowns[options.matrixDimension] ?? self.funnel(database, options.journey, period,
-                                                                          breakdown: options.matrixDimension),
-            trend: try breakdowns[options.interval] ?? self.funnel(database, options.journey, period,
-                                                                   breakdown: options.interval),
+            matrix: breakdowns[options.matrixDimension] ?? funnel,
+            trend: breakdowns[options.interval] ?? funnel,
             comparison: comparison,
             sessionTimeoutMilliseconds: try SessionStore(database: database).timeoutMilliseconds(),
             engineVersion: EngineVersion.current,
             imports: try ImportLedger.entries(database).filter { $0.status == "completed" })
     }
 
-    private static func funnel(_ database: Database, _ journey: JourneyDefinition, _ range: TimeRange,
-                               breakdown: FunnelBreakdown? = nil) throws -> FunnelReport {
+    private static func funnel(_ database: Database, _ journey: JourneyDefinition, _ range: TimeRange) throws -> FunnelReport {
         var query = FunnelQuery(journey: journey)
         query.range = range
-        query.breakdown = breakdown
         return try FunnelEngine.run(database, query)
     }
 

@@ -156,34 +156,48 @@ public struct TouchpointReport: Sendable, Equatable {
     /// Computes the report from the stored sessions that start in `range`.
     public static func compute(_ database: Database, by dimension: TouchpointDimension,
                                range: TimeRange = .all) throws -> TouchpointReport {
+        try compute(database, by: [dimension], range: range)[0]
+    }
+
+    /// Computes one report per dimension in a single read of the sessions
+    /// (the total is computed once and shared).
+    public static func compute(_ database: Database, by dimensions: [TouchpointDimension],
+                               range: TimeRange = .all) throws -> [TouchpointReport] {
         let names = try LabelNames(database: database)
-        var groups: [String: TouchpointAccumulator] = [:]
+        var groups = [[String: TouchpointAccumulator]](repeating: [:], count: dimensions.count)
         var all = TouchpointAccumulator()
         // The start-time index pays off for narrow ranges only; a wide range reads
         // the table in order instead of looking up each row.
         let wide = try coversMost(database, range)
         let statement = try database.prepare("""
-            SELECT user_id, end_ts - start_ts, events, page_views, orders, revenue_orders, revenue, \(dimension.sessionColumn)
+            SELECT user_id, end_ts - start_ts, events, page_views, orders, revenue_orders, revenue,
+                   \(dimensions.map(\.sessionColumn).joined(separator: ", "))
             FROM sessions \(wide ? "NOT INDEXED" : "") WHERE start_ts >= ? AND start_ts < ?
             """)
         try statement.bind([.integer(range.lower), .integer(range.upper)])
-        var lastID: Int64? = -1
-        var lastName = ""
+        // Consecutive sessions often share a touchpoint: remember the last name per dimension.
+        var lastIDs = [Int64?](repeating: -1, count: dimensions.count)
+        var lastNames = [String](repeating: "", count: dimensions.count)
         while let row = try statement.step() {
             let facts = SessionFacts(userID: row.int64(0), durationMilliseconds: row.int64(1), events: row.int(2),
                                      pageViews: row.int(3), orders: row.int(4), revenueOrders: row.int(5),
                                      revenue: row.double(6))
-            let id = row.int64OrNil(7)
-            if id != lastID {
-                lastID = id
-                lastName = names.name(id)
+            for index in dimensions.indices {
+                let id = row.int64OrNil(Int32(7 + index))
+                if id != lastIDs[index] {
+                    lastIDs[index] = id
+                    lastNames[index] = names.name(id)
+                }
+                groups[index][lastNames[index], default: TouchpointAccumulator()].add(facts)
             }
-            groups[lastName, default: TouchpointAccumulator()].add(facts)
             all.add(facts)
         }
-        let rows = groups.map { $0.value.kpi(touchpoint: $0.key) }
-            .sorted { ($0.sessions, $1.touchpoint) > ($1.sessions, $0.touchpoint) }
-        return TouchpointReport(dimension: dimension, range: range, rows: rows, total: all.kpi(touchpoint: "(all)"))
+        let total = all.kpi(touchpoint: "(all)")
+        return dimensions.enumerated().map { index, dimension in
+            let rows = groups[index].map { $0.value.kpi(touchpoint: $0.key) }
+                .sorted { ($0.sessions, $1.touchpoint) > ($1.sessions, $0.touchpoint) }
+            return TouchpointReport(dimension: dimension, range: range, rows: rows, total: total)
+        }
     }
 
     /// Whether a range spans more than a quarter of the sessions' start times.

@@ -85,9 +85,7 @@ extension FunnelReport {
     }
 
     private func stageTable(_ stages: [StageResult], markdown: Bool) -> String {
-        let worst = FunnelReport(journey: journey, actor: actor, windowMilliseconds: windowMilliseconds, range: range,
-                                 asOf: asOf, matureOnly: matureOnly, stages: stages, breakdown: nil, groups: [])
-            .worstStageIndex
+        let worst = Self.worstStageIndex(stages)
         let first = Double(max(stages.first?.reached ?? 0, 1))
         let rows: [[Cell]] = stages.enumerated().map { index, stage in
             let width = Int((Double(stage.reached) / first * 20).rounded())

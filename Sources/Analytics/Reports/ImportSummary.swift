@@ -16,7 +16,7 @@ public struct ImportSummary: Sendable {
     }
 
     private var total: ImportResult {
-        var total = ImportResult(path: "(total)", status: .imported)
+        var total = ImportResult(path: "", status: .imported)
         for result in results {
             total.rowsRead += result.rowsRead
             total.rowsImported += result.rowsImported
@@ -32,19 +32,30 @@ public struct ImportSummary: Sendable {
     public var table: ResultTable {
         var table = ResultTable(columns: ["file", "kind", "status", "import", "read", "imported", "duplicate", "updated",
                                           "rejected", "seconds", "rows_per_second"])
-        for result in results + [total] {
-            let isTotal = result.path == "(total)"
-            table.rows.append([
-                .text(isTotal ? result.path : URL(fileURLWithPath: result.path).lastPathComponent),
-                .text(result.kind?.rawValue ?? ""), .text(isTotal ? "" : result.status.rawValue),
-                .text(result.importID.map { "#\($0)" } ?? ""),
-                .integer(Int64(result.rowsRead)), .integer(Int64(result.rowsImported)),
-                .integer(Int64(result.rowsDuplicate)), .integer(Int64(result.rowsUpdated)),
-                .integer(Int64(result.rowsRejected)), .number(result.seconds),
-                .integer(result.seconds > 0 ? Int64(Double(result.rowsRead) / result.seconds) : 0),
-            ])
+        for result in results {
+            table.rows.append(Self.cells(URL(fileURLWithPath: result.path).lastPathComponent, status: result.status.rawValue,
+                                         result))
         }
+        table.rows.append(Self.cells("(total)", status: "", total))
         return table
+    }
+
+    private static func cells(_ label: String, status: String, _ result: ImportResult) -> [Cell] {
+        [.text(label), .text(result.kind?.rawValue ?? ""), .text(status), .text(result.importID.map { "#\($0)" } ?? ""),
+         .integer(Int64(result.rowsRead)), .integer(Int64(result.rowsImported)), .integer(Int64(result.rowsDuplicate)),
+         .integer(Int64(result.rowsUpdated)), .integer(Int64(result.rowsRejected)), .number(result.seconds),
+         .integer(result.seconds > 0 ? Int64(Double(result.rowsRead) / result.seconds) : 0)]
+    }
+
+    /// One line per file, for commands that import on the side (`analytics report PATH`).
+    public var briefLines: [String] {
+        results.map { result in
+            let detail = result.status == .imported
+                ? "\(Format.grouped(Int64(result.rowsImported))) rows imported"
+                    + (result.rowsRejected > 0 ? ", \(result.rowsRejected) rejected" : "")
+                : (result.message ?? result.status.rawValue)
+            return "import \(URL(fileURLWithPath: result.path).lastPathComponent): \(detail)"
+        }
     }
 
     /// Messages worth a line each: skips, aborts, failures, warnings.

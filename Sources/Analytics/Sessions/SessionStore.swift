@@ -39,7 +39,8 @@ public final class SessionStore {
     /// Re-sessionizes the given users (inside the caller's transaction).
     public func update(users: Set<Int64>) throws {
         guard !users.isEmpty else { return }
-        let context = try Context(database: database)
+        try ensureOrderType()
+        let context = try Context(store: self)
         let recompute: Bool
         switch strategy {
         case .perUser: recompute = false
@@ -65,8 +66,14 @@ public final class SessionStore {
                 try database.run("INSERT INTO settings (key, value) VALUES ('session_timeout_ms', ?) "
                     + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", .text(String(timeoutMilliseconds)))
             }
-            try recomputeEveryone(context: try Context(database: database))
+            try ensureOrderType()
+            try recomputeEveryone(context: try Context(store: self))
         }
+    }
+
+    /// Orders appear in timelines with the event type `order`, which needs a label id.
+    private func ensureOrderType() throws {
+        try database.run("INSERT INTO labels (kind, value) VALUES ('event_type', 'order') ON CONFLICT (kind, value) DO NOTHING")
     }
 
     /// Empties the derived tables and fills them in one scan, building the
@@ -80,39 +87,22 @@ public final class SessionStore {
 
     // MARK: Reading a user's rows
 
-    /// What every user's sessionization needs to know about labels.
+    /// What every user's sessionization needs to know about labels and settings.
     struct Context {
         let sessionizer: Sessionizer
         let orderTypeID: Int64
         let typeNames: [Int64: String]
         let revenueStatusIDs: Set<Int64>
 
-        init(database: Database) throws {
-            let labels = try database.query("SELECT id, kind, value FROM labels", [], { ($0.int64(0), $0.string(1), $0.string(2)) })
-            var typeNames: [Int64: String] = [:]
-            var revenueStatusIDs = Set<Int64>()
-            var orderTypeID: Int64?
-            var pageViewTypeID: Int64?
-            for (id, kind, value) in labels {
-                if kind == "event_type" {
-                    typeNames[id] = value
-                    if value == "order" { orderTypeID = id }
-                    if value == "page_view" { pageViewTypeID = id }
-                } else if kind == "status" && value.lowercased() == "completed" {
-                    revenueStatusIDs.insert(id)
-                }
-            }
-            if orderTypeID == nil {
-                try database.run("INSERT INTO labels (kind, value) VALUES ('event_type', 'order')")
-                orderTypeID = database.lastInsertRowID
-            }
-            self.orderTypeID = orderTypeID ?? 0
-            typeNames[self.orderTypeID] = "order"
-            self.typeNames = typeNames
-            self.revenueStatusIDs = revenueStatusIDs
-            let timeout = try database.scalarText("SELECT value FROM settings WHERE key = 'session_timeout_ms'")
-                .flatMap { Int64($0) } ?? Sessionizer.defaultTimeoutMilliseconds
-            sessionizer = Sessionizer(timeoutMilliseconds: timeout, pageViewTypeID: pageViewTypeID)
+        init(store: SessionStore) throws {
+            let names = try LabelNames(database: store.database)
+            let types = names.all(kind: "event_type")
+            typeNames = Dictionary(uniqueKeysWithValues: types.map { ($0.value, $0.key) })
+            // Upkeep creates the label first (`ensureOrderType`); without it there are no timelines to write.
+            orderTypeID = types["order"] ?? 0
+            revenueStatusIDs = Set(names.all(kind: "status").filter { $0.key.lowercased() == "completed" }.map(\.value))
+            sessionizer = Sessionizer(timeoutMilliseconds: try store.timeoutMilliseconds(),
+                                      pageViewTypeID: types["page_view"])
         }
 
         func event(_ row: Row) -> JourneyEvent {

@@ -18,6 +18,11 @@ public struct TimelineRecord: Sendable, Equatable {
 
     public static let size = 32
 
+    /// Byte offsets of the fields within a record.
+    enum Offset {
+        static let timestamp = 0, eventType = 8, page = 12, session = 16, channel = 20, device = 24, campaign = 28
+    }
+
     public init(timestamp: Int64, eventTypeID: Int32, pageID: Int32, sessionIndex: Int32, channelID: Int32,
                 deviceID: Int32, campaignID: Int32) {
         self.timestamp = timestamp
@@ -35,13 +40,13 @@ public struct TimelineRecord: Sendable, Equatable {
         data.withUnsafeMutableBytes { raw in
             for (index, record) in records.enumerated() {
                 let offset = index * size
-                raw.storeBytes(of: record.timestamp.littleEndian, toByteOffset: offset, as: Int64.self)
-                raw.storeBytes(of: record.eventTypeID.littleEndian, toByteOffset: offset + 8, as: Int32.self)
-                raw.storeBytes(of: record.pageID.littleEndian, toByteOffset: offset + 12, as: Int32.self)
-                raw.storeBytes(of: record.sessionIndex.littleEndian, toByteOffset: offset + 16, as: Int32.self)
-                raw.storeBytes(of: record.channelID.littleEndian, toByteOffset: offset + 20, as: Int32.self)
-                raw.storeBytes(of: record.deviceID.littleEndian, toByteOffset: offset + 24, as: Int32.self)
-                raw.storeBytes(of: record.campaignID.littleEndian, toByteOffset: offset + 28, as: Int32.self)
+                raw.storeBytes(of: record.timestamp.littleEndian, toByteOffset: offset + Offset.timestamp, as: Int64.self)
+                raw.storeBytes(of: record.eventTypeID.littleEndian, toByteOffset: offset + Offset.eventType, as: Int32.self)
+                raw.storeBytes(of: record.pageID.littleEndian, toByteOffset: offset + Offset.page, as: Int32.self)
+                raw.storeBytes(of: record.sessionIndex.littleEndian, toByteOffset: offset + Offset.session, as: Int32.self)
+                raw.storeBytes(of: record.channelID.littleEndian, toByteOffset: offset + Offset.channel, as: Int32.self)
+                raw.storeBytes(of: record.deviceID.littleEndian, toByteOffset: offset + Offset.device, as: Int32.self)
+                raw.storeBytes(of: record.campaignID.littleEndian, toByteOffset: offset + Offset.campaign, as: Int32.self)
             }
         }
         return data
@@ -54,13 +59,13 @@ public struct TimelineRecord: Sendable, Equatable {
         for index in 0..<count {
             let offset = index * size
             records.append(TimelineRecord(
-                timestamp: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)),
-                eventTypeID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self)),
-                pageID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self)),
-                sessionIndex: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 16, as: Int32.self)),
-                channelID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 20, as: Int32.self)),
-                deviceID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 24, as: Int32.self)),
-                campaignID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 28, as: Int32.self))))
+                timestamp: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.timestamp, as: Int64.self)),
+                eventTypeID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.eventType, as: Int32.self)),
+                pageID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.page, as: Int32.self)),
+                sessionIndex: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.session, as: Int32.self)),
+                channelID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.channel, as: Int32.self)),
+                deviceID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.device, as: Int32.self)),
+                campaignID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.campaign, as: Int32.self))))
         }
     }
 }

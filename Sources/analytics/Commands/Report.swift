@@ -122,14 +122,7 @@ struct Report: ParsableCommand {
                 let files = Importer.expand(paths)
                 let importer = Importer.maintainingSessions(database: database, options: ImportOptions())
                 let summary = ImportSummary(results: try files.map { try importer.importFile($0) })
-                for result in summary.results {
-                    let name = URL(fileURLWithPath: result.path).lastPathComponent
-                    let detail = result.status == .imported
-                        ? "\(Format.grouped(Int64(result.rowsImported))) rows imported"
-                            + (result.rowsRejected > 0 ? ", \(result.rowsRejected) rejected" : "")
-                        : (result.message ?? result.status.rawValue)
-                    FileHandle.standardError.write(Data("import \(name): \(detail)\n".utf8))
-                }
+                for line in summary.briefLines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
                 status = summary.exitCode
             }
             return (try ConversionReport.build(database, options: options), status)
