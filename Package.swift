@@ -1,6 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// One target per layer; each may use only the layers below it (ARCHITECTURE.md).
+// `scripts/check-layers.sh` (run by the tests) fails on an import that points up.
+//
+//   analytics (CLI) -> Analytics (facade) -> AnalyticsReports -> AnalyticsQueries
+//   -> AnalyticsSessions -> AnalyticsIngest -> CSVScanner, AnalyticsStorage -> AnalyticsCore
 let package = Package(
     name: "JourneyAnalytics",
     platforms: [.macOS(.v13)],
@@ -30,31 +35,80 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrationsTool"]
         ),
+        // Time, durations, value formatting: no SQLite, no files.
+        .target(name: "AnalyticsCore"),
+        // The SQLite connection, statements, transactions, migrations, label dictionary.
         .target(
-            name: "Analytics",
+            name: "AnalyticsStorage",
             dependencies: [
+                "AnalyticsCore",
                 "CSQLite",
-                "CZlib",
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: [
-                // The import loop touches class state per byte; dynamic exclusivity
-                // checks cost about 10% of import time there (measured with perf).
-                .unsafeFlags(["-enforce-exclusivity=unchecked"]),
             ],
             plugins: ["EmbedMigrations"]
         ),
+        // The byte-level CSV scanner and its byte sources (plain and gzip).
+        .target(
+            name: "CSVScanner",
+            dependencies: ["CZlib"],
+            swiftSettings: [
+                // The scanner touches class state per byte; dynamic exclusivity
+                // checks cost about 10% of import time there (measured with perf).
+                .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+            ]
+        ),
+        // Column mapping, row parsing, the import ledger and rejects.
+        .target(
+            name: "AnalyticsIngest",
+            dependencies: [
+                "AnalyticsCore",
+                "AnalyticsStorage",
+                "CSVScanner",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Sessionization, the timeline codec and incremental upkeep.
+        .target(name: "AnalyticsSessions", dependencies: ["AnalyticsCore", "AnalyticsStorage", "AnalyticsIngest"]),
+        // Funnels, touchpoint KPIs, statistics: numbers, never printing.
+        .target(
+            name: "AnalyticsQueries",
+            dependencies: [
+                "AnalyticsCore",
+                "AnalyticsStorage",
+                "AnalyticsSessions",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Report models, their builders and renderers (table, CSV, JSON, Markdown, HTML).
+        .target(
+            name: "AnalyticsReports",
+            dependencies: ["AnalyticsCore", "AnalyticsStorage", "AnalyticsIngest", "AnalyticsSessions", "AnalyticsQueries"]
+        ),
+        // The public facade: `Workspace` and the models it returns.
+        .target(
+            name: "Analytics",
+            dependencies: [
+                "AnalyticsCore", "AnalyticsStorage", "AnalyticsIngest", "AnalyticsSessions", "AnalyticsQueries",
+                "AnalyticsReports",
+            ]
+        ),
+        // The command-line tool: parses options, calls the facade, prints. It sees
+        // only the public API (no `package` declarations, so no SQL).
         .executableTarget(
             name: "analytics",
             dependencies: [
                 "Analytics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            packageAccess: false
         ),
         .testTarget(
             name: "AnalyticsTests",
-            dependencies: ["Analytics", "CSQLite", "analytics"]
+            dependencies: [
+                "Analytics", "AnalyticsCore", "AnalyticsStorage", "CSVScanner", "AnalyticsIngest", "AnalyticsSessions",
+                "AnalyticsQueries", "AnalyticsReports", "CSQLite", "analytics",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import Analytics
 import ArgumentParser
+import Foundation
 
 @main
 struct AnalyticsCommand: AsyncParsableCommand {
@@ -12,7 +13,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
 
             Exit codes: 0 success; 1 some rows were rejected (the files were still imported); \
             2 a file was aborted or unreadable; 64 bad usage; 65 bad input such as an invalid journey; \
-            70 a database error.
+            70 a database error; 73 an output file cannot be written.
             """,
         version: EngineVersion.current,
         subcommands: [
@@ -29,4 +30,21 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Migrate.self,
         ]
     )
+
+    /// Runs the chosen command; library errors become a message and an exit
+    /// code here (`CommandFailure`), everything else as ArgumentParser does it.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard let failure = CommandFailure(error) else { exit(withError: error) }
+            FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+            Foundation.exit(failure.code)
+        }
+    }
 }

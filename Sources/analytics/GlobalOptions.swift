@@ -16,9 +16,19 @@ struct GlobalOptions: ParsableArguments {
             ?? "analytics.sqlite"
     }
 
-    /// Opens the database and applies pending migrations, or exits with a clear message.
-    func openStore() throws -> Database {
-        try CommandErrors.run { try Store.open(path: databasePath) }
+    /// Opens the workspace, runs `body` with it and closes it, so the database
+    /// file alone holds the data afterwards (no write-ahead log left behind).
+    func withWorkspace<T>(_ body: (Workspace) throws -> T) throws -> T {
+        let workspace = try Workspace.open(path: databasePath)
+        let result: T
+        do {
+            result = try body(workspace)
+        } catch {
+            try? workspace.close()
+            throw error
+        }
+        try workspace.close()
+        return result
     }
 }
 
@@ -28,27 +38,8 @@ struct FormatOption: ParsableArguments {
     var format: OutputFormat = .table
 }
 
-extension OutputFormat: ExpressibleByArgument {}
-
-/// Turns library errors into a message on stderr and a meaningful exit code.
-enum CommandErrors {
-    static func run<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as StoreError {
-            fail(error.description, code: 70)
-        } catch let error as Migrator.Failure {
-            fail(error.description, code: 70)
-        } catch let error as SQLiteError {
-            fail(error.description, code: 70)
-        }
-    }
-
-    static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        exit(code)
-    }
-}
+extension OutputFormat: @retroactive ExpressibleByArgument {}
+extension TouchpointDimension: @retroactive ExpressibleByArgument {}
 
 /// Writes text to standard output without an extra newline.
 func emit(_ text: String) {
@@ -63,31 +54,33 @@ struct TimeRangeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("End of the period, exclusive: a date or a timestamp.", valueName: "time"))
     var to: String?
 
-    @Option(help: ArgumentHelp("Time zone for dates and zone-less times in --from/--to (default UTC).", valueName: "zone"))
-    var timezone: String?
+    @Option(help: ArgumentHelp("Time zone for dates and zone-less times in --from/--to (default UTC).", valueName: "zone"),
+            transform: parseTimeZone)
+    var timezone: TimeZone?
 
     func validate() throws { _ = try range() }
 
     func range() throws -> TimeRange {
-        var zone: TimeZone?
-        if let timezone {
-            guard let parsed = TimeZone(identifier: timezone) else {
-                throw ValidationError("unknown time zone '\(timezone)'; use a name such as UTC or Europe/Berlin.")
-            }
-            zone = parsed
-        }
         do {
-            return try TimeRange(from: from, to: to, zone: zone)
+            return try TimeRange(from: from, to: to, zone: timezone)
         } catch let error as TimeRange.Invalid {
             throw ValidationError(error.description)
         }
     }
 }
 
-/// Parses durations such as 30m or 7d for options.
+/// Parses durations such as 30m or 7d for options (`@Option(transform:)`).
 func parseDuration(_ text: String, option: String) throws -> Int64 {
     guard let milliseconds = DurationText.milliseconds(text), milliseconds > 0 else {
         throw ValidationError("\(option) '\(text)' is not a duration; use forms such as 90s, 30m, 1h30m or 7d.")
     }
     return milliseconds
+}
+
+/// Parses an IANA time zone name (`@Option(transform:)`).
+func parseTimeZone(_ text: String) throws -> TimeZone {
+    guard let zone = TimeZone(identifier: text) else {
+        throw ValidationError("unknown time zone '\(text)'; use a name such as UTC or Europe/Berlin.")
+    }
+    return zone
 }

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsQueries
+@testable import AnalyticsReports
+@testable import AnalyticsSessions
+@testable import AnalyticsStorage
+@testable import CSVScanner
 
 /// Serves bytes from memory in chunks of a fixed size, to exercise records
 /// that span buffer refills.
@@ -158,6 +165,7 @@ struct CSVReaderTests {
         // A truncated file is an error, not silently short data.
         let truncatedPath = directory.path("truncated.csv.gz")
         try joined.prefix(joined.count / 2 - 4).write(to: URL(fileURLWithPath: truncatedPath))
-        #expect(throws: IngestError.self) { _ = try readAll(try openByteSource(path: truncatedPath)) }
+        let error = #expect(throws: ByteSourceError.self) { _ = try readAll(try openByteSource(path: truncatedPath)) }
+        #expect(error?.reason == "the gzip data ends early (truncated file)")
     }
 }

@@ -1,5 +1,12 @@
 import Foundation
 @testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsQueries
+@testable import AnalyticsReports
+@testable import AnalyticsSessions
+@testable import AnalyticsStorage
+@testable import CSVScanner
 
 /// A database filled from CSV texts through the real importer and session upkeep.
 struct Fixture {

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsQueries
+@testable import AnalyticsReports
+@testable import AnalyticsSessions
+@testable import AnalyticsStorage
+@testable import CSVScanner
 
 /// Exhaustive reference: every chain of distinct events with strictly
 /// increasing times matching stages 1...k within the window.

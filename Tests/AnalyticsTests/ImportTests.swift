@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsQueries
+@testable import AnalyticsReports
+@testable import AnalyticsSessions
+@testable import AnalyticsStorage
+@testable import CSVScanner
 
 /// The package's folder, for SampleData.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -271,7 +278,7 @@ struct ImportTests {
         #expect(try database.scalarInt("SELECT count(*) FROM events") == 1)
         #expect(try database.scalarInt("SELECT count(*) FROM imports") == 1)
         // The file imports cleanly afterwards.
-        database.close()
+        try database.close()
         let again = try CLI.run(["import", data + "/events.csv", "--db", db])
         #expect(again.status == 0)
         #expect(try count("events", in: db) == 150_001)

@@ -4,6 +4,13 @@ import FoundationXML
 #endif
 import Testing
 @testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsQueries
+@testable import AnalyticsReports
+@testable import AnalyticsSessions
+@testable import AnalyticsStorage
+@testable import CSVScanner
 
 /// Collects element names while checking that a document parses as XML.
 final class XMLCheck: NSObject, XMLParserDelegate {
@@ -77,7 +84,7 @@ struct ReportTests {
         for leak in report.leaks where !leak.tested.isEmpty {
             let stage = leak.stageIndex
             for point in leak.tested {
-                query.breakdown = point.dimension
+                query.breakdown = FunnelBreakdown(point.dimension)
                 let split = try FunnelEngine.run(fixture.database, query)
                 let group = try #require(split.groups.first { $0.value == point.value })
                 let trials = group.stages[stage - 1].reached, successes = group.stages[stage].reached

@@ -2,6 +2,13 @@ import CSQLite
 import Foundation
 import Testing
 @testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsQueries
+@testable import AnalyticsReports
+@testable import AnalyticsSessions
+@testable import AnalyticsStorage
+@testable import CSVScanner
 
 @Suite("Storage")
 struct StorageTests {
@@ -105,7 +112,7 @@ struct StorageTests {
     @Test("a closed connection reports misuse instead of crashing")
     func closed() throws {
         let database = try Database(path: ":memory:")
-        database.close()
+        try database.close()
         #expect(throws: SQLiteError.self) { try database.execute("SELECT 1") }
     }
 

@@ -1,5 +1,12 @@
 import Foundation
 @testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsQueries
+@testable import AnalyticsReports
+@testable import AnalyticsSessions
+@testable import AnalyticsStorage
+@testable import CSVScanner
 
 /// A temporary folder removed when the value goes away.
 final class TemporaryDirectory {

@@ -1,4 +1,6 @@
 import Foundation
+import AnalyticsCore
+import AnalyticsStorage
 
 /// Writes realistic, deterministic `events.csv` and `orders.csv`: users with
 /// several sessions over weeks, landing channels and devices, many bounces,

@@ -18,11 +18,16 @@ struct Funnel: ParsableCommand {
     @Option(help: ArgumentHelp("A journey file (YAML or JSON); default: the built-in customer journey.", valueName: "file"))
     var journey: String?
 
-    @Option(name: .customLong("by"), help: "Who moves through the funnel: user or session.")
-    var actor: FunnelActor = .user
+    @Option(help: "Who moves through the funnel: user or session.")
+    var actor: FunnelActor?
 
-    @Option(help: ArgumentHelp("The conversion window, e.g. 7d (overrides the journey's).", valueName: "duration"))
-    var window: String?
+    /// The old spelling of `--actor`, kept so existing scripts run.
+    @Option(name: .customLong("by"), help: ArgumentHelp("Deprecated spelling of --actor.", visibility: .hidden))
+    var actorByOldName: FunnelActor?
+
+    @Option(help: ArgumentHelp("The conversion window, e.g. 7d (overrides the journey's).", valueName: "duration"),
+            transform: { try parseDuration($0, option: "--window") })
+    var window: Int64?
 
     @Option(help: "One funnel per group: a touchpoint (channel, device, campaign, landing-page) of the first event, or its cohort (day, week, month).")
     var breakdown: FunnelBreakdown?
@@ -30,42 +35,40 @@ struct Funnel: ParsableCommand {
     @Option(help: "With --breakdown: keep the N groups with the most actors entering, fold the rest into (other).")
     var top: Int?
 
-    @Option(help: ArgumentHelp("Judge open windows at this time instead of at the last event.", valueName: "time"))
-    var asOf: String?
+    @Option(help: ArgumentHelp("Judge open windows at this time instead of at the last event.", valueName: "time"),
+            transform: parseInstant)
+    var asOf: Int64?
 
     @Flag(help: "Count only actors whose window has closed (no recent, still-converting actors).")
     var matureOnly = false
 
     func validate() throws {
-        if let window { _ = try parseDuration(window, option: "--window") }
+        if actor != nil && actorByOldName != nil { throw ValidationError("use --actor alone (--by is its old spelling).") }
         if let top, top < 1 { throw ValidationError("--top must be at least 1.") }
         if top != nil && breakdown == nil { throw ValidationError("--top needs --breakdown.") }
     }
 
     func run() throws {
-        let definition: JourneyDefinition
-        do {
-            definition = try journey.map(JourneyDefinition.load(path:)) ?? .customerJourney
-        } catch let error as JourneyDefinition.Invalid {
-            CommandErrors.fail("invalid journey: \(error)", code: 65)
-        }
-        var query = FunnelQuery(journey: definition)
-        query.actor = actor
+        var query = FunnelQuery(journey: try journey.map(JourneyDefinition.load(path:)) ?? .customerJourney)
+        query.actor = actor ?? actorByOldName ?? .user
         query.range = try period.range()
-        query.windowMilliseconds = try window.map { try parseDuration($0, option: "--window") }
+        query.windowMilliseconds = window
         query.breakdown = breakdown
         query.top = top
         query.matureOnly = matureOnly
-        if let asOf {
-            guard let instant = try? TimeRange(from: asOf, to: nil).from else {
-                throw ValidationError("--as-of '\(asOf)' is not a date or timestamp.")
-            }
-            query.asOf = instant
-        }
-        let report = try CommandErrors.run { try FunnelEngine.run(try global.openStore(), query) }
+        query.asOf = asOf
+        let report = try global.withWorkspace { try $0.funnel(query) }
         emit(report.render(output.format))
     }
 }
 
-extension FunnelActor: ExpressibleByArgument {}
-extension FunnelBreakdown: ExpressibleByArgument {}
+/// Parses a date or timestamp option such as `--as-of` (`@Option(transform:)`).
+func parseInstant(_ text: String) throws -> Int64 {
+    guard let instant = try? TimeRange(from: text, to: nil).from else {
+        throw ValidationError("'\(text)' is not a date or timestamp; use 2024-03-01 or 2024-03-01T12:00:00Z.")
+    }
+    return instant
+}
+
+extension FunnelActor: @retroactive ExpressibleByArgument {}
+extension FunnelBreakdown: @retroactive ExpressibleByArgument {}

@@ -35,8 +35,9 @@ struct Import: ParsableCommand {
     var delimiter: String = ","
 
     @Option(help: ArgumentHelp("Time zone for timestamps without one, e.g. Europe/Berlin (default: reject them).",
-                               valueName: "zone"))
-    var assumeTimezone: String?
+                               valueName: "zone"),
+            transform: parseTimeZone)
+    var assumeTimezone: TimeZone?
 
     @Option(help: ArgumentHelp("Abort a file (importing nothing from it) after more than N rejected rows, or above a share such as 1%.",
                                valueName: "n|p%"))
@@ -49,8 +50,9 @@ struct Import: ParsableCommand {
     var force = false
 
     @Option(help: ArgumentHelp("Change the session timeout (e.g. 45m) and rebuild all sessions before importing.",
-                               valueName: "duration"))
-    var sessionTimeout: String?
+                               valueName: "duration"),
+            transform: { try parseDuration($0, option: "--session-timeout") })
+    var sessionTimeout: Int64?
 
     @Flag(name: [.short, .long], help: "No progress line.")
     var quiet = false
@@ -60,11 +62,7 @@ struct Import: ParsableCommand {
         if let maxErrors, ImportOptions.ErrorLimit(argument: maxErrors) == nil {
             throw ValidationError("--max-errors takes a number of rows (100) or a percentage (2.5%).")
         }
-        if let assumeTimezone, TimeZone(identifier: assumeTimezone) == nil {
-            throw ValidationError("unknown time zone '\(assumeTimezone)'; use a name such as UTC or Europe/Berlin.")
-        }
         if delimiterByte == nil { throw ValidationError("--delimiter must be one ASCII character or 'tab'.") }
-        if let sessionTimeout { _ = try parseDuration(sessionTimeout, option: "--session-timeout") }
     }
 
     private var delimiterByte: UInt8? {
@@ -78,41 +76,22 @@ struct Import: ParsableCommand {
         var options = ImportOptions()
         options.kind = kind
         options.delimiter = delimiterByte ?? UInt8(ascii: ",")
-        options.assumedZone = assumeTimezone.flatMap(TimeZone.init(identifier:))
+        options.assumedZone = assumeTimezone
         options.force = force
         options.errorLimit = strict ? .count(0) : maxErrors.flatMap(ImportOptions.ErrorLimit.init(argument:)) ?? .unlimited
-        do {
-            let fileMapping = try mapping.map(ColumnMapping.init(file:)) ?? ColumnMapping()
-            options.mapping = fileMapping.merging(try ColumnMapping(pairs: mappings))
-        } catch let error as IngestError {
-            CommandErrors.fail(error.description, code: 64)
-        }
-        let files = Importer.expand(paths)
-        if files.isEmpty { CommandErrors.fail("no *.csv or *.csv.gz files found in \(paths.joined(separator: ", "))", code: 2) }
-
-        let summary = try CommandErrors.run { () -> ImportSummary in
-            let database = try global.openStore()
-            let sessions = SessionStore(database: database)
-            if let timeout = try sessionTimeout.map({ try parseDuration($0, option: "--session-timeout") }),
-               try sessions.timeoutMilliseconds() != timeout {
-                try sessions.rebuild(timeoutMilliseconds: timeout)
-            }
-            let importer = Importer.maintainingSessions(database: database, options: options)
-            let meter = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-            importer.progress = meter.show
-            var results: [ImportResult] = []
-            for file in files {
-                results.append(try importer.importFile(file))
-                meter.clear()
-            }
-            return ImportSummary(results: results)
+        let fileMapping = try mapping.map(ColumnMapping.init(file:)) ?? ColumnMapping()
+        options.mapping = fileMapping.merging(try ColumnMapping(pairs: mappings))
+        let meter = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        let summary = try global.withWorkspace { workspace in
+            try workspace.importFiles(paths, options: options, sessionTimeout: sessionTimeout, progress: meter.show,
+                                      afterEachFile: meter.clear)
         }
         emit(summary.render(output.format))
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 }
 
-extension FileKind: ExpressibleByArgument {}
+extension FileKind: @retroactive ExpressibleByArgument {}
 
 /// The progress line on a terminal: bytes and rows done, rows/s, ETA; at most 4 updates a second.
 final class ProgressLine {

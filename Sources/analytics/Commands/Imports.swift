@@ -9,20 +9,9 @@ struct Imports: ParsableCommand {
     @OptionGroup var output: FormatOption
 
     func run() throws {
-        let entries = try CommandErrors.run { try ImportLedger.entries(try global.openStore()) }
-        let table = ResultTable(
-            columns: ["id", "path", "kind", "status", "size_bytes", "sha256", "read", "imported", "duplicate", "updated",
-                      "rejected", "started_at", "finished_at"],
-            rows: entries.map { entry in
-                [.integer(entry.id), .text(entry.path), .text(entry.kind), .text(entry.status), .integer(entry.sizeBytes),
-                 .text(output.format == .table ? String(entry.sha256.prefix(12)) : entry.sha256),
-                 .integer(entry.rowsRead), .integer(entry.rowsImported), .integer(entry.rowsDuplicate),
-                 .integer(entry.rowsUpdated), .integer(entry.rowsRejected),
-                 .text(Timestamp.iso8601(entry.startedMilliseconds)),
-                 .text(entry.finishedMilliseconds.map(Timestamp.iso8601) ?? "")]
-            })
+        let table = try global.withWorkspace { try $0.imports(format: output.format) }
         emit(table.render(output.format))
-        if entries.isEmpty && output.format == .table { print("No imports yet: run `analytics import FILE...`.") }
+        if table.rows.isEmpty && output.format == .table { print("No imports yet: run `analytics import FILE...`.") }
     }
 }
 
@@ -40,21 +29,7 @@ struct Rejects: ParsableCommand {
     var limit: Int?
 
     func run() throws {
-        let rejects = try CommandErrors.run {
-            try ImportLedger.rejects(try global.openStore(), importID: importID, limit: limit)
-        }
-        let table = ResultTable(
-            columns: ["import", "file", "line", "reason", "raw"],
-            rows: rejects.map { reject in
-                [.integer(reject.importID), .text(reject.path), .integer(reject.line), .text(reject.reason),
-                 .text(output.format == .table ? Self.shorten(reject.raw) : reject.raw)]
-            })
+        let table = try global.withWorkspace { try $0.rejects(importID: importID, limit: limit, format: output.format) }
         emit(table.render(output.format))
-    }
-
-    /// One line of at most 80 characters for the terminal.
-    static func shorten(_ raw: String) -> String {
-        let flat = raw.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
-        return flat.count > 80 ? String(flat.prefix(77)) + "..." : flat
     }
 }

@@ -9,10 +9,7 @@ struct Info: ParsableCommand {
     @OptionGroup var output: FormatOption
 
     func run() throws {
-        let info = try CommandErrors.run { () -> DatabaseInfo in
-            let database = try global.openStore()
-            return try DatabaseInfo(database: database)
-        }
+        let info = try global.withWorkspace { try $0.info() }
         emit(info.render(output.format))
     }
 }

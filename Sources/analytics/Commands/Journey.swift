@@ -14,12 +14,7 @@ struct Journey: ParsableCommand {
     var user: String
 
     func run() throws {
-        let journey = try CommandErrors.run {
-            try SessionStore(database: try global.openStore()).journey(of: user)
-        }
-        guard let journey else {
-            CommandErrors.fail("no user '\(user)' in the database; see `analytics sessions` for user ids", code: 65)
-        }
-        emit(UserJourneyReport(journey).render(format))
+        let journey = try global.withWorkspace { try $0.journey(of: user) }
+        emit(journey.render(format))
     }
 }

@@ -9,14 +9,11 @@ struct Migrate: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let applied = try CommandErrors.run { () -> [Migration] in
-            let database = try Store.open(path: global.databasePath, migrate: false)
-            return try Migrator().migrate(database)
-        }
+        let applied = try Workspace.migrate(path: global.databasePath)
         if applied.isEmpty {
             print("\(global.databasePath): schema is up to date.")
         } else {
-            for migration in applied { print("applied \(migration.version) \(migration.name)") }
+            for migration in applied { print("applied \(migration)") }
         }
     }
 }

@@ -100,9 +100,9 @@ struct Report: ParsableCommand {
         return options
     }
 
-    private static func segment(_ text: String) throws -> (FunnelBreakdown, String?) {
+    private static func segment(_ text: String) throws -> (TouchpointDimension, String?) {
         let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-        guard let dimension = FunnelBreakdown(rawValue: parts[0]), !dimension.isCohort else {
+        guard let dimension = TouchpointDimension(rawValue: parts[0]) else {
             throw ValidationError("unknown segment dimension '\(parts[0])'; use channel, device, campaign or landing-page.")
         }
         return (dimension, parts.count > 1 ? parts[1] : nil)
@@ -110,22 +110,15 @@ struct Report: ParsableCommand {
 
     func run() throws {
         var options = try options()
-        if let journey {
-            do { options.journey = try JourneyDefinition.load(path: journey) } catch let error as JourneyDefinition.Invalid {
-                CommandErrors.fail("invalid journey: \(error)", code: 65)
-            }
-        }
-        let (report, importStatus) = try CommandErrors.run { () -> (ConversionReport, Int32) in
-            let database = try global.openStore()
+        if let journey { options.journey = try JourneyDefinition.load(path: journey) }
+        let (report, importStatus) = try global.withWorkspace { workspace -> (ConversionReport, Int32) in
             var status: Int32 = 0
             if !paths.isEmpty {
-                let files = Importer.expand(paths)
-                let importer = Importer.maintainingSessions(database: database, options: ImportOptions())
-                let summary = ImportSummary(results: try files.map { try importer.importFile($0) })
+                let summary = try workspace.importFiles(paths)
                 for line in summary.briefLines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
                 status = summary.exitCode
             }
-            return (try ConversionReport.build(database, options: options), status)
+            return (try workspace.report(options), status)
         }
         let chosen = format ?? out.map { path -> ReportFormat in
             path.hasSuffix(".html") || path.hasSuffix(".htm") ? .html : path.hasSuffix(".json") ? .json : .markdown
@@ -138,7 +131,7 @@ struct Report: ParsableCommand {
         }
         if let out {
             do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
-                CommandErrors.fail("cannot write \(out): \(error.localizedDescription)", code: 73)
+                throw CommandFailure(message: "cannot write \(out): \(error.localizedDescription)", code: 73)
             }
             emit(report.summary + "\nReport written to \(out)\n")
         } else {

@@ -25,20 +25,7 @@ struct ListSessions: ParsableCommand {
 
     func run() throws {
         let range = try period.range()
-        let sessions = try CommandErrors.run {
-            try SessionStore(database: try global.openStore()).list(user: user, range: range, limit: limit)
-        }
-        let table = ResultTable(
-            columns: ["user", "session", "start", "duration_seconds", "events", "page_views", "orders", "revenue",
-                      "channel", "device", "campaign", "landing_page", "session_id"],
-            rows: sessions.map { listed in
-                let session = listed.session
-                return [.text(listed.user), .integer(Int64(session.ordinal)), .text(Timestamp.iso8601(session.start)),
-                        .seconds(Double(session.durationMilliseconds) / 1000), .integer(Int64(session.events)),
-                        .integer(Int64(session.pageViews)), .integer(Int64(session.orders)), .money(session.revenue),
-                        .text(listed.channel), .text(listed.device), .text(listed.campaign), .text(listed.landingPage),
-                        .text(session.sessionKey ?? "")]
-            })
+        let table = try global.withWorkspace { try $0.sessions(user: user, range: range, limit: limit) }
         emit(table.render(output.format))
     }
 }
@@ -51,21 +38,12 @@ struct RebuildSessions: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(help: ArgumentHelp("The inactivity gap that ends a session, e.g. 30m or 45m (default: keep the current one).",
-                               valueName: "duration"))
-    var sessionTimeout: String?
-
-    func validate() throws {
-        if let sessionTimeout { _ = try parseDuration(sessionTimeout, option: "--session-timeout") }
-    }
+                               valueName: "duration"),
+            transform: { try parseDuration($0, option: "--session-timeout") })
+    var sessionTimeout: Int64?
 
     func run() throws {
-        let timeout = try sessionTimeout.map { try parseDuration($0, option: "--session-timeout") }
-        let (count, used) = try CommandErrors.run { () -> (Int64, Int64) in
-            let database = try global.openStore()
-            let store = SessionStore(database: database)
-            try store.rebuild(timeoutMilliseconds: timeout)
-            return (try database.scalarInt("SELECT count(*) FROM sessions") ?? 0, try store.timeoutMilliseconds())
-        }
+        let (count, used) = try global.withWorkspace { try $0.rebuildSessions(timeout: sessionTimeout) }
         print("rebuilt \(Format.grouped(count)) sessions with a \(DurationText.format(used)) timeout")
     }
 }

@@ -19,11 +19,8 @@ struct Touchpoints: ParsableCommand {
 
     func run() throws {
         let range = try period.range()
-        let report = try CommandErrors.run {
-            try TouchpointReport.compute(try global.openStore(), by: by, range: range)
-        }
+        let report = try global.withWorkspace { try $0.touchpoints(by: by, range: range) }
         emit(report.render(output.format))
     }
 }
 
-extension TouchpointDimension: ExpressibleByArgument {}

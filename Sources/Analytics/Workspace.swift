@@ -1,0 +1,154 @@
+@_exported import AnalyticsCore
+@_exported import AnalyticsIngest
+@_exported import AnalyticsQueries
+@_exported import AnalyticsReports
+@_exported import AnalyticsStorage
+import AnalyticsSessions
+import Foundation
+
+/// One analytics database and everything a program does with it: import
+/// files, then ask for funnels, touchpoint KPIs, sessions, journeys and reports.
+///
+/// This is the embedding API: the command-line tool is written against it
+/// alone. A workspace owns one connection; `close()` (or releasing the
+/// workspace) checkpoints the write-ahead log into the database file, so the
+/// file alone holds the data afterwards. Not `Sendable`: use one per task.
+public final class Workspace {
+    let database: Database
+
+    /// The database file's path.
+    public var path: String { database.path }
+
+    private init(database: Database) {
+        self.database = database
+    }
+
+    /// Opens the database at `path`, creating it when missing, and applies
+    /// pending migrations.
+    /// - Throws: `StoreError` when the file cannot be opened, `Migrator.Failure`
+    ///   for a database this binary cannot use, `SQLiteError` otherwise.
+    public static func open(path: String) throws -> Workspace {
+        Workspace(database: try Store.open(path: path))
+    }
+
+    /// Creates the database or brings its schema up to date.
+    /// - Returns: `version name` of each migration applied now (empty when up to date).
+    public static func migrate(path: String) throws -> [String] {
+        let database = try Store.open(path: path, migrate: false)
+        defer { try? database.close() }
+        let applied = try Migrator().migrate(database).map { "\($0.version) \($0.name)" }
+        try database.close()
+        return applied
+    }
+
+    /// Closes the connection; the write-ahead log is checkpointed and removed.
+    /// - Throws: `SQLiteError` when SQLite reports a problem while closing.
+    public func close() throws { try database.close() }
+
+    deinit { try? database.close() }
+
+    // MARK: Import
+
+    /// Imports CSV files (folders expand to their `*.csv` and `*.csv.gz`
+    /// files in name order), each in one transaction, keeping sessions and
+    /// timelines current.
+    /// - Parameters:
+    ///   - sessionTimeout: a new session timeout in milliseconds; sessions are
+    ///     rebuilt with it first when it differs from the current one.
+    ///   - progress: called a few times a second while a file is read.
+    /// - Throws: `WorkspaceError.noFiles` when the paths hold no CSV files;
+    ///   `SQLiteError` for database failures. Bad files and rows are reported
+    ///   in the summary, not thrown.
+    public func importFiles(_ paths: [String], options: ImportOptions = ImportOptions(),
+                            sessionTimeout: Int64? = nil,
+                            progress: ((ImportProgress) -> Void)? = nil,
+                            afterEachFile: (() -> Void)? = nil) throws -> ImportSummary {
+        let files = Importer.expand(paths)
+        if files.isEmpty { throw WorkspaceError.noFiles(paths) }
+        let sessions = SessionStore(database: database)
+        if let sessionTimeout, try sessions.timeoutMilliseconds() != sessionTimeout {
+            try sessions.rebuild(timeoutMilliseconds: sessionTimeout)
+        }
+        let importer = Importer.maintainingSessions(database: database, options: options)
+        importer.progress = progress
+        var results: [ImportResult] = []
+        for file in files {
+            results.append(try importer.importFile(file))
+            afterEachFile?()
+        }
+        return ImportSummary(results: results)
+    }
+
+    /// The imports ledger as a table.
+    public func imports(format: OutputFormat) throws -> ResultTable {
+        ImportLedger.table(try ImportLedger.entries(database), format: format)
+    }
+
+    /// Rejected rows, of one import or of all, as a table.
+    public func rejects(importID: Int64? = nil, limit: Int? = nil, format: OutputFormat) throws -> ResultTable {
+        ImportLedger.table(try ImportLedger.rejects(database, importID: importID, limit: limit), format: format)
+    }
+
+    // MARK: Queries
+
+    /// A funnel: reach, drop-off and timing per stage, overall and per breakdown group.
+    public func funnel(_ query: FunnelQuery) throws -> FunnelReport {
+        try FunnelEngine.run(database, query)
+    }
+
+    /// Touchpoint KPIs per value of a dimension, over sessions starting in `range`.
+    public func touchpoints(by dimension: TouchpointDimension, range: TimeRange = .all) throws -> TouchpointReport {
+        try TouchpointReport.compute(database, by: dimension, range: range)
+    }
+
+    /// Stored sessions in start order as a table.
+    public func sessions(user: String? = nil, range: TimeRange = .all, limit: Int? = nil) throws -> ResultTable {
+        SessionStore.Listed.table(try SessionStore(database: database).list(user: user, range: range, limit: limit))
+    }
+
+    /// One user's whole journey.
+    /// - Throws: `WorkspaceError.unknownUser` when no such user was imported.
+    public func journey(of user: String) throws -> UserJourneyReport {
+        guard let journey = try SessionStore(database: database).journey(of: user) else {
+            throw WorkspaceError.unknownUser(user)
+        }
+        return UserJourneyReport(journey)
+    }
+
+    /// Recomputes every session and timeline, optionally with a new timeout.
+    /// - Returns: the number of sessions and the timeout in force, in milliseconds.
+    public func rebuildSessions(timeout: Int64? = nil) throws -> (sessions: Int64, timeoutMilliseconds: Int64) {
+        let store = SessionStore(database: database)
+        try store.rebuild(timeoutMilliseconds: timeout)
+        return (try store.count(), try store.timeoutMilliseconds())
+    }
+
+    // MARK: Reports
+
+    /// The stage-conversion report.
+    public func report(_ options: ConversionReport.Options) throws -> ConversionReport {
+        try ConversionReport.build(database, options: options)
+    }
+
+    /// Where the database is, what built it and what it holds.
+    public func info() throws -> DatabaseInfo {
+        try DatabaseInfo(database: database)
+    }
+}
+
+/// What a workspace call refuses, with what to do instead.
+public enum WorkspaceError: Error, Equatable, CustomStringConvertible {
+    /// The paths name no `*.csv` or `*.csv.gz` file.
+    case noFiles([String])
+    /// No user with this external id was imported.
+    case unknownUser(String)
+
+    public var description: String {
+        switch self {
+        case .noFiles(let paths):
+            return "no *.csv or *.csv.gz files found in \(paths.joined(separator: ", "))"
+        case .unknownUser(let user):
+            return "no user '\(user)' in the database; see `analytics sessions` for user ids"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import AnalyticsCore
+import CSVScanner
+
+/// Why one row was not imported. The description is what the rejects table stores.
+package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
+    case wrongFieldCount(expected: Int, found: Int)
+    case emptyRequiredField(String)
+    case badTimestamp(value: String, problem: TimestampParser.Failure)
+    case nonNumericRevenue(String)
+    case invalidUTF8(field: String)
+    case fieldTooLong
+    case unterminatedQuote
+    case textAfterClosingQuote
+
+    package var description: String {
+        switch self {
+        case let .wrongFieldCount(expected, found):
+            return "wrong number of fields: expected \(expected), found \(found)"
+        case let .emptyRequiredField(field):
+            return "empty required field \(field)"
+        case let .badTimestamp(value, problem):
+            return "\(problem): '\(value)'"
+        case let .nonNumericRevenue(value):
+            return "non-numeric revenue: '\(value)'"
+        case let .invalidUTF8(field):
+            return "invalid UTF-8 in field \(field)"
+        case .fieldTooLong:
+            return "a field is longer than \(CSVReader.maximumFieldLength) bytes"
+        case .unterminatedQuote:
+            return "unterminated quote: the file ends inside a quoted field"
+        case .textAfterClosingQuote:
+            return "text after a closing quote"
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import AnalyticsCore
+import CSVScanner
+
+/// A text kept in a `TextArena` by position, so rows carry no `String`s.
+struct ArenaText {
+    var start: Int32
+    var count: Int32
+}
+
+/// Bytes of the texts of a batch of rows, reset after each batch.
+struct TextArena {
+    private(set) var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1 << 16) }
+
+    mutating func add(_ text: UnsafeRawBufferPointer) -> ArenaText {
+        let start = bytes.count
+        bytes.append(contentsOf: text)
+        return ArenaText(start: Int32(start), count: Int32(text.count))
+    }
+
+    mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+}
+
+/// One clickstream event, typed and compacted, ready to store.
+struct EventRecord {
+    var userID: Int64
+    package var timestamp: Int64
+    var eventTypeID: Int64
+    var sessionKey: ArenaText?
+    var pageID: Int64?
+    var channelID: Int64?
+    var deviceID: Int64?
+    var campaignID: Int64?
+    var revenue: Double?
+    var eventID: ArenaText?
+}
+
+/// One order row, typed and compacted, ready to store.
+struct OrderRecord {
+    var orderID: String
+    var userID: Int64
+    package var timestamp: Int64
+    var revenue: Double
+    var currencyID: Int64?
+    var statusID: Int64?
+    var sessionKey: String?
+}
+
+/// Turns the current record of a `CSVReader` into a typed row, or says why not.
+/// Empty optional fields become NULL; surrounding spaces are kept.
+struct RowParser {
+    let layout: HeaderLayout
+    let timestamps: TimestampParser
+    /// Column index of each canonical field (by `CanonicalField.slot`), -1 when absent.
+    private let columns: [Int]
+
+    init(layout: HeaderLayout, timestamps: TimestampParser) {
+        self.layout = layout
+        self.timestamps = timestamps
+        var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
+        for (field, index) in layout.index { columns[field.slot] = index }
+        self.columns = columns
+    }
+
+    /// Checks the record's shape (quoting, field count).
+    func checkShape(_ reader: CSVReader) -> RejectReason? {
+        switch reader.problem {
+        case .unterminatedQuote: return .unterminatedQuote
+        case .fieldTooLong: return .fieldTooLong
+        case .textAfterClosingQuote: return .textAfterClosingQuote
+        case nil: break
+        }
+        if reader.fieldCount != layout.columnCount {
+            return .wrongFieldCount(expected: layout.columnCount, found: reader.fieldCount)
+        }
+        return nil
+    }
+
+    /// Parses an events row; texts go into `arena`.
+    /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
+    func event(_ reader: CSVReader, labels: LabelStore, arena: inout TextArena) throws -> EventRecord {
+        EventRecord(
+            userID: try user(reader, labels: labels),
+            timestamp: try timestamp(reader),
+            eventTypeID: try label(.eventType, .eventType, reader, labels) ?? {
+                throw RejectReason.emptyRequiredField(CanonicalField.eventType.rawValue)
+            }(),
+            sessionKey: try text(.sessionID, reader, arena: &arena),
+            pageID: try label(.page, .page, reader, labels),
+            channelID: try label(.channel, .channel, reader, labels),
+            deviceID: try label(.device, .device, reader, labels),
+            campaignID: try label(.campaign, .campaign, reader, labels),
+            revenue: try revenue(reader),
+            eventID: try text(.eventID, reader, arena: &arena))
+    }
+
+    /// Parses an orders row.
+    /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
+    func order(_ reader: CSVReader, labels: LabelStore) throws -> OrderRecord {
+        guard let orderID = try string(.orderID, reader) else {
+            throw RejectReason.emptyRequiredField(CanonicalField.orderID.rawValue)
+        }
+        let userID = try user(reader, labels: labels)
+        let timestamp = try timestamp(reader)
+        guard let revenue = try revenue(reader) else {
+            throw RejectReason.emptyRequiredField(CanonicalField.revenue.rawValue)
+        }
+        return OrderRecord(orderID: orderID, userID: userID, timestamp: timestamp, revenue: revenue,
+                           currencyID: try label(.currency, .currency, reader, labels),
+                           statusID: try label(.status, .status, reader, labels),
+                           sessionKey: try string(.sessionID, reader))
+    }
+
+    // MARK: Fields
+
+    @inline(__always)
+    private func bytes(_ field: CanonicalField, _ reader: CSVReader) -> UnsafeRawBufferPointer? {
+        let index = columns[field.slot]
+        guard index >= 0 else { return nil }
+        let bytes = reader.field(index)
+        return bytes.isEmpty ? nil : bytes
+    }
+
+    private func timestamp(_ reader: CSVReader) throws -> Int64 {
+        guard let bytes = bytes(.timestamp, reader) else { throw RejectReason.emptyRequiredField("timestamp") }
+        switch timestamps.parse(bytes) {
+        case .success(let value): return value
+        case .failure(let problem):
+            throw RejectReason.badTimestamp(value: String(decoding: bytes.prefix(100), as: UTF8.self),
+                                            problem: problem)
+        }
+    }
+
+    private func user(_ reader: CSVReader, labels: LabelStore) throws -> Int64 {
+        guard let bytes = bytes(.userID, reader) else { throw RejectReason.emptyRequiredField("user_id") }
+        return try labels.userID(bytes)
+    }
+
+    private func label(_ field: CanonicalField, _ kind: LabelStore.Kind, _ reader: CSVReader,
+                       _ labels: LabelStore) throws -> Int64? {
+        guard let bytes = bytes(field, reader) else { return nil }
+        return try labels.id(kind, bytes, field: field)
+    }
+
+    private func text(_ field: CanonicalField, _ reader: CSVReader, arena: inout TextArena) throws -> ArenaText? {
+        guard let bytes = bytes(field, reader) else { return nil }
+        guard isValidUTF8(bytes) else { throw RejectReason.invalidUTF8(field: field.rawValue) }
+        return arena.add(bytes)
+    }
+
+    private func string(_ field: CanonicalField, _ reader: CSVReader) throws -> String? {
+        guard let bytes = bytes(field, reader) else { return nil }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw RejectReason.invalidUTF8(field: field.rawValue)
+        }
+        return text
+    }
+
+    private func revenue(_ reader: CSVReader) throws -> Double? {
+        guard let bytes = bytes(.revenue, reader) else { return nil }
+        guard let value = Self.parseDecimal(bytes) else {
+            throw RejectReason.nonNumericRevenue(String(decoding: bytes.prefix(100), as: UTF8.self))
+        }
+        return value
+    }
+
+    /// A plain decimal number: optional sign, digits, optional fraction and exponent.
+    /// Rejects `nan`, `inf`, hex and anything with other characters.
+    static func parseDecimal(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        var sawDigit = false
+        for (offset, byte) in bytes.enumerated() {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): sawDigit = true
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): continue
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                if offset != 0, bytes[offset - 1] | 0x20 != UInt8(ascii: "e") { return nil }
+            default: return nil
+            }
+        }
+        guard sawDigit else { return nil }
+        guard let value = Double(String(decoding: bytes, as: UTF8.self)), value.isFinite else { return nil }
+        return value
+    }
+}
+
+extension CanonicalField {
+    /// A dense index for arrays keyed by field.
+    var slot: Int {
+        switch self {
+        case .timestamp: return 0
+        case .userID: return 1
+        case .eventType: return 2
+        case .eventID: return 3
+        case .sessionID: return 4
+        case .page: return 5
+        case .channel: return 6
+        case .device: return 7
+        case .campaign: return 8
+        case .revenue: return 9
+        case .orderID: return 10
+        case .currency: return 11
+        case .status: return 12
+        }
+    }
+}

@@ -1,0 +1,318 @@
+import Foundation
+import AnalyticsCore
+import AnalyticsSessions
+import AnalyticsStorage
+
+/// Computes funnels from the per-user timelines: one sequential read of
+/// `timelines`, stage matching on integer codes, one ordered pass per actor.
+/// Large databases are read by two workers, each over half of the users with
+/// its own connection; their sums are merged, so results are the same.
+package enum FunnelEngine {
+    /// Runs a funnel query.
+    /// - Throws: `SQLiteError` on database failures.
+    package static func run(_ database: Database, _ query: FunnelQuery) throws -> FunnelReport {
+        try run(database, query, breakdowns: query.breakdown.map { [$0] } ?? [])[0]
+    }
+
+    /// Runs one funnel and several breakdowns of it in the same pass.
+    /// - Returns: one report per breakdown, in order (the total alone when `breakdowns` is empty).
+    package static func run(_ database: Database, _ query: FunnelQuery,
+                           breakdowns: [FunnelBreakdown]) throws -> [FunnelReport] {
+        let names = try LabelNames(database: database)
+        let matcher = StageMatcher(journey: query.journey, names: names)
+        var asOf = query.asOf
+        if query.matureOnly && asOf == nil { asOf = try lastEventTime(database, range: query.range) }
+        let pass = FunnelPass(query: query, matcher: matcher, breakdowns: breakdowns, asOf: asOf)
+        let partial = try Self.scan(database, pass)
+
+        let stageCount = query.journey.stages.count
+        let window = query.window
+        var total = partial.total
+        var groups = partial.groups
+        let judgedAt = asOf ?? partial.lastTime
+        if let judgedAt, !query.matureOnly {
+            for (position, actor) in partial.stopped.enumerated() where actor.lastStart + window > judgedAt {
+                total.addInWindow(depth: actor.depth)
+                for index in breakdowns.indices {
+                    groups[index][partial.stoppedGroups[position * breakdowns.count + index]]?.addInWindow(depth: actor.depth)
+                }
+            }
+        }
+        let stageNames = query.journey.stages.map(\.name)
+        let stages = total.results(names: stageNames)
+        func report(_ breakdown: FunnelBreakdown?, _ named: [(value: String, accumulator: FunnelAccumulator)]) -> FunnelReport {
+            FunnelReport(journey: query.journey.name, actor: query.actor, windowMilliseconds: window, range: query.range,
+                         asOf: judgedAt, matureOnly: query.matureOnly, stages: stages, breakdown: breakdown,
+                         groups: named.map { FunnelReport.Group(value: $0.value, stages: $0.accumulator.results(names: stageNames)) })
+        }
+        guard !breakdowns.isEmpty else { return [report(nil, [])] }
+        return breakdowns.enumerated().map { index, breakdown in
+            var byName: [String: FunnelAccumulator] = [:]
+            for (id, accumulator) in groups[index] {
+                let name = breakdown.isCohort ? Timestamp.date(id * 86_400_000) : names.name(id > 0 ? id : nil)
+                byName[name, default: FunnelAccumulator(stageCount: stageCount)].merge(accumulator)
+            }
+            // Touchpoints: largest first; cohorts: in time order.
+            var named = byName.map { (value: $0.key, accumulator: $0.value) }.sorted {
+                breakdown.isCohort ? $0.value < $1.value
+                    : ($0.accumulator.entering, $1.value) > ($1.accumulator.entering, $0.value)
+            }
+            if let top = query.top, named.count > top, !breakdown.isCohort {
+                var other = FunnelAccumulator(stageCount: stageCount)
+                for group in named[top...] { other.merge(group.accumulator) }
+                named = Array(named[..<top]) + [(value: "(other)", accumulator: other)]
+            }
+            return report(breakdown, named)
+        }
+    }
+
+    /// Reads every timeline, in two workers when the database is a large file.
+    private static func scan(_ database: Database, _ pass: FunnelPass) throws -> FunnelPartial {
+        let bounds = try database.query("SELECT min(user_id), max(user_id) FROM timelines") {
+            ($0.int64OrNil(0), $0.int64OrNil(1))
+        }.first
+        guard let low = bounds?.0, let high = bounds?.1, high - low >= pass.query.parallelAbove, database.path != ":memory:" else {
+            return try pass.run(database, users: Int64.min...Int64.max)
+        }
+        let middle = low + (high - low) / 2
+        let halves = [low...middle, (middle + 1)...high]
+        let results = WorkerResults(count: halves.count)
+        let path = database.path
+        DispatchQueue.concurrentPerform(iterations: halves.count) { index in
+            results.store(index, Result {
+                let connection = try Database(path: path, mode: .readOnly)
+                return try connection.readTransaction {
+                    (try pass.stamp(connection), try pass.run(connection, users: halves[index]))
+                }
+            })
+        }
+        let parts = try results.values()
+        // Both workers must have seen the same committed state; if an import
+        // committed between their starts, read again in one pass.
+        guard Set(parts.map(\.0)).count == 1 else { return try pass.run(database, users: Int64.min...Int64.max) }
+        var merged = parts[0].1
+        for part in parts.dropFirst() { merged.merge(part.1) }
+        return merged
+    }
+
+    /// The last event or order time in a range (for judging windows).
+    static func lastEventTime(_ database: Database, range: TimeRange) throws -> Int64? {
+        try database.scalarInt("""
+            SELECT max(m) FROM (SELECT max(ts) AS m FROM events WHERE ts >= ?1 AND ts < ?2
+                                UNION ALL SELECT max(ts) FROM orders WHERE ts >= ?1 AND ts < ?2)
+            """, .integer(range.lower), .integer(range.upper))
+    }
+}
+
+/// Collects the workers' results; each slot is written by one worker only.
+private final class WorkerResults: @unchecked Sendable {
+    // @unchecked: slots are written under the lock and read after all workers finished.
+    private let lock = NSLock()
+    private var slots: [Result<(String, FunnelPartial), any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ index: Int, _ result: Result<(String, FunnelPartial), any Error>) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+
+    func values() throws -> [(String, FunnelPartial)] {
+        try slots.map { slot in
+            guard let slot else { throw SQLiteError(code: 1, message: "a funnel worker did not finish") }
+            return try slot.get()
+        }
+    }
+}
+
+/// What one scan over a range of users sums up.
+struct FunnelPartial: Sendable {
+    var total: FunnelAccumulator
+    /// Per breakdown: group key -> sums.
+    var groups: [[Int64: FunnelAccumulator]]
+    /// Actors that stopped early, judged against the final as-of instant later.
+    var stopped: [(depth: Int, lastStart: Int64)]
+    /// Their group keys, one per breakdown, flat: actor i's start at i x breakdowns.
+    var stoppedGroups: [Int64]
+    var lastTime: Int64?
+
+    mutating func merge(_ other: FunnelPartial) {
+        total.merge(other.total)
+        for index in groups.indices {
+            for (key, accumulator) in other.groups[index] {
+                if groups[index][key] == nil {
+                    groups[index][key] = accumulator
+                } else {
+                    groups[index][key]?.merge(accumulator)
+                }
+            }
+        }
+        stopped += other.stopped
+        stoppedGroups += other.stoppedGroups
+        if let time = other.lastTime { lastTime = max(lastTime ?? time, time) }
+    }
+}
+
+/// One funnel computation over a range of users.
+struct FunnelPass: Sendable {
+    let query: FunnelQuery
+    let matcher: StageMatcher
+    let breakdowns: [FunnelBreakdown]
+    let asOf: Int64?
+
+    /// A fingerprint of the committed state a connection sees.
+    func stamp(_ database: Database) throws -> String {
+        let values = try database.query("""
+            SELECT (SELECT max(id) FROM imports), (SELECT max(rowid) FROM timelines), (SELECT max(rowid) FROM sessions),
+                   (SELECT value FROM settings WHERE key = 'session_timeout_ms')
+            """) { row in (0..<4).map { row.stringOrNil(Int32($0)) ?? "-" } }
+        return values.first?.joined(separator: "/") ?? ""
+    }
+
+    func run(_ database: Database, users: ClosedRange<Int64>) throws -> FunnelPartial {
+        let stageCount = query.journey.stages.count
+        let window = query.window
+        var scan = TimelineScan(matcher: matcher, range: query.range)
+        var evaluator = ActorFunnelEvaluator(stageCount: stageCount, window: window)
+        var partial = FunnelPartial(total: FunnelAccumulator(stageCount: stageCount),
+                                    groups: Array(repeating: [:], count: breakdowns.count), stopped: [],
+                                    stoppedGroups: [], lastTime: nil)
+
+        func record(_ actor: ActorFunnel, at index: Int) {
+            guard actor.depth > 0 else { return }
+            let open = actor.depth < stageCount && (actor.lastStart ?? .min) > (asOf ?? .max) - window
+            if query.matureOnly && open { return }
+            partial.total.add(actor)
+            let stopped = !query.matureOnly && actor.depth < stageCount
+            for (position, breakdown) in breakdowns.enumerated() {
+                let key = scan.group(breakdown, at: index)
+                partial.groups[position][key, default: FunnelAccumulator(stageCount: stageCount)].add(actor)
+                if stopped { partial.stoppedGroups.append(key) }
+            }
+            if stopped { partial.stopped.append((actor.depth, actor.lastStart ?? .min)) }
+        }
+
+        let statement = try database.prepare("SELECT records FROM timelines WHERE user_id BETWEEN ? AND ? ORDER BY user_id")
+        try statement.bind([.integer(users.lowerBound), .integer(users.upperBound)])
+        while let row = try statement.step() {
+            row.withBlob(0) { scan.load($0) }
+            guard scan.count > 0 else { continue }
+            switch query.actor {
+            case .user:
+                record(scan.evaluate(with: &evaluator, range: 0..<scan.count), at: 0)
+            case .session:
+                for range in scan.sessionRanges() {
+                    record(scan.evaluate(with: &evaluator, range: range), at: range.lowerBound)
+                }
+            }
+        }
+        partial.lastTime = scan.lastTime
+        return partial
+    }
+}
+
+/// One user's timeline decoded into columns, restricted to a time range.
+struct TimelineScan {
+    private typealias Field = TimelineRecord.Offset
+    let matcher: StageMatcher
+    let range: TimeRange
+    /// The current timeline's records in range: time, stage mask, session index,
+    /// and where the record is in `bytes` (for its touchpoint fields).
+    private(set) var timestamps: [Int64] = []
+    private(set) var masks: [UInt32] = []
+    private(set) var sessions: [Int32] = []
+    private var offsets: [Int] = []
+    /// A copy of the current blob (SQLite's buffer is only valid until the next step).
+    private var bytes: [UInt8] = []
+    /// The last event time seen in range over all timelines.
+    private(set) var lastTime: Int64?
+
+    init(matcher: StageMatcher, range: TimeRange) {
+        self.matcher = matcher
+        self.range = range
+    }
+
+    var count: Int { timestamps.count }
+
+    mutating func load(_ blob: UnsafeRawBufferPointer) {
+        timestamps.removeAll(keepingCapacity: true)
+        masks.removeAll(keepingCapacity: true)
+        sessions.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: blob)
+        let size = TimelineRecord.size
+        let lower = range.lower, upper = range.upper
+        var latest = lastTime ?? .min
+        for offset in stride(from: 0, to: blob.count - size + 1, by: size) {
+            let time = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self))
+            guard time >= lower && time < upper else { continue }
+            timestamps.append(time)
+            masks.append(matcher.mask(
+                eventType: Self.int32(blob, offset + Field.eventType),
+                page: Self.int32(blob, offset + Field.page),
+                channel: Self.int32(blob, offset + Field.channel),
+                device: Self.int32(blob, offset + Field.device),
+                campaign: Self.int32(blob, offset + Field.campaign)))
+            sessions.append(Self.int32(blob, offset + Field.session))
+            offsets.append(offset)
+            if time > latest { latest = time }
+        }
+        if !timestamps.isEmpty { lastTime = latest }
+    }
+
+    @inline(__always)
+    private static func int32(_ blob: UnsafeRawBufferPointer, _ offset: Int) -> Int32 {
+        Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset, as: Int32.self))
+    }
+
+    /// The breakdown group of the record at `index`: a label id (0 for none),
+    /// or for cohorts the day number the cohort starts on.
+    func group(_ breakdown: FunnelBreakdown?, at index: Int) -> Int64 {
+        func field(_ position: Int) -> Int64 {
+            bytes.withUnsafeBytes { Int64(Self.int32($0, offsets[index] + position)) }
+        }
+        switch breakdown {
+        case .channel: return field(Field.channel)
+        case .device: return field(Field.device)
+        case .campaign: return field(Field.campaign)
+        case .landingPage: return field(Field.page)
+        case .day, .week, .month: return breakdown?.cohortStart(of: timestamps[index]) ?? 0
+        case nil: return 0
+        }
+    }
+
+    /// Index ranges of each session's records; reorders the records by
+    /// session first when sessions interleave in time (explicit session ids).
+    mutating func sessionRanges() -> [Range<Int>] {
+        var ordered = true
+        for index in sessions.indices.dropFirst() where sessions[index] < sessions[index - 1] {
+            ordered = false
+            break
+        }
+        if !ordered {
+            let order = sessions.indices.sorted { (sessions[$0], $0) < (sessions[$1], $1) }
+            timestamps = order.map { timestamps[$0] }
+            masks = order.map { masks[$0] }
+            sessions = order.map { sessions[$0] }
+            offsets = order.map { offsets[$0] }
+        }
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for index in 1...sessions.count where index == sessions.count || sessions[index] != sessions[start] {
+            ranges.append(start..<index)
+            start = index
+        }
+        return ranges
+    }
+
+    func evaluate(with evaluator: inout ActorFunnelEvaluator, range: Range<Int>) -> ActorFunnel {
+        timestamps.withUnsafeBufferPointer { times in
+            masks.withUnsafeBufferPointer { masks in
+                evaluator.evaluate(timestamps: UnsafeBufferPointer(rebasing: times[range]),
+                                   masks: UnsafeBufferPointer(rebasing: masks[range]))
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import AnalyticsCore
+
+/// One stage's row of a funnel. Rates are fractions, nil when undefined.
+public struct StageResult: Sendable, Equatable {
+    public var stage: String
+    public var reached: Int
+    public var conversionFromPrevious: Double?
+    public var conversionFromFirst: Double?
+    public var dropped: Int
+    public var dropOffRate: Double?
+    /// 95% Wilson interval of `conversionFromPrevious`.
+    public var ciLow: Double?
+    public var ciHigh: Double?
+    /// Actors that reached the previous stage but not this one whose window is still open.
+    public var inWindow: Int
+    public var medianSecondsFromPrevious: Double?
+    public var medianSecondsFromFirst: Double?
+
+    public init(stage: String, reached: Int, conversionFromPrevious: Double?, conversionFromFirst: Double?, dropped: Int,
+                 dropOffRate: Double?, ciLow: Double?, ciHigh: Double?, inWindow: Int, medianSecondsFromPrevious: Double?,
+                 medianSecondsFromFirst: Double?) {
+        self.stage = stage
+        self.reached = reached
+        self.conversionFromPrevious = conversionFromPrevious
+        self.conversionFromFirst = conversionFromFirst
+        self.dropped = dropped
+        self.dropOffRate = dropOffRate
+        self.ciLow = ciLow
+        self.ciHigh = ciHigh
+        self.inWindow = inWindow
+        self.medianSecondsFromPrevious = medianSecondsFromPrevious
+        self.medianSecondsFromFirst = medianSecondsFromFirst
+    }
+}
+
+/// A funnel: per-stage reach and drop-off, overall and per breakdown group.
+public struct FunnelReport: Sendable, Equatable {
+    public struct Group: Sendable, Equatable {
+        public var value: String
+        public var stages: [StageResult]
+    }
+
+    public var journey: String
+    public var actor: FunnelActor
+    public var windowMilliseconds: Int64
+    public var range: TimeRange
+    /// The instant windows were judged at (nil when there were no events).
+    public var asOf: Int64?
+    public var matureOnly: Bool
+    public var stages: [StageResult]
+    public var breakdown: FunnelBreakdown?
+    public var groups: [Group]
+
+    /// The stage (from the second on) with the highest drop-off rate, if any actor dropped.
+    public var worstStageIndex: Int? { Self.worstStageIndex(stages) }
+
+    /// The stage (from the second on) of `stages` with the highest drop-off rate
+    /// (the earlier one on a tie), if any actor dropped.
+    public static func worstStageIndex(_ stages: [StageResult]) -> Int? {
+        stages.indices.dropFirst().filter { stages[$0].dropped > 0 }
+            .max { (stages[$0].dropOffRate ?? 0, -$0) < (stages[$1].dropOffRate ?? 0, -$1) }
+    }
+}

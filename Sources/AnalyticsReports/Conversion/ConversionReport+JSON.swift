@@ -1,0 +1,75 @@
+import AnalyticsCore
+
+extension ConversionReport {
+    /// Every number of the report, for other tools.
+    public var json: JSONValue {
+        .object([
+            ("title", .string("Stage conversion report: \(options.journey.name)")),
+            ("period", range(period)),
+            ("comparison_period", comparisonPeriod.map(range) ?? .null),
+            ("headline", .array(headline.map { item in
+                .object([("metric", .string(item.name)), ("value", .number(item.value)),
+                         ("previous", .number(item.previous)), ("change", .number(item.change))])
+            })),
+            ("funnel", funnel.json),
+            ("pain_points", .object([
+                ("correction", .string("holm")), ("alpha", .number(options.alpha)),
+                ("minimum_group_size", .integer(Int64(options.minimumGroupSize))),
+                ("tests", .integer(Int64(testsRun))),
+                ("stages", .array(leaks.map { leak in
+                    .object([
+                        ("stage", .string(leak.stage)), ("users_lost", .integer(Int64(leak.lost))),
+                        ("conversion_from_previous", .number(leak.rate)),
+                        ("groups", .array(leak.tested.map { point in
+                            .object([
+                                ("dimension", .string(point.dimension.rawValue)), ("value", .string(point.value)),
+                                ("users_at_previous_stage", .integer(Int64(point.trials))),
+                                ("users_converted", .integer(Int64(point.successes))),
+                                ("rate", .number(point.rate)), ("rest_rate", .number(point.restRate)),
+                                ("z", .number(point.z)), ("p", .number(point.p)), ("p_adjusted", .number(point.adjustedP)),
+                                ("significantly_worse", .bool(point.significant)),
+                                ("users_lost", .number(point.usersLost)), ("revenue_lost", .number(point.revenueLost)),
+                            ])
+                        })),
+                    ])
+                })),
+            ])),
+            ("touchpoints_by_channel", kpisByChannel.json),
+            ("touchpoints_by_device", kpisByDevice.json),
+            ("stage_by_touchpoint", matrix.json),
+            ("trend", trend.json),
+            ("comparison", comparison.map { result in
+                .object([
+                    ("a", .string(result.labelA)), ("b", .string(result.labelB)),
+                    ("stages", .array(result.stages.map { stage in
+                        .object([
+                            ("stage", .string(stage.stage)),
+                            ("a_users_at_previous_stage", .integer(Int64(stage.trialsA))),
+                            ("a_users_converted", .integer(Int64(stage.successesA))), ("a_rate", .number(stage.rateA)),
+                            ("b_users_at_previous_stage", .integer(Int64(stage.trialsB))),
+                            ("b_users_converted", .integer(Int64(stage.successesB))), ("b_rate", .number(stage.rateB)),
+                            ("difference", .number(stage.difference)), ("ci_low", .number(stage.ciLow)),
+                            ("ci_high", .number(stage.ciHigh)), ("p", .number(stage.p)),
+                            ("verdict", .string(stage.verdict.rawValue)),
+                        ])
+                    })),
+                ])
+            } ?? .null),
+            ("provenance", .object([
+                ("journey", .string(options.journey.name)),
+                ("window_seconds", .integer(options.journey.windowMilliseconds / 1000)),
+                ("stages", .array(options.journey.stages.map { .string($0.name) })),
+                ("session_timeout_seconds", .integer(sessionTimeoutMilliseconds / 1000)),
+                ("engine_version", .string(engineVersion)),
+                ("imports", .array(imports.map { entry in
+                    .object([("file", .string(entry.path)), ("sha256", .string(entry.sha256)),
+                             ("kind", .string(entry.kind)), ("rows_imported", .integer(entry.rowsImported))])
+                })),
+            ])),
+        ])
+    }
+
+    private func range(_ range: TimeRange) -> JSONValue {
+        .object([("from", .string(range.fromText)), ("to", .string(range.toText))])
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import AnalyticsCore
+import AnalyticsQueries
+import AnalyticsSessions
+
+extension ConversionReport {
+    /// The report as Markdown: the same sections as the HTML, with text tables.
+    public var markdown: String {
+        var out = "# Stage conversion report: \(options.journey.name)\n\n"
+        out += "Period: \(ReportText.period(self))"
+        if let comparison { out += " · compared with \(comparison.labelA)" }
+        out += "\n\n## Headline\n\n"
+        out += headlineTable.render(.markdown)
+
+        out += "\n## Stage conversion\n\n" + stagesTable(funnel.stages).render(.markdown)
+        if let worst = funnel.worstStageIndex {
+            out += "\nWorst drop-off: **\(funnel.stages[worst].stage)** "
+                + "(\(Format.percent(funnel.stages[worst].dropOffRate ?? 0)) of users lost).\n"
+        }
+
+        out += "\n## Where it leaks\n\n"
+        out += "Stages ranked by users lost. Touchpoints are tested against all other users at that stage "
+            + "(two-proportion z-test, Holm correction over \(testsRun) tests, adjusted p < \(Format.plainNumber(options.alpha)), "
+            + "at least \(options.minimumGroupSize) users at the previous stage).\n\n"
+        out += leaksTable.render(.markdown)
+        for leak in leaks where !leak.tested.isEmpty {
+            out += "\n### \(leak.stage)\n\n"
+            if leak.worse.isEmpty {
+                out += "No touchpoint converts significantly worse than the rest at this stage.\n"
+            } else {
+                out += painPointTable(leak.worse).render(.markdown)
+            }
+        }
+
+        out += "\n## Touchpoint KPIs\n\n### By channel\n\n" + kpisByChannel.compactTable.render(.markdown)
+        out += "\n### By device\n\n" + kpisByDevice.compactTable.render(.markdown)
+        out += "\n## Stage x \(matrix.breakdown?.rawValue ?? "touchpoint")\n\n"
+        out += "Users reaching each stage (share of the group's users entering).\n\n" + matrixTable.render(.markdown)
+        out += "\n## Trend by \(trend.breakdown?.rawValue ?? "interval")\n\n"
+        out += "Conversion from the previous stage, users grouped by the \(trend.breakdown?.rawValue ?? "interval") "
+            + "of their first event.\n\n" + trendTable.render(.markdown)
+        if let comparison {
+            out += "\n## Comparison: \(comparison.labelB) against \(comparison.labelA)\n\n"
+            out += comparisonTable(comparison).render(.markdown)
+        }
+        out += "\n## Definitions and provenance\n\n"
+        for definition in ReportText.definitions { out += "- **\(definition.term)**: \(definition.meaning)\n" }
+        out += "\n" + provenanceLines.map { "- \($0)\n" }.joined()
+        out += "\n" + importsTable.render(.markdown)
+        return out
+    }
+
+    // MARK: Tables shared by Markdown and HTML
+
+    var headlineTable: ResultTable {
+        var columns = ["metric", "value"]
+        if comparisonPeriod != nil { columns += ["previous", "change"] }
+        return ResultTable(columns: columns, rows: headline.map { item in
+            var row: [Cell] = [.text(item.name), .text(ReportText.headlineValue(item))]
+            if comparisonPeriod != nil { row += [.text(ReportText.headlinePrevious(item)), .text(ReportText.change(item))] }
+            return row
+        })
+    }
+
+    func stagesTable(_ stages: [StageResult]) -> ResultTable {
+        ResultTable(columns: ["stage", "reached", "from previous", "from first", "dropped", "drop-off", "95% CI",
+                              "in window", "median time from previous"],
+                    rows: stages.map { stage in
+                        [.text(stage.stage), .integer(Int64(stage.reached)), .rate(stage.conversionFromPrevious),
+                         .rate(stage.conversionFromFirst), .integer(Int64(stage.dropped)), .rate(stage.dropOffRate),
+                         .text(stage.ciLow.map { "\(Format.percent($0)) - \(Format.percent(stage.ciHigh ?? $0))" } ?? "-"),
+                         .integer(Int64(stage.inWindow)), .seconds(stage.medianSecondsFromPrevious)]
+                    })
+    }
+
+    var leaksTable: ResultTable {
+        ResultTable(columns: ["rank", "stage", "users lost", "conversion from previous", "groups tested",
+                              "significantly worse"],
+                    rows: leaks.enumerated().map { rank, leak in
+                        [.integer(Int64(rank + 1)), .text(leak.stage), .integer(Int64(leak.lost)), .rate(leak.rate),
+                         .integer(Int64(leak.tested.count)), .integer(Int64(leak.worse.count))]
+                    })
+    }
+
+    func painPointTable(_ points: [PainPoint]) -> ResultTable {
+        ResultTable(columns: ["touchpoint", "value", "users", "conversion", "rest", "p (adjusted)", "users lost",
+                              "revenue lost"],
+                    rows: points.map { point in
+                        [.text(point.dimension.rawValue), .text(point.value), .integer(Int64(point.trials)),
+                         .rate(point.rate), .rate(point.restRate), .text(Self.pValue(point.adjustedP)),
+                         .integer(Int64(point.usersLost.rounded())), .money(point.revenueLost)]
+                    })
+    }
+
+    var matrixTable: ResultTable {
+        ResultTable(columns: [matrix.breakdown?.rawValue ?? "group"] + funnel.stages.map(\.stage),
+                    rows: matrix.groups.map { group in
+                        [.text(group.value)] + group.stages.map { stage in
+                            .text("\(Format.grouped(Int64(stage.reached))) (\(stage.conversionFromFirst.map(Format.percent) ?? "-"))")
+                        }
+                    })
+    }
+
+    var trendTable: ResultTable {
+        ResultTable(columns: ["cohort", "users"] + funnel.stages.dropFirst().map(\.stage) + ["in window"],
+                    rows: trend.groups.map { group in
+                        [.text(group.value), .integer(Int64(group.stages.first?.reached ?? 0))]
+                            + group.stages.dropFirst().map { Cell.rate($0.conversionFromPrevious) }
+                            + [.integer(Int64(group.stages.reduce(0) { $0 + $1.inWindow }))]
+                    })
+    }
+
+    func comparisonTable(_ result: ComparisonResult) -> ResultTable {
+        ResultTable(columns: ["stage", "A: \(result.labelA)", "B: \(result.labelB)", "difference (B - A)", "95% CI",
+                              "p", "verdict"],
+                    rows: result.stages.map { stage in
+                        [.text(stage.stage),
+                         .text("\(stage.rateA.map(Format.percent) ?? "-") (\(stage.successesA)/\(stage.trialsA))"),
+                         .text("\(stage.rateB.map(Format.percent) ?? "-") (\(stage.successesB)/\(stage.trialsB))"),
+                         .text(stage.difference.map { Self.points($0) } ?? "-"),
+                         .text(stage.ciLow.map { "\(Self.points($0)) to \(Self.points(stage.ciHigh ?? $0))" } ?? "-"),
+                         .text(stage.p.map(Self.pValue) ?? "-"), .text(ReportText.verdict(stage, labelB: "B"))]
+                    })
+    }
+
+    var provenanceLines: [String] {
+        let stages = options.journey.stages.map { stage in
+            "\(stage.name) (\(stage.events.joined(separator: ", ")))"
+        }
+        return [
+            "Data window: \(ReportText.period(self)) (UTC)",
+            "Journey: \(options.journey.name), window \(DurationText.format(options.journey.windowMilliseconds)): "
+                + stages.joined(separator: " -> "),
+            "Session timeout: \(DurationText.format(sessionTimeoutMilliseconds))",
+            "Engine: Journey Analytics \(engineVersion)",
+            "Imported files: \(imports.count)",
+        ]
+    }
+
+    var importsTable: ResultTable {
+        ResultTable(columns: ["file", "kind", "rows", "sha256"], rows: imports.map { entry in
+            [.text(URL(fileURLWithPath: entry.path).lastPathComponent), .text(entry.kind), .integer(entry.rowsImported),
+             .text(entry.sha256)]
+        })
+    }
+
+    static func pValue(_ p: Double) -> String {
+        p < 0.0001 ? "< 0.0001" : Format.decimal(p, places: 4, grouping: false)
+    }
+
+    static func points(_ difference: Double) -> String {
+        (difference >= 0 ? "+" : "") + Format.decimal(difference * 100, places: 1, grouping: false) + " pts"
+    }
+}

@@ -1,0 +1,148 @@
+/// Renders a result table in one text format. Every format has the same
+/// shape: the header once, then each row, then `finalize` for the text.
+package protocol TableWriter {
+    mutating func writeHeader(_ columns: [String])
+    mutating func writeRow(_ cells: [Cell])
+    mutating func finalize() -> String
+}
+
+/// A titled table of cells, the model every tabular command produces.
+public struct ResultTable: Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[Cell]]
+
+    public init(columns: [String], rows: [[Cell]] = []) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// Renders through any writer.
+    package func render<W: TableWriter>(with writer: W) -> String {
+        var writer = writer
+        writer.writeHeader(columns)
+        for row in rows { writer.writeRow(row) }
+        return writer.finalize()
+    }
+
+    /// Renders as an aligned text table, CSV, Markdown, or a JSON array of row objects.
+    public func render(_ format: OutputFormat) -> String {
+        switch format {
+        case .table: return render(with: AlignedTableWriter())
+        case .csv: return render(with: CSVTableWriter())
+        case .markdown: return render(with: MarkdownTableWriter())
+        case .json: return json.rendered()
+        }
+    }
+}
+
+/// Aligned columns for a terminal: text left, numbers right, human units.
+package struct AlignedTableWriter: TableWriter {
+    private var header: [String] = []
+    private var rows: [[Cell]] = []
+
+    package init() {}
+
+    package mutating func writeHeader(_ columns: [String]) { header = columns }
+    package mutating func writeRow(_ cells: [Cell]) { rows.append(cells) }
+
+    package mutating func finalize() -> String {
+        let texts = rows.map { $0.map(\.human) }
+        var widths = header.map(\.count)
+        for row in texts {
+            for (index, text) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], text.count)
+            }
+        }
+        let numeric = header.indices.map { index in
+            rows.contains { index < $0.count && $0[index].isNumeric }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, text in
+                let padding = String(repeating: " ", count: max(0, widths[index] - text.count))
+                return numeric[index] ? padding + text : text + padding
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        var out = line(header) + "\n"
+        out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for row in texts { out += line(row) + "\n" }
+        return out
+    }
+}
+
+/// RFC 4180 CSV: plain numbers, fields quoted when they need it, LF endings.
+package struct CSVTableWriter: TableWriter {
+    private var out = ""
+
+    package init() {}
+
+    package mutating func writeHeader(_ columns: [String]) { out += columns.map(Self.quote).joined(separator: ",") + "\n" }
+    package mutating func writeRow(_ cells: [Cell]) { out += cells.map { Self.quote($0.plain) }.joined(separator: ",") + "\n" }
+    package mutating func finalize() -> String { out }
+
+    /// Quotes a field when it holds a comma, quote or line break.
+    package static func quote(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// A GitHub-flavoured Markdown table with human units.
+package struct MarkdownTableWriter: TableWriter {
+    private var out = ""
+    private var alignmentWritten = false
+    private var columnCount = 0
+
+    package init() {}
+
+    package mutating func writeHeader(_ columns: [String]) {
+        columnCount = columns.count
+        out += "| " + columns.map(Self.escape).joined(separator: " | ") + " |\n"
+    }
+
+    package mutating func writeRow(_ cells: [Cell]) {
+        if !alignmentWritten { writeAlignment(cells) }
+        out += "| " + cells.map { Self.escape($0.human) }.joined(separator: " | ") + " |\n"
+    }
+
+    package mutating func finalize() -> String {
+        if !alignmentWritten { out += "|" + String(repeating: " --- |", count: columnCount) + "\n" }
+        return out
+    }
+
+    private mutating func writeAlignment(_ cells: [Cell]) {
+        out += "|" + cells.map { $0.isNumeric ? " ---: |" : " --- |" }.joined() + "\n"
+        alignmentWritten = true
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
+    }
+}
+
+extension ResultTable {
+    /// The rows as a JSON array of objects.
+    package var json: JSONValue {
+        .array(rows.map { row in
+            .object(zip(columns, row).map { column, cell in (column, cell.json) })
+        })
+    }
+}
+
+extension Cell {
+    /// The value as JSON: numbers stay numbers, undefined is `null`.
+    package var json: JSONValue {
+        switch self {
+        case .text(let text): return .string(text)
+        case .integer(let value): return .integer(value)
+        case .rate(let value), .seconds(let value), .money(let value), .number(let value): return .number(value)
+        }
+    }
+}

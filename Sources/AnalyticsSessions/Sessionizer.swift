@@ -1,0 +1,82 @@
+/// Cuts one user's events and orders into sessions.
+///
+/// Rows with a session id belong to that session (ids are scoped to the
+/// user). Rows without one are sessionized among themselves in journey
+/// order: a new session starts at the first and whenever the gap to the
+/// previous such row is strictly greater than the timeout (a gap of exactly
+/// the timeout stays in the session).
+package struct Sessionizer: Sendable {
+    /// The inactivity timeout, in milliseconds.
+    package let timeoutMilliseconds: Int64
+    /// The event type id of page views (nil when none exist yet).
+    package let pageViewTypeID: Int64?
+
+    package static let defaultTimeoutMilliseconds: Int64 = 30 * 60 * 1000
+
+    package init(timeoutMilliseconds: Int64 = Sessionizer.defaultTimeoutMilliseconds, pageViewTypeID: Int64?) {
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.pageViewTypeID = pageViewTypeID
+    }
+
+    /// Sessionizes one user's rows.
+    /// - Parameter events: the user's rows in any order; sorted in place into journey order.
+    /// - Returns: the sessions ordered by start (ordinal 1 first), and for each
+    ///   row (in the sorted order) the index of its session in that array.
+    package func sessionize(_ events: inout [JourneyEvent]) -> (sessions: [Session], sessionOfEvent: [Int]) {
+        events.sort(by: JourneyEvent.journeyOrder)
+        // Assign each row a provisional group: keyed sessions by key, the rest by gaps.
+        var groupOfEvent = [Int](repeating: 0, count: events.count)
+        var keyedGroups: [String: Int] = [:]
+        var groupCount = 0
+        var lastUnkeyed: Int64?
+        var currentUnkeyedGroup = -1
+        for (index, event) in events.enumerated() {
+            if let key = event.sessionKey {
+                if let group = keyedGroups[key] {
+                    groupOfEvent[index] = group
+                } else {
+                    keyedGroups[key] = groupCount
+                    groupOfEvent[index] = groupCount
+                    groupCount += 1
+                }
+            } else {
+                if let last = lastUnkeyed, event.timestamp - last <= timeoutMilliseconds {
+                    groupOfEvent[index] = currentUnkeyedGroup
+                } else {
+                    currentUnkeyedGroup = groupCount
+                    groupOfEvent[index] = groupCount
+                    groupCount += 1
+                }
+                lastUnkeyed = event.timestamp
+            }
+        }
+        // Build the sessions; groups were numbered by their first row in journey order.
+        var sessions: [Session] = []
+        sessions.reserveCapacity(groupCount)
+        var keyOfGroup = [String?](repeating: nil, count: groupCount)
+        for (key, group) in keyedGroups { keyOfGroup[group] = key }
+        for (index, event) in events.enumerated() {
+            let group = groupOfEvent[index]
+            if group == sessions.count {
+                sessions.append(Session(ordinal: 0, sessionKey: keyOfGroup[group], start: event.timestamp,
+                                        end: event.timestamp, events: 0, pageViews: 0, orders: 0, revenueOrders: 0,
+                                        revenue: 0, channelID: event.channelID, deviceID: event.deviceID,
+                                        campaignID: event.campaignID, landingPageID: event.pageID))
+            }
+            sessions[group].end = max(sessions[group].end, event.timestamp)
+            sessions[group].events += 1
+            if event.isOrder {
+                sessions[group].orders += 1
+                if event.countsRevenue {
+                    sessions[group].revenueOrders += 1
+                    sessions[group].revenue += event.revenue
+                }
+            } else if event.eventTypeID == pageViewTypeID {
+                sessions[group].pageViews += 1
+            }
+        }
+        // Groups are already in order of their first row, which is the start time.
+        for index in sessions.indices { sessions[index].ordinal = index + 1 }
+        return (sessions, groupOfEvent)
+    }
+}

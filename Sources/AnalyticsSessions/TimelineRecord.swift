@@ -1,0 +1,71 @@
+import Foundation
+
+/// One event of a user's timeline as packed in `timelines.records`: fixed
+/// 32-byte little-endian records in journey order, so a funnel reads each
+/// user's journey as one blob and matches stages on integer codes.
+///
+/// Layout: timestamp (Int64), event type id, page id, session index (0-based
+/// within the user), and the session's touchpoint: channel, device, campaign
+/// ids (Int32 each; 0 means none).
+package struct TimelineRecord: Sendable, Equatable {
+    package var timestamp: Int64
+    package var eventTypeID: Int32
+    package var pageID: Int32
+    package var sessionIndex: Int32
+    package var channelID: Int32
+    package var deviceID: Int32
+    package var campaignID: Int32
+
+    package static let size = 32
+
+    /// Byte offsets of the fields within a record.
+    package enum Offset {
+        package static let timestamp = 0, eventType = 8, page = 12, session = 16, channel = 20, device = 24, campaign = 28
+    }
+
+    package init(timestamp: Int64, eventTypeID: Int32, pageID: Int32, sessionIndex: Int32, channelID: Int32,
+                deviceID: Int32, campaignID: Int32) {
+        self.timestamp = timestamp
+        self.eventTypeID = eventTypeID
+        self.pageID = pageID
+        self.sessionIndex = sessionIndex
+        self.channelID = channelID
+        self.deviceID = deviceID
+        self.campaignID = campaignID
+    }
+
+    /// Packs records into a blob.
+    package static func encode(_ records: [TimelineRecord]) -> Data {
+        var data = Data(count: records.count * size)
+        data.withUnsafeMutableBytes { raw in
+            for (index, record) in records.enumerated() {
+                let offset = index * size
+                raw.storeBytes(of: record.timestamp.littleEndian, toByteOffset: offset + Offset.timestamp, as: Int64.self)
+                raw.storeBytes(of: record.eventTypeID.littleEndian, toByteOffset: offset + Offset.eventType, as: Int32.self)
+                raw.storeBytes(of: record.pageID.littleEndian, toByteOffset: offset + Offset.page, as: Int32.self)
+                raw.storeBytes(of: record.sessionIndex.littleEndian, toByteOffset: offset + Offset.session, as: Int32.self)
+                raw.storeBytes(of: record.channelID.littleEndian, toByteOffset: offset + Offset.channel, as: Int32.self)
+                raw.storeBytes(of: record.deviceID.littleEndian, toByteOffset: offset + Offset.device, as: Int32.self)
+                raw.storeBytes(of: record.campaignID.littleEndian, toByteOffset: offset + Offset.campaign, as: Int32.self)
+            }
+        }
+        return data
+    }
+
+    /// Unpacks the records of a blob (trailing partial bytes are ignored).
+    package static func decode(_ bytes: UnsafeRawBufferPointer, into records: inout [TimelineRecord]) {
+        records.removeAll(keepingCapacity: true)
+        let count = bytes.count / size
+        for index in 0..<count {
+            let offset = index * size
+            records.append(TimelineRecord(
+                timestamp: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.timestamp, as: Int64.self)),
+                eventTypeID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.eventType, as: Int32.self)),
+                pageID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.page, as: Int32.self)),
+                sessionIndex: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.session, as: Int32.self)),
+                channelID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.channel, as: Int32.self)),
+                deviceID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.device, as: Int32.self)),
+                campaignID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.campaign, as: Int32.self))))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Opens the analytics database at a path and brings its schema up to date.
+package enum Store {
+    /// Opens or creates the database and applies pending migrations.
+    /// - Throws: `StoreError` with a message that says what to do, for paths
+    ///   that cannot be opened; `Migrator.Failure` for incompatible databases.
+    package static func open(path: String, migrate: Bool = true) throws -> Database {
+        let database: Database
+        do {
+            database = try Database(path: path)
+        } catch let error as SQLiteError {
+            throw StoreError.cannotOpen(path: path, reason: error.message)
+        }
+        if migrate {
+            do {
+                try Migrator().migrate(database)
+            } catch SQLiteError.Code.notADatabase {
+                throw StoreError.cannotOpen(path: path, reason: "the file is not a SQLite database")
+            }
+        }
+        return database
+    }
+
+    /// Row counts of every user table, by name.
+    package static func tableCounts(_ database: Database) throws -> [(table: String, rows: Int64)] {
+        let names = try database.query(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ) { $0.string(0) }
+        return try names.map { name in
+            (name, try database.scalarInt("SELECT count(*) FROM \"\(name)\"") ?? 0)
+        }
+    }
+}
+
+/// Problems opening the database file.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason):
+            return "cannot open the database '\(path)': \(reason). "
+                + "Check that the folder exists and is writable, or choose another file with --db PATH."
+        }
+    }
+}

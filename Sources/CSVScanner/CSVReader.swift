@@ -1,0 +1,255 @@
+/// Reads RFC 4180 CSV records from a byte source, one at a time, by scanning
+/// bytes (never `Character`s): `,` `"` CR and LF never occur inside a
+/// multi-byte UTF-8 sequence, so a byte scanner is safe.
+///
+/// Handles quoted fields with doubled quotes, line breaks inside quotes, LF,
+/// CRLF or CR endings, a UTF-8 byte-order mark, and any one-byte delimiter.
+/// Blank lines are skipped. A record that breaks the format is still returned,
+/// with `problem` set, so the caller can reject it and go on.
+package final class CSVReader {
+    /// What is wrong with a record as a whole.
+    package enum Problem: Equatable, Sendable {
+        /// The file ends inside a quoted field.
+        case unterminatedQuote
+        /// A field is longer than the limit.
+        case fieldTooLong
+        /// Text follows a closing quote before the delimiter.
+        case textAfterClosingQuote
+    }
+
+    /// The longest field accepted, in bytes.
+    package static let maximumFieldLength = 64 * 1024
+    /// How much of a record's raw text is kept for reporting.
+    package static let rawTextLimit = 1024
+
+    private let source: ByteSource
+    private let delimiter: UInt8
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var position = 0
+    private var filled = 0
+    private var sourceEnded = false
+    private var atFileStart = true
+
+    // The current record.
+    private var fieldData: UnsafeMutablePointer<UInt8>
+    private var fieldDataCapacity: Int
+    private var fieldEnds: [Int] = []
+    private var rawCarry: [UInt8] = []
+    private var nextLine = 1
+
+    /// The 1-based line on which the current record starts.
+    package private(set) var line = 0
+    /// The problem of the current record, if any.
+    package private(set) var problem: Problem?
+    /// The number of fields of the current record.
+    package var fieldCount: Int { fieldEnds.count }
+    /// The raw text of the current record (cut to `rawTextLimit` bytes), made
+    /// on demand: only rejected rows need it.
+    package var rawText: [UInt8] {
+        var text = rawCarry
+        let room = Self.rawTextLimit - text.count
+        if room > 0, rawStart < rawEnd {
+            text.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[rawStart..<min(rawEnd, rawStart + room)]))
+        }
+        while let last = text.last, last == 0x0A || last == 0x0D { text.removeLast() }
+        return text
+    }
+    /// Where the current record's bytes are in the buffer (after any carried part).
+    private var rawStart = 0
+    private var rawEnd = 0
+
+    /// - Parameters:
+    ///   - delimiter: the field separator, `,` by default.
+    ///   - bufferSize: bytes read from the source at a time.
+    package init(source: ByteSource, delimiter: UInt8 = UInt8(ascii: ","), bufferSize: Int = 1 << 20) {
+        self.source = source
+        self.delimiter = delimiter
+        buffer = .allocate(byteCount: max(bufferSize, 16), alignment: 16)
+        fieldDataCapacity = 1 << 16
+        fieldData = .allocate(capacity: fieldDataCapacity)
+        fieldEnds.reserveCapacity(32)
+    }
+
+    deinit {
+        buffer.deallocate()
+        fieldData.deallocate()
+    }
+
+    /// The bytes of field `index` of the current record (unquoted, unescaped).
+    /// Valid until the next call to `next()`.
+    @inline(__always)
+    package func field(_ index: Int) -> UnsafeRawBufferPointer {
+        let start = index == 0 ? 0 : fieldEnds[index - 1]
+        return UnsafeRawBufferPointer(start: fieldData + start, count: fieldEnds[index] - start)
+    }
+
+    /// Field `index` as a string, replacing invalid UTF-8 (for headers and messages).
+    package func fieldString(_ index: Int) -> String {
+        String(decoding: field(index), as: UTF8.self)
+    }
+
+    /// Advances to the next record; false at the end of the file.
+    /// - Throws: `ByteSourceError` when the source fails.
+    package func next() throws -> Bool {
+        while true {
+            guard try readRecord() else { return false }
+            // A blank line is one empty field; skip it.
+            if fieldEnds.count == 1 && fieldEnds[0] == 0 && problem == nil { continue }
+            return true
+        }
+    }
+
+    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
+
+    /// Scans one record; false when nothing is left.
+    private func readRecord() throws -> Bool {
+        fieldEnds.removeAll(keepingCapacity: true)
+        rawCarry.removeAll(keepingCapacity: true)
+        problem = nil
+        line = nextLine
+        var used = 0
+        var fieldLength = 0
+        var state = State.fieldStart
+        var recordStart = position
+        var sawAnything = false
+
+        @inline(__always) func append(_ byte: UInt8) {
+            guard fieldLength < Self.maximumFieldLength else {
+                if problem == nil { problem = .fieldTooLong }
+                return
+            }
+            if used == fieldDataCapacity { growFieldData() }
+            fieldData[used] = byte
+            used += 1
+            fieldLength += 1
+        }
+        @inline(__always) func endField() {
+            fieldEnds.append(used)
+            fieldLength = 0
+        }
+
+        while true {
+            if position == filled {
+                keepRaw(from: recordStart)
+                guard try refill() else {
+                    // End of input.
+                    if !sawAnything { return false }
+                    if state == .quoted { problem = .unterminatedQuote }
+                    endField()
+                    finishRaw(from: position)
+                    return true
+                }
+                recordStart = position
+            }
+            let byte = buffer[position]
+            position += 1
+            sawAnything = true
+            switch state {
+            case .fieldStart:
+                if byte == UInt8(ascii: "\"") {
+                    state = .quoted
+                } else if byte == delimiter {
+                    endField()
+                } else if byte == 0x0A || byte == 0x0D {
+                    endField()
+                    return try finishRecord(lineBreak: byte, recordStart: recordStart)
+                } else {
+                    append(byte)
+                    state = .unquoted
+                }
+            case .unquoted:
+                if byte == delimiter {
+                    endField()
+                    state = .fieldStart
+                } else if byte == 0x0A || byte == 0x0D {
+                    endField()
+                    return try finishRecord(lineBreak: byte, recordStart: recordStart)
+                } else {
+                    append(byte)
+                }
+            case .quoted:
+                if byte == UInt8(ascii: "\"") {
+                    state = .quoteInQuoted
+                } else {
+                    if byte == 0x0A { nextLine += 1 }
+                    append(byte)
+                }
+            case .quoteInQuoted:
+                if byte == UInt8(ascii: "\"") {
+                    append(byte)
+                    state = .quoted
+                } else if byte == delimiter {
+                    endField()
+                    state = .fieldStart
+                } else if byte == 0x0A || byte == 0x0D {
+                    endField()
+                    return try finishRecord(lineBreak: byte, recordStart: recordStart)
+                } else {
+                    if problem == nil { problem = .textAfterClosingQuote }
+                    append(byte)
+                    state = .unquoted
+                }
+            }
+        }
+    }
+
+    private func finishRecord(lineBreak: UInt8, recordStart: Int) throws -> Bool {
+        finishRaw(from: recordStart, end: position - 1)
+        nextLine += 1
+        // CRLF is one line break.
+        if lineBreak == 0x0D {
+            if position == filled {
+                // Keep the record's text before the buffer is refilled.
+                keepRaw(from: rawStart)
+                rawStart = 0
+                rawEnd = 0
+                _ = try refill()
+            }
+            if position < filled && buffer[position] == 0x0A { position += 1 }
+        }
+        return true
+    }
+
+    /// Keeps the part of the current record that is about to leave the buffer.
+    private func keepRaw(from start: Int) {
+        let room = Self.rawTextLimit - rawCarry.count
+        guard room > 0, start < filled else { return }
+        let end = min(filled, start + room)
+        rawCarry.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+    }
+
+    private func finishRaw(from start: Int, end: Int? = nil) {
+        rawStart = start
+        rawEnd = min(end ?? position, filled)
+    }
+
+    private func refill() throws -> Bool {
+        guard !sourceEnded else { return false }
+        position = 0
+        filled = try source.read(into: buffer)
+        if filled == 0 {
+            sourceEnded = true
+            return false
+        }
+        if atFileStart {
+            atFileStart = false
+            // A UTF-8 byte-order mark; a source may hand over fewer than 3 bytes at a time.
+            while filled < 3 {
+                let more = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                if more == 0 { break }
+                filled += more
+            }
+            if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
+        }
+        if position < filled { return true }
+        return try refill()
+    }
+
+    private func growFieldData() {
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: fieldDataCapacity * 2)
+        bigger.update(from: fieldData, count: fieldDataCapacity)
+        fieldData.deallocate()
+        fieldData = bigger
+        fieldDataCapacity *= 2
+    }
+}
