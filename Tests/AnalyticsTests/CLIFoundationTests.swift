@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import AnalyticsStorage
 
 @Suite("CLI: foundation")
 struct CLIFoundationTests {
@@ -80,5 +81,34 @@ struct StandaloneBinaryTests {
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         #expect((object?["migrations"] as? [[String: Any]])?.count == 2)
         #expect(FileManager.default.fileExists(atPath: directory.path("analytics.sqlite")))
+    }
+}
+
+@Suite("CLI: no write-ahead log left behind")
+struct CLIWriteAheadLogTests {
+    @Test("after every command, successful or failing, the database file alone holds the data")
+    func noWALAfterCommands() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.path("wal.sqlite")
+        let sample = ArchitectureTests.packageRoot.appending(path: "SampleData").path
+        let commands: [[String]] = [
+            ["import", sample, "--quiet"], ["import", sample, "--quiet", "--force"], ["funnel"], ["funnel", "--by", "session"],
+            ["touchpoints", "--by", "device"], ["sessions", "--limit", "3"], ["sessions", "rebuild"], ["journey", "nobody"],
+            ["funnel", "--journey", directory.path("missing.yaml")], ["report", "--out", directory.path("r.html")],
+            ["imports"], ["rejects"], ["info"], ["migrate"],
+        ]
+        for command in commands {
+            let result = try CLI.run(command + ["--db", db])
+            #expect(result.status != 70, "\(command): \(result.stderr)")
+            let wal = try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? NSNumber
+            #expect(wal == nil || wal?.intValue == 0, "\(command) left a WAL of \(wal?.intValue ?? 0) bytes")
+        }
+        // The file alone is complete: a copy without its WAL has every event.
+        let copy = directory.path("copy.sqlite")
+        try FileManager.default.copyItem(atPath: db, toPath: copy)
+        let info = try CLI.run(["info", "--db", copy, "--format", "csv"])
+        #expect(info.stdout.contains("events,4000\n"), "\(info.stdout)")
+        let check = try Database(path: copy, mode: .readOnly)
+        #expect(try check.scalarText("PRAGMA integrity_check") == "ok")
     }
 }

@@ -124,3 +124,94 @@ struct StorageTests {
         #expect(error?.description.contains("not a") == true)
     }
 }
+
+@Suite("Storage: connection lifetime")
+struct ConnectionLifetimeTests {
+    /// Open file descriptors of this process.
+    static func openFiles() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+    }
+
+    static func walSize(_ path: String) -> Int64? {
+        (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.int64Value
+    }
+
+    @Test("1,000 connections opened, used and closed leave no file handle and no WAL behind")
+    func thousandConnections() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("many.sqlite")
+        try Store.open(path: path).close()
+        let before = Self.openFiles()
+        for round in 0..<1000 {
+            let database = try Database(path: path)
+            if round % 100 == 0 {
+                try database.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+                try database.run("INSERT INTO t VALUES (?)", .integer(Int64(round)))
+            }
+            // A cached statement and a prepared one: neither may keep the connection open.
+            _ = try database.scalarInt("SELECT count(*) FROM sqlite_schema")
+            let statement = try database.prepare("SELECT 1")
+            _ = try statement.step()
+            try database.close()
+        }
+        #expect(Self.openFiles() <= before)
+        #expect(Self.walSize(path) ?? 0 == 0)
+        let database = try Database(path: path, mode: .readOnly)
+        #expect(try database.scalarInt("SELECT count(*) FROM t") == 10)
+    }
+
+    @Test("releasing a connection closes it, even with statements still cached")
+    func releaseCloses() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path("released.sqlite")
+        do {
+            let database = try Store.open(path: path)
+            try database.run("INSERT INTO settings (key, value) VALUES ('k', 'v')")
+            #expect((Self.walSize(path) ?? 0) > 0)
+        }
+        #expect(Self.walSize(path) == nil)
+    }
+
+    @Test("a statement used after its connection closed fails with misuse instead of crashing")
+    func statementOutlivesConnection() throws {
+        let database = try Database(path: ":memory:")
+        let statement = try database.prepare("SELECT 1")
+        try database.close()
+        #expect(database.isClosed)
+        let error = #expect(throws: SQLiteError.self) { try statement.step() }
+        #expect(error?.codeName == "SQLITE_MISUSE")
+        try database.close() // A second close does nothing.
+    }
+
+    @Test("prepare takes exactly one statement; comments and spaces may follow")
+    func oneStatementPerPrepare() throws {
+        let database = try Database(path: ":memory:")
+        let error = #expect(throws: SQLiteError.self) { _ = try database.prepare("SELECT 1; SELECT 2") }
+        #expect(error?.message.contains("more than one statement") == true)
+        #expect(error?.sql == "SELECT 1; SELECT 2")
+        let statement = try database.prepare("SELECT 1; -- done\n  ")
+        #expect(try statement.step()?.int(0) == 1)
+        #expect(throws: SQLiteError.self) { _ = try database.prepare("  -- nothing\n") }
+    }
+
+    @Test("errors name their primary and extended codes")
+    func codeNames() throws {
+        let database = try Database(path: ":memory:")
+        try database.execute("CREATE TABLE t (x INTEGER UNIQUE)")
+        try database.run("INSERT INTO t VALUES (1)")
+        let error = #expect(throws: SQLiteError.self) { try database.run("INSERT INTO t VALUES (1)") }
+        #expect(error?.codeName == "SQLITE_CONSTRAINT")
+        #expect(error?.extendedCodeName == "SQLITE_CONSTRAINT_UNIQUE")
+        #expect(error?.description.hasPrefix("SQLite error SQLITE_CONSTRAINT_UNIQUE (2067): UNIQUE constraint failed") == true)
+    }
+
+    @Test("a read transaction rolls back and rethrows when its body throws, and commits otherwise")
+    func readTransaction() throws {
+        struct Boom: Error {}
+        let database = try Database(path: ":memory:")
+        #expect(throws: Boom.self) { try database.readTransaction { _ = try database.scalarInt("SELECT 1"); throw Boom() } }
+        #expect(database.isAutocommit)
+        #expect(try database.readTransaction { try database.scalarInt("SELECT 2") } == 2)
+        #expect(database.isAutocommit)
+    }
+}
