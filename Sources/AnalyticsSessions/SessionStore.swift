@@ -181,15 +181,16 @@ package final class SessionStore {
                              .int(session.deviceID), .int(session.campaignID), .int(session.landingPageID)])
             try insert.run()
         }
-        let records = events.indices.map { index -> TimelineRecord in
+        let records = try events.indices.map { index -> TimelineRecord in
             let event = events[index]
             let session = sessions[sessionOfEvent[index]]
-            return TimelineRecord(timestamp: event.timestamp, eventTypeID: Int32(truncatingIfNeeded: event.eventTypeID),
-                                  pageID: Int32(truncatingIfNeeded: event.pageID ?? 0),
-                                  sessionIndex: Int32(sessionOfEvent[index]),
-                                  channelID: Int32(truncatingIfNeeded: session.channelID ?? 0),
-                                  deviceID: Int32(truncatingIfNeeded: session.deviceID ?? 0),
-                                  campaignID: Int32(truncatingIfNeeded: session.campaignID ?? 0))
+            return TimelineRecord(timestamp: event.timestamp,
+                                  eventTypeID: try TimelineRecord.field(event.eventTypeID, "event type id"),
+                                  pageID: try TimelineRecord.field(event.pageID, "page id"),
+                                  sessionIndex: try TimelineRecord.field(Int64(sessionOfEvent[index]), "session index"),
+                                  channelID: try TimelineRecord.field(session.channelID, "channel id"),
+                                  deviceID: try TimelineRecord.field(session.deviceID, "device id"),
+                                  campaignID: try TimelineRecord.field(session.campaignID, "campaign id"))
         }
         let timeline = try database.cachedStatement("INSERT INTO timelines (user_id, records) VALUES (?, ?)")
         try timeline.bind([.integer(user), .blob(TimelineRecord.encode(records))])

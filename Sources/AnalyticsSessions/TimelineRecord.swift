@@ -35,6 +35,28 @@ package struct TimelineRecord: Sendable, Equatable {
     }
 
     /// Packs records into a blob.
+    /// A value that does not fit a record's 32-bit field. Label ids and session
+    /// positions are far below 2^31 in practice; this turns the impossible into
+    /// an error instead of a silently wrong funnel.
+    package struct FieldOverflow: Error, CustomStringConvertible, Equatable {
+        package let field: String
+        package let value: Int64
+
+        package var description: String {
+            "\(field) \(value) does not fit a timeline record (at most \(Int32.max)); the database has more labels "
+                + "or sessions per user than timelines can hold"
+        }
+    }
+
+    /// Narrows a label id (nil: none, 0) or a position to a record field, checked.
+    /// - Throws: `FieldOverflow` when the value is negative or above `Int32.max`.
+    @inline(__always)
+    package static func field(_ value: Int64?, _ name: String) throws -> Int32 {
+        guard let value else { return 0 }
+        guard value >= 0, let narrow = Int32(exactly: value) else { throw FieldOverflow(field: name, value: value) }
+        return narrow
+    }
+
     package static func encode(_ records: [TimelineRecord]) -> Data {
         var data = Data(count: records.count * size)
         data.withUnsafeMutableBytes { raw in

@@ -150,6 +150,32 @@ struct SessionTests {
     }
 }
 
+@Suite("Timeline records: checked narrowing")
+struct TimelineNarrowingTests {
+    @Test("record fields take 0 for none and every value up to Int32.max; beyond is an error")
+    func fieldLimits() throws {
+        #expect(try TimelineRecord.field(nil, "page id") == 0)
+        #expect(try TimelineRecord.field(Int64(Int32.max), "page id") == Int32.max)
+        let error = #expect(throws: TimelineRecord.FieldOverflow.self) {
+            _ = try TimelineRecord.field(Int64(Int32.max) + 1, "channel id")
+        }
+        #expect(error == TimelineRecord.FieldOverflow(field: "channel id", value: 2_147_483_648))
+        #expect(throws: TimelineRecord.FieldOverflow.self) { _ = try TimelineRecord.field(-1, "page id") }
+    }
+
+    @Test("a label id beyond 32 bits fails the file's import instead of writing a wrong timeline")
+    func oversizedLabelFailsImport() throws {
+        let fixture = try Fixture()
+        try fixture.events(["\(t(0)),u1,page_view,/a"])
+        // The next label gets an id above Int32.max.
+        try fixture.database.run("INSERT INTO labels (id, kind, value) VALUES (3000000000, 'page', '/far')")
+        #expect(throws: TimelineRecord.FieldOverflow.self) { try fixture.events(["\(t(1)),u1,page_view,/new"]) }
+        // The failed file left nothing behind: u1 still has one event in one timeline record.
+        #expect(try fixture.database.scalarInt("SELECT count(*) FROM events") == 1)
+        #expect(try timelineNames(fixture.database)["u1"]?.count == 1)
+    }
+}
+
 extension SessionStore.Listed {
     /// Everything but label ids, which depend on the order labels were first seen.
     var comparable: String {

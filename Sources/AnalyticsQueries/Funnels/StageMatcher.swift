@@ -33,9 +33,10 @@ package struct StageMatcher: Sendable {
                 for (page, id) in pages where fnmatch(glob, page, 0) == 0 { allowed[Int(id)] = true }
                 allowedPages = allowed
             }
-            // A filter on a value that never occurs matches nothing: id -1.
+            // A filter on a value that never occurs matches nothing: id -1. An id beyond
+            // 32 bits cannot be in a timeline (writing it fails), so it matches nothing too.
             func id(_ kind: String, _ value: String?) -> Int32? {
-                value.map { Int32(truncatingIfNeeded: names.id(kind: kind, value: $0) ?? -1) }
+                value.map { names.id(kind: kind, value: $0).flatMap { Int32(exactly: $0) } ?? -1 }
             }
             filtered.append((bit, allowedPages, id("channel", stage.channel), id("device", stage.device),
                              id("campaign", stage.campaign)))
