@@ -1,11 +1,11 @@
 /// A small, fast, seedable random generator (SplitMix64), so generated data
 /// is the same for the same seed on every machine.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,13 +14,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform double in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// True with probability `p`.
-    public mutating func chance(_ p: Double) -> Bool { unit() < p }
+    mutating func chance(_ p: Double) -> Bool { unit() < p }
 
     /// An index drawn with the given weights.
-    public mutating func pick(_ weights: [Double]) -> Int {
+    mutating func pick(_ weights: [Double]) -> Int {
         let total = weights.reduce(0, +)
         var target = unit() * total
         for (index, weight) in weights.enumerated() {
@@ -31,5 +31,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A whole number in `range`.
-    public mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
 }

@@ -36,93 +36,93 @@ public struct ConversionReport: Sendable {
     }
 
     /// One headline number, with its value in the comparison period when there is one.
-    public struct Headline: Sendable, Equatable {
-        public enum Kind: Sendable { case count, money, rate }
-        public var name: String
-        public var kind: Kind
-        public var value: Double?
-        public var previous: Double?
+    package struct Headline: Sendable, Equatable {
+        package enum Kind: Sendable { case count, money, rate }
+        package var name: String
+        package var kind: Kind
+        package var value: Double?
+        package var previous: Double?
 
         /// Relative change from the previous value (nil without one, or from 0).
-        public var change: Double? {
+        package var change: Double? {
             guard let value, let previous, previous != 0 else { return nil }
             return (value - previous) / abs(previous)
         }
     }
 
     /// One touchpoint group tested at a stage.
-    public struct PainPoint: Sendable, Equatable {
-        public var dimension: TouchpointDimension
-        public var value: String
+    package struct PainPoint: Sendable, Equatable {
+        package var dimension: TouchpointDimension
+        package var value: String
         /// Actors of the group at the previous stage, and those who went on.
-        public var trials: Int
-        public var successes: Int
-        public var rate: Double
+        package var trials: Int
+        package var successes: Int
+        package var rate: Double
         /// The conversion of all other actors at this stage.
-        public var restRate: Double
-        public var z: Double
-        public var p: Double
+        package var restRate: Double
+        package var z: Double
+        package var p: Double
         /// p after Holm's correction over every test in the report.
-        public var adjustedP: Double
+        package var adjustedP: Double
         /// Users lost compared with the stage's overall rate: (overall - group rate) x trials.
-        public var usersLost: Double
+        package var usersLost: Double
         /// usersLost x revenue per user reaching the stage.
-        public var revenueLost: Double
-        public var significant: Bool
+        package var revenueLost: Double
+        package var significant: Bool
     }
 
     /// A stage that loses many users, with the groups doing significantly worse there.
-    public struct LeakingStage: Sendable, Equatable {
-        public var stageIndex: Int
-        public var stage: String
-        public var lost: Int
-        public var rate: Double?
+    package struct LeakingStage: Sendable, Equatable {
+        package var stageIndex: Int
+        package var stage: String
+        package var lost: Int
+        package var rate: Double?
         /// Every group tested (significant or not), worst first.
-        public var tested: [PainPoint]
-        public var worse: [PainPoint] { tested.filter(\.significant) }
+        package var tested: [PainPoint]
+        package var worse: [PainPoint] { tested.filter(\.significant) }
     }
 
     /// One stage of a comparison.
-    public struct ComparedStage: Sendable, Equatable {
-        public enum Verdict: String, Sendable { case better, worse, noSignificantDifference = "no significant difference" }
-        public var stage: String
-        public var trialsA: Int
-        public var successesA: Int
-        public var trialsB: Int
-        public var successesB: Int
-        public var rateA: Double?
-        public var rateB: Double?
+    package struct ComparedStage: Sendable, Equatable {
+        package enum Verdict: String, Sendable { case better, worse, noSignificantDifference = "no significant difference" }
+        package var stage: String
+        package var trialsA: Int
+        package var successesA: Int
+        package var trialsB: Int
+        package var successesB: Int
+        package var rateA: Double?
+        package var rateB: Double?
         /// rateB - rateA with a 95% interval.
-        public var difference: Double?
-        public var ciLow: Double?
-        public var ciHigh: Double?
-        public var p: Double?
-        public var verdict: Verdict
+        package var difference: Double?
+        package var ciLow: Double?
+        package var ciHigh: Double?
+        package var p: Double?
+        package var verdict: Verdict
     }
 
     /// A comparison of two funnels stage by stage (B against A).
-    public struct ComparisonResult: Sendable, Equatable {
-        public var labelA: String
-        public var labelB: String
-        public var stages: [ComparedStage]
+    package struct ComparisonResult: Sendable, Equatable {
+        package var labelA: String
+        package var labelB: String
+        package var stages: [ComparedStage]
     }
 
-    public var options: Options
+    package var options: Options
     /// The period actually reported (ends filled in from the data).
-    public var period: TimeRange
-    public var comparisonPeriod: TimeRange?
-    public var headline: [Headline]
-    public var funnel: FunnelReport
+    package var period: TimeRange
+    package var comparisonPeriod: TimeRange?
+    package var headline: [Headline]
+    package var funnel: FunnelReport
     /// Stages ranked by users lost, the worst first.
-    public var leaks: [LeakingStage]
+    package var leaks: [LeakingStage]
     /// How many group tests the correction covered.
-    public var testsRun: Int
-    public var kpisByChannel: TouchpointReport
-    public var kpisByDevice: TouchpointReport
-    public var matrix: FunnelReport
-    public var trend: FunnelReport
-    public var comparison: ComparisonResult?
-    public var sessionTimeoutMilliseconds: Int64
-    public var engineVersion: String
-    public var imports: [ImportLedger.Entry]
+    package var testsRun: Int
+    package var kpisByChannel: TouchpointReport
+    package var kpisByDevice: TouchpointReport
+    package var matrix: FunnelReport
+    package var trend: FunnelReport
+    package var comparison: ComparisonResult?
+    package var sessionTimeoutMilliseconds: Int64
+    package var engineVersion: String
+    package var imports: [ImportLedger.Entry]
 }

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// The exact text of every output format on the sample data, compared with
+/// files in `Tests/Snapshots/` (first written by the binary before the
+/// one-target-per-layer split, so they also prove that split changed no output).
+/// Run with `UPDATE_SNAPSHOTS=1` to rewrite them after an intended change, then
+/// review the diff.
+@Suite("Output snapshots")
+struct SnapshotTests {
+    static let root = ArchitectureTests.packageRoot
+    static let snapshots = root.appending(path: "Tests/Snapshots")
+
+    /// Snapshot name -> arguments.
+    static let cases: [(String, [String])] = {
+        var cases: [(String, [String])] = []
+        for format in ["table", "csv", "json", "markdown"] {
+            cases.append(("funnel.\(format)", ["funnel", "--format", format]))
+            cases.append(("touchpoints.\(format)", ["touchpoints", "--by", "landing-page", "--format", format]))
+        }
+        cases += [
+            ("funnel-session-device.table", ["funnel", "--by", "session", "--breakdown", "device",
+                                             "--journey", "SampleData/journeys/checkout.yaml"]),
+            ("funnel-week.csv", ["funnel", "--breakdown", "week", "--format", "csv"]),
+            ("funnel-top.markdown", ["funnel", "--breakdown", "campaign", "--top", "2", "--format", "markdown"]),
+            ("sessions.csv", ["sessions", "--limit", "25", "--format", "csv"]),
+            ("sessions.table", ["sessions", "--limit", "10"]),
+            ("journey.table", ["journey", "u446"]),
+            ("journey.markdown", ["journey", "u446", "--format", "markdown"]),
+            ("report.markdown", ["report", "--format", "markdown"]),
+            ("report.json", ["report", "--format", "json"]),
+            ("report.html", ["report", "--format", "html"]),
+            ("report-ab.markdown", ["report", "--segment", "device=mobile", "--vs", "device=desktop", "--format", "markdown"]),
+        ]
+        return cases
+    }()
+
+    @Test("every command and format prints exactly its snapshot")
+    func outputsMatchSnapshots() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.path("snap.sqlite")
+        let load = try CLI.run(["import", "SampleData/events.csv", "SampleData/orders.csv", "--db", db, "--quiet"], in: Self.root)
+        #expect(load.status == 0, "\(load.stderr)")
+        let update = ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1"
+        for (name, arguments) in Self.cases {
+            let result = try CLI.run(arguments + ["--db", db], in: Self.root)
+            let output = result.stdout + result.stderr
+            let file = Self.snapshots.appending(path: "\(name).out")
+            if update {
+                try Data(output.utf8).write(to: file)
+                continue
+            }
+            let expected = try String(contentsOf: file, encoding: .utf8)
+            #expect(output == expected, "\(name) differs from Tests/Snapshots/\(name).out")
+        }
+    }
+}
