@@ -31,9 +31,10 @@ package final class CSVReader {
     private var atFileStart = true
 
     // The current record.
-    private var fieldData: UnsafeMutablePointer<UInt8>
+    // Read by the inlinable `field(_:)` in the importer's per-field loop (another module).
+    @usableFromInline private(set) var fieldData: UnsafeMutablePointer<UInt8>
     private var fieldDataCapacity: Int
-    private var fieldEnds: [Int] = []
+    @usableFromInline private(set) var fieldEnds: [Int] = []
     private var rawCarry: [UInt8] = []
     private var nextLine = 1
 
@@ -42,7 +43,7 @@ package final class CSVReader {
     /// The problem of the current record, if any.
     package private(set) var problem: Problem?
     /// The number of fields of the current record.
-    package var fieldCount: Int { fieldEnds.count }
+    @inlinable package var fieldCount: Int { fieldEnds.count }
     /// The raw text of the current record (cut to `rawTextLimit` bytes), made
     /// on demand: only rejected rows need it.
     package var rawText: [UInt8] {
@@ -77,7 +78,7 @@ package final class CSVReader {
 
     /// The bytes of field `index` of the current record (unquoted, unescaped).
     /// Valid until the next call to `next()`.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func field(_ index: Int) -> UnsafeRawBufferPointer {
         let start = index == 0 ? 0 : fieldEnds[index - 1]
         return UnsafeRawBufferPointer(start: fieldData + start, count: fieldEnds[index] - start)
