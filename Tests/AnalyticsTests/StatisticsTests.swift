@@ -6,7 +6,6 @@ import Testing
 @testable import AnalyticsReports
 @testable import AnalyticsSessions
 @testable import AnalyticsStorage
-@testable import CSVScanner
 
 /// Expected values computed independently (SciPy: scipy.stats.norm, and the textbook formulas).
 @Suite("Statistics")

@@ -127,9 +127,14 @@ struct StorageTests {
 
 @Suite("Storage: connection lifetime")
 struct ConnectionLifetimeTests {
-    /// Open file descriptors of this process.
-    static func openFiles() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+    /// Open file descriptors of this process on files under `folder` (other
+    /// tests run in parallel, so only this test's own files are counted).
+    static func openFiles(under folder: String) -> Int {
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return descriptors.filter { descriptor in
+            let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)")
+            return target?.hasPrefix(folder) == true
+        }.count
     }
 
     static func walSize(_ path: String) -> Int64? {
@@ -141,7 +146,7 @@ struct ConnectionLifetimeTests {
         let directory = TemporaryDirectory()
         let path = directory.path("many.sqlite")
         try Store.open(path: path).close()
-        let before = Self.openFiles()
+        #expect(Self.openFiles(under: directory.url.path) == 0)
         for round in 0..<1000 {
             let database = try Database(path: path)
             if round % 100 == 0 {
@@ -152,9 +157,10 @@ struct ConnectionLifetimeTests {
             _ = try database.scalarInt("SELECT count(*) FROM sqlite_schema")
             let statement = try database.prepare("SELECT 1")
             _ = try statement.step()
+            #expect(Self.openFiles(under: directory.url.path) >= 1)
             try database.close()
+            #expect(Self.openFiles(under: directory.url.path) == 0, "round \(round)")
         }
-        #expect(Self.openFiles() <= before)
         #expect(Self.walSize(path) ?? 0 == 0)
         let database = try Database(path: path, mode: .readOnly)
         #expect(try database.scalarInt("SELECT count(*) FROM t") == 10)
