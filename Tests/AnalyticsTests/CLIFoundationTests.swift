@@ -112,3 +112,25 @@ struct CLIWriteAheadLogTests {
         #expect(try check.scalarText("PRAGMA integrity_check") == "ok")
     }
 }
+
+@Suite("CLI: renamed options")
+struct CLIRenamedOptionTests {
+    @Test("funnel --actor is the documented name; --by still works, hidden from help; both at once is a usage error")
+    func actorAlias() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.path("alias.sqlite")
+        let sample = ArchitectureTests.packageRoot.appending(path: "SampleData/events.csv").path
+        #expect(try CLI.run(["import", sample, "--db", db, "--quiet"]).status == 0)
+        let actor = try CLI.run(["funnel", "--actor", "session", "--format", "csv", "--db", db])
+        let by = try CLI.run(["funnel", "--by", "session", "--format", "csv", "--db", db])
+        #expect(actor.status == 0 && by.status == 0)
+        #expect(actor.stdout == by.stdout)
+        #expect(actor.stdout != (try CLI.run(["funnel", "--format", "csv", "--db", db])).stdout)
+        let help = try CLI.run(["help", "funnel"])
+        #expect(help.stdout.contains("--actor"))
+        #expect(!help.stdout.contains("--by "))
+        let both = try CLI.run(["funnel", "--actor", "user", "--by", "session", "--db", db])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("--actor"))
+    }
+}
