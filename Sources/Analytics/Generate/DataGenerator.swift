@@ -181,7 +181,8 @@ final class BufferedWriter {
     private var buffer: [UInt8] = []
 
     init(path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        // A file that cannot be created shows as the FileHandle error below.
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.truncate(atOffset: 0)
         buffer.reserveCapacity(1 << 20)
