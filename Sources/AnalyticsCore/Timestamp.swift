@@ -7,9 +7,11 @@ import Foundation
 ///   digits, truncated to milliseconds), and a zone: `Z`, ` UTC`, `+02:00`,
 ///   `+0200` or `+02`: `2024-03-01T12:34:56.789Z`, `2019-10-01 00:00:00 UTC`;
 /// - a date alone, `2024-03-01` (midnight);
-/// - Unix epoch numbers: below 100,000,000,000 they are seconds (fractions
-///   allowed; that covers every date up to the year 5138), from there on
-///   milliseconds (which covers every date from March 1973).
+/// - Unix epoch numbers, by magnitude: below 1e11 seconds (fractions allowed;
+///   every date up to the year 5138), below 1e14 milliseconds (from March
+///   1973), below 1e17 microseconds (GA4's `event_timestamp`; from March 1973),
+///   otherwise nanoseconds (from March 1973); finer units are floored to the
+///   millisecond.
 /// A date or time without a zone needs `assumedZone`, else it is rejected.
 package struct TimestampParser: Sendable {
     /// Why a text is not a timestamp.
@@ -55,8 +57,9 @@ package struct TimestampParser: Sendable {
 
     private func parseEpoch(_ cursor: inout Cursor) -> Result<Int64, Failure> {
         let negative = cursor.consume(UInt8(ascii: "-"))
-        guard let (whole, wholeDigits) = cursor.digits(max: 18), wholeDigits > 0 else { return .failure(.malformed) }
+        guard let (whole, wholeDigits) = cursor.digits(max: 19), wholeDigits > 0 else { return .failure(.malformed) }
         var milliseconds: Int64
+        var divisor: Int64 = 1
         if whole < 100_000_000_000 {
             milliseconds = whole * 1000
             if cursor.consume(UInt8(ascii: ".")) {
@@ -65,8 +68,14 @@ package struct TimestampParser: Sendable {
             }
         } else {
             milliseconds = whole
+            if whole >= 100_000_000_000_000_000 {
+                divisor = 1_000_000 // nanoseconds
+            } else if whole >= 100_000_000_000_000 {
+                divisor = 1000 // microseconds
+            }
         }
         guard cursor.atEnd else { return .failure(.malformed) }
+        if divisor > 1 { return .success(Timestamp.floorDivide(negative ? -milliseconds : milliseconds, divisor).quotient) }
         return .success(negative ? -milliseconds : milliseconds)
     }
 
@@ -170,7 +179,10 @@ private struct Cursor {
         var value: Int64 = 0, count = 0
         while position < end, bytes[position] &- 0x30 < 10 {
             guard count < max else { return nil }
-            value = value * 10 + Int64(bytes[position] &- 0x30)
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = shifted.addingReportingOverflow(Int64(bytes[position] &- 0x30))
+            guard !overflow, !carry else { return nil }
+            value = sum
             position += 1
             count += 1
         }

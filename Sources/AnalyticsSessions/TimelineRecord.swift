@@ -34,7 +34,6 @@ package struct TimelineRecord: Sendable, Equatable {
         self.campaignID = campaignID
     }
 
-    /// Packs records into a blob.
     /// A value that does not fit a record's 32-bit field. Label ids and session
     /// positions are far below 2^31 in practice; this turns the impossible into
     /// an error instead of a silently wrong funnel.
@@ -57,6 +56,7 @@ package struct TimelineRecord: Sendable, Equatable {
         return narrow
     }
 
+    /// Packs records into a blob.
     package static func encode(_ records: [TimelineRecord]) -> Data {
         var data = Data(count: records.count * size)
         data.withUnsafeMutableBytes { raw in

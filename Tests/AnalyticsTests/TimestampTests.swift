@@ -49,6 +49,20 @@ struct TimestampTests {
         #expect(parser.parse("0") == .success(0))
     }
 
+    @Test("epoch numbers: milliseconds below 1e14, microseconds below 1e17, nanoseconds above, floored")
+    func fineEpochs() {
+        #expect(parser.parse("99999999999999") == .success(99_999_999_999_999))
+        #expect(parser.parse("100000000000000") == .success(100_000_000_000))
+        // GA4's event_timestamp, in microseconds.
+        #expect(parser.parse("1709296496000000") == .success(reference))
+        #expect(parser.parse("1709296496123999") == .success(reference + 123))
+        #expect(parser.parse("99999999999999999") == .success(99_999_999_999_999))
+        #expect(parser.parse("100000000000000000") == .success(100_000_000_000))
+        #expect(parser.parse("1709296496123999999") == .success(reference + 123))
+        #expect(parser.parse("-1500") == .success(-1_500_000))
+        #expect(parser.parse("-100000000000001") == .success(-100_000_000_001))
+    }
+
     @Test("a time without a zone needs an assumed zone, with daylight saving applied")
     func assumedZone() throws {
         #expect(parser.parse("2024-03-01 12:34:56") == .failure(.missingZone))
