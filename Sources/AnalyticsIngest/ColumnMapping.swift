@@ -1,13 +1,51 @@
+import AnalyticsCore
 import Foundation
 import Yams
 
-/// Maps canonical fields to source columns, for exports with other names:
-/// `--map timestamp=event_time`, or a YAML/JSON file of `field: column` pairs.
+/// Maps canonical fields to source columns, for exports with other names
+/// (`--map timestamp=event_time`), names the event types that play roles
+/// (`--role order=purchase`), and says which other columns to keep as
+/// properties (all by default; `--ignore-column`, or a `properties:` list).
+/// A mapping file is a YAML/JSON object of `field: column` pairs plus the
+/// optional keys `roles` (role: event type or list), `properties` and `ignore` (lists).
 public struct ColumnMapping: Sendable, Equatable {
     /// Canonical field to source column name (compared case-insensitively).
     package private(set) var columns: [CanonicalField: String] = [:]
+    /// Event type names per role.
+    package private(set) var roles: [EventRole: Set<String>] = [:]
+    /// Columns never kept as properties (lower-cased).
+    package private(set) var ignoredColumns: Set<String> = []
+    /// When set, only these columns become properties (lower-cased).
+    package private(set) var propertyColumns: Set<String>?
 
     public init() {}
+
+    /// Parses `ROLE=EVENT[,EVENT...]` pairs (`--role order=purchase`).
+    /// - Throws: `IngestError.invalidMapping` for an unknown role or an empty list.
+    public init(roles pairs: [String]) throws {
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "=") else {
+                throw IngestError.invalidMapping("'\(pair)' is not ROLE=EVENT[,EVENT...] (e.g. order=purchase)")
+            }
+            try addRole(String(pair[..<equals]), events: pair[pair.index(after: equals)...].split(separator: ",").map(String.init))
+        }
+    }
+
+    /// Columns never to keep as properties (`--ignore-column`).
+    public mutating func ignore(columns names: [String]) {
+        for name in names { ignoredColumns.insert(name.trimmingCharacters(in: .whitespaces).lowercased()) }
+    }
+
+    private mutating func addRole(_ name: String, events: [String]) throws {
+        let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let role = EventRole(rawValue: trimmed) else {
+            throw IngestError.invalidMapping("unknown role '\(name)'; known roles: "
+                + EventRole.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let types = events.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !types.isEmpty else { throw IngestError.invalidMapping("role '\(trimmed)' names no event type") }
+        roles[role, default: []].formUnion(types)
+    }
 
     /// Parses `NAME=COLUMN` pairs.
     /// - Throws: `IngestError.invalidMapping` naming the bad pair.
@@ -34,6 +72,28 @@ public struct ColumnMapping: Sendable, Equatable {
             throw IngestError.invalidMapping("\(path) must hold an object of field: column pairs")
         }
         for key in dictionary.keys.sorted() {
+            switch key.lowercased() {
+            case "roles":
+                guard let roles = dictionary[key] as? [String: Any] else {
+                    throw IngestError.invalidMapping("\(path): roles must be an object of role: event types")
+                }
+                for (role, value) in roles {
+                    let events = (value as? [Any])?.map { "\($0)" } ?? (value as? String).map { $0.split(separator: ",").map(String.init) }
+                    guard let events else {
+                        throw IngestError.invalidMapping("\(path): the event types of role '\(role)' must be a list or a text")
+                    }
+                    try addRole(role, events: events)
+                }
+                continue
+            case "properties", "ignore":
+                guard let list = (dictionary[key] as? [Any])?.map({ "\($0)".lowercased() }) else {
+                    throw IngestError.invalidMapping("\(path): \(key) must be a list of column names")
+                }
+                if key.lowercased() == "ignore" { ignoredColumns.formUnion(list) } else { propertyColumns = Set(list) }
+                continue
+            default:
+                break
+            }
             guard let column = dictionary[key] as? String else {
                 throw IngestError.invalidMapping("\(path): the column for '\(key)' must be a string")
             }
@@ -45,6 +105,9 @@ public struct ColumnMapping: Sendable, Equatable {
     public func merging(_ other: ColumnMapping) -> ColumnMapping {
         var copy = self
         copy.columns.merge(other.columns) { _, new in new }
+        for (role, types) in other.roles { copy.roles[role, default: []].formUnion(types) }
+        copy.ignoredColumns.formUnion(other.ignoredColumns)
+        if let properties = other.propertyColumns { copy.propertyColumns = properties }
         return copy
     }
 
@@ -65,8 +128,10 @@ package struct HeaderLayout: Sendable, Equatable {
     package let kind: FileKind
     /// Column index of each field present.
     package let index: [CanonicalField: Int]
-    /// Header columns nothing maps to.
+    /// Header columns nothing maps to and no property keeps.
     package let ignoredColumns: [String]
+    /// Columns kept as properties of each event, with their names as in the header.
+    package let properties: [(index: Int, name: String)]
     /// Number of columns in the header.
     package let columnCount: Int
 
@@ -82,10 +147,11 @@ package struct HeaderLayout: Sendable, Equatable {
         let detected: FileKind
         if let kind {
             detected = kind
+        } else if column(of: .eventType) != nil {
+            // An events file may carry an order id; an orders file has no event type.
+            detected = .events
         } else if column(of: .orderID) != nil {
             detected = .orders
-        } else if column(of: .eventType) != nil {
-            detected = .events
         } else {
             throw IngestError.unknownKind(path: path, found: header)
         }
@@ -98,9 +164,36 @@ package struct HeaderLayout: Sendable, Equatable {
             throw IngestError.missingColumns(path: path, kind: detected, missing: missing.map(\.rawValue), found: header)
         }
         let used = Set(index.values)
+        var properties: [(index: Int, name: String)] = []
+        if detected == .events {
+            let builtIn = Set(FileKind.events.fields.map(\.rawValue) + Self.reservedNames)
+            for position in header.indices {
+                let name = header[position].trimmingCharacters(in: .whitespaces)
+                let lower = name.lowercased()
+                guard !name.isEmpty, !mapping.ignoredColumns.contains(lower),
+                      mapping.propertyColumns?.contains(lower) ?? true else { continue }
+                // A column mapped to revenue stays filterable under its own name (`price>=100`).
+                let keptAmount = index[.revenue] == position && !builtIn.contains(lower)
+                guard !used.contains(position) || keptAmount else { continue }
+                guard !builtIn.contains(lower) else {
+                    throw IngestError.propertyCollision(path: path, column: name)
+                }
+                properties.append((position, name))
+            }
+        }
+        let kept = used.union(properties.map(\.index))
         self.kind = detected
         self.index = index
         self.columnCount = header.count
-        ignoredColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
+        self.properties = properties
+        ignoredColumns = header.indices.filter { !kept.contains($0) }.map { header[$0] }
+    }
+
+    /// Names a property may not take besides the events fields: fields reserved for URLs.
+    package static let reservedNames = ["url", "referrer"]
+
+    package static func == (a: HeaderLayout, b: HeaderLayout) -> Bool {
+        a.kind == b.kind && a.index == b.index && a.ignoredColumns == b.ignoredColumns && a.columnCount == b.columnCount
+            && a.properties.map(\.index) == b.properties.map(\.index) && a.properties.map(\.name) == b.properties.map(\.name)
     }
 }

@@ -33,14 +33,15 @@ struct FileLoad {
     private let bulk: Bool
 
     init(database: Database, importID: Int64, layout: HeaderLayout, options: ImportOptions, labels: LabelStore,
-         bulk: Bool) {
+         bulk: Bool) throws {
         self.database = database
         self.bulk = bulk
         self.importID = importID
         self.layout = layout
         self.options = options
         self.labels = labels
-        parser = RowParser(layout: layout, timestamps: TimestampParser(assumedZone: options.assumedZone))
+        parser = RowParser(layout: layout, timestamps: TimestampParser(assumedZone: options.assumedZone),
+                           propertyIDs: try labels.activateProperties(layout.properties.map(\.name)))
         pendingEvents.reserveCapacity(Importer.batchSize)
     }
 
@@ -105,7 +106,7 @@ struct FileLoad {
         if pendingEvents.count == Importer.batchSize { try flushEvents() }
     }
 
-    private static let eventColumns = 11
+    private static let eventColumns = 12
     private static let eventIDIndex = "events_by_event_id"
     private static let eventIndexes = [eventIDIndex, "events_by_user_time"]
 
@@ -126,7 +127,7 @@ struct FileLoad {
         let row = "(" + Array(repeating: "?", count: eventColumns).joined(separator: ",") + ")"
         return """
             INSERT INTO events (import_id, user_id, ts, event_type_id, session_key, page_id, channel_id, device_id,
-                                campaign_id, revenue, event_id)
+                                campaign_id, revenue, event_id, props)
             VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
             """ + (bulk ? "" : " ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING")
     }
@@ -172,6 +173,7 @@ struct FileLoad {
             try statement.bind(.int(event.campaignID), at: base + 9)
             try statement.bind(.double(event.revenue), at: base + 10)
             try bind(event.eventID, to: statement, at: base + 11)
+            try bind(event.props, to: statement, at: base + 12, asBlob: true)
         }
         try statement.run()
         let inserted = database.changes
@@ -181,10 +183,11 @@ struct FileLoad {
         arena.reset()
     }
 
-    private func bind(_ text: ArenaText?, to statement: Statement, at index: Int32) throws {
+    private func bind(_ text: ArenaText?, to statement: Statement, at index: Int32, asBlob: Bool = false) throws {
         guard let text else { return try statement.bindNull(at: index) }
         try arena.bytes.withUnsafeBytes { bytes in
-            try statement.bindText(UnsafeRawBufferPointer(rebasing: bytes[Int(text.start)..<Int(text.start + text.count)]), at: index)
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[Int(text.start)..<Int(text.start + text.count)])
+            if asBlob { try statement.bindBlob(slice, at: index) } else { try statement.bindText(slice, at: index) }
         }
     }
 

@@ -85,6 +85,9 @@ package final class Importer {
         let header = (0..<reader.fieldCount).map(reader.fieldString)
         let layout = try HeaderLayout(header: header, path: path, kind: options.kind, mapping: options.mapping)
         result.kind = layout.kind
+        if !layout.properties.isEmpty {
+            result.warnings.append("kept as properties: " + layout.properties.map(\.name).joined(separator: ", "))
+        }
         if !layout.ignoredColumns.isEmpty {
             result.warnings.append("ignored columns: " + layout.ignoredColumns.joined(separator: ", "))
         }
@@ -104,7 +107,7 @@ package final class Importer {
                     .integer(Clock.nowMilliseconds()))
                 let importID = database.lastInsertRowID
                 result.importID = importID
-                var load = FileLoad(database: database, importID: importID, layout: layout, options: options,
+                var load = try FileLoad(database: database, importID: importID, layout: layout, options: options,
                                     labels: try LabelStore(database: database), bulk: bulk)
                 try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, progress: progress) { line, reason, raw in
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }

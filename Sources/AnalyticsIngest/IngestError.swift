@@ -10,6 +10,8 @@ public enum IngestError: Error, Equatable, CustomStringConvertible {
     case emptyFile(path: String)
     /// A `--map` or mapping file is invalid.
     case invalidMapping(String)
+    /// A column would become a property with the name of a built-in field.
+    case propertyCollision(path: String, column: String)
     /// More rows were rejected than allowed; nothing of the file was imported.
     case tooManyRejects(path: String, rejected: Int, limit: String)
 
@@ -26,6 +28,9 @@ public enum IngestError: Error, Equatable, CustomStringConvertible {
                 + found.joined(separator: ", ") + "); use --kind events|orders and --map NAME=COLUMN."
         case let .emptyFile(path):
             return "\(path): the file is empty (no header line)"
+        case let .propertyCollision(path, column):
+            return "\(path): column '\(column)' is not mapped, and a property cannot take the name of a built-in field; "
+                + "map it (--map \(column.lowercased())=\(column)), or leave it out with --ignore-column \(column)"
         case let .invalidMapping(message):
             return "invalid column mapping: \(message)"
         case let .tooManyRejects(path, rejected, limit):

@@ -14,6 +14,10 @@ final class LabelStore {
 
     private let database: Database
     private var labels: [ByteInterner]
+    /// Values of each property, by property name (label kind `property:<name>`).
+    private var propertyValues: [String: ByteInterner] = [:]
+    /// Interners of the properties in use by the current file, by slot.
+    private var activeProperties: [(name: String, kind: String, values: ByteInterner)] = []
     private var users = ByteInterner()
     /// Whether users were stored before this transaction; if not, a user not
     /// seen in it is new and needs no lookup.
@@ -26,10 +30,44 @@ final class LabelStore {
         for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
             ($0.string(0), $0.string(1), $0.int64(2))
         }) {
-            guard let kind = Kind(rawValue: kind) else { continue }
             var text = value
-            text.withUTF8 { labels[kind.slot].insert(UnsafeRawBufferPointer($0), id: id) }
+            if let kind = Kind(rawValue: kind) {
+                text.withUTF8 { labels[kind.slot].insert(UnsafeRawBufferPointer($0), id: id) }
+            } else if kind.hasPrefix(Self.propertyKindPrefix) {
+                let name = String(kind.dropFirst(Self.propertyKindPrefix.count))
+                text.withUTF8 { propertyValues[name, default: ByteInterner()].insert(UnsafeRawBufferPointer($0), id: id) }
+            }
         }
+    }
+
+    /// The label kind of a property's values is this prefix and the property's name.
+    package static let propertyKindPrefix = "property:"
+
+    /// Gets or creates the ids of properties by name and makes them the active
+    /// slots for `propertyValueID` (slot i is `names[i]`).
+    func activateProperties(_ names: [String]) throws -> [Int64] {
+        activeProperties = names.map { name in
+            (name, Self.propertyKindPrefix + name, propertyValues[name] ?? ByteInterner())
+        }
+        return try names.map { name in
+            if let id = try database.scalarInt("SELECT id FROM properties WHERE name = ?", .text(name)) { return id }
+            try database.run("INSERT INTO properties (name) VALUES (?)", .text(name))
+            return database.lastInsertRowID
+        }
+    }
+
+    /// The value id of an active property's value given as UTF-8 bytes, created when new.
+    /// - Throws: `RejectReason.invalidUTF8` for bytes that are not UTF-8.
+    @inline(__always)
+    func propertyValueID(slot: Int, _ bytes: UnsafeRawBufferPointer) throws -> Int64 {
+        if let id = activeProperties[slot].values.id(of: bytes) { return id }
+        guard let value = String(validating: bytes, as: UTF8.self) else {
+            throw RejectReason.invalidUTF8(field: activeProperties[slot].name)
+        }
+        try database.run("INSERT INTO labels (kind, value) VALUES (?, ?)", .text(activeProperties[slot].kind), .text(value))
+        let id = database.lastInsertRowID
+        activeProperties[slot].values.insert(bytes, id: id)
+        return id
     }
 
     /// The id of a label given as UTF-8 bytes, created when new.

@@ -35,6 +35,8 @@ struct EventRecord {
     var campaignID: Int64?
     var revenue: Double?
     var eventID: ArenaText?
+    /// Property pairs (`PropertyCodec`), nil when the row has none.
+    var props: ArenaText?
 }
 
 /// One order row, typed and compacted, ready to store.
@@ -55,13 +57,19 @@ struct RowParser {
     let timestamps: TimestampParser
     /// Column index of each canonical field (by `CanonicalField.slot`), -1 when absent.
     private let columns: [Int]
+    /// The property columns in property id order: (column, label store slot, property id).
+    private let propertyColumns: [(column: Int, slot: Int, id: Int64)]
 
-    init(layout: HeaderLayout, timestamps: TimestampParser) {
+    /// - Parameter propertyIDs: the ids of `layout.properties`, in the same order.
+    init(layout: HeaderLayout, timestamps: TimestampParser, propertyIDs: [Int64] = []) {
         self.layout = layout
         self.timestamps = timestamps
         var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
         for (field, index) in layout.index { columns[field.slot] = index }
         self.columns = columns
+        propertyColumns = zip(layout.properties.indices, propertyIDs)
+            .map { (column: layout.properties[$0.0].index, slot: $0.0, id: $0.1) }
+            .sorted { $0.id < $1.id }
     }
 
     /// Checks the record's shape (quoting, field count).
@@ -93,7 +101,24 @@ struct RowParser {
             deviceID: try label(.device, .device, reader, labels),
             campaignID: try label(.campaign, .campaign, reader, labels),
             revenue: try revenue(reader),
-            eventID: try text(.eventID, reader, arena: &arena))
+            eventID: try text(.eventID, reader, arena: &arena),
+            props: try properties(reader, labels: labels, arena: &arena))
+    }
+
+    /// The row's non-empty property values as coded pairs in the arena.
+    @inline(__always)
+    private func properties(_ reader: CSVReader, labels: LabelStore, arena: inout TextArena) throws -> ArenaText? {
+        guard !propertyColumns.isEmpty else { return nil }
+        var pairs: [(property: Int64, value: Int64)] = []
+        pairs.reserveCapacity(propertyColumns.count)
+        for property in propertyColumns {
+            let bytes = reader.field(property.column)
+            guard !bytes.isEmpty else { continue }
+            pairs.append((property.id, try labels.propertyValueID(slot: property.slot, bytes)))
+        }
+        guard !pairs.isEmpty else { return nil }
+        let encoded = PropertyCodec.encode(pairs)
+        return encoded.withUnsafeBytes { arena.add($0) }
     }
 
     /// Parses an orders row.

@@ -22,6 +22,8 @@ package struct JourneyEvent: Sendable, Equatable {
     package var countsRevenue: Bool
     /// Storage row id: the last tie-breaker, for rows identical in every other way.
     package var rowID: Int64
+    /// Property pairs (`PropertyCodec`); empty when none.
+    package var props: [UInt8] = []
 
     package init(timestamp: Int64, isOrder: Bool = false, externalID: String? = nil, eventTypeID: Int64,
                 eventTypeName: String, sessionKey: String? = nil, pageID: Int64? = nil, channelID: Int64? = nil,

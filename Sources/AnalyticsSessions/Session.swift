@@ -13,11 +13,14 @@ package struct Session: Sendable, Equatable {
     /// Orders whose status is empty or `completed`.
     package var revenueOrders: Int
     package var revenue: Double
-    /// The touchpoint: taken from the session's first event.
+    /// The touchpoint: each value from the session's first event that has one
+    /// (the landing page: the first event's page).
     package var channelID: Int64?
     package var deviceID: Int64?
     package var campaignID: Int64?
     package var landingPageID: Int64?
+    /// Per property, the value on the session's first event that has one (`PropertyCodec`).
+    package var props: [UInt8] = []
 
     /// Last event time minus first, in milliseconds (0 for one event).
     package var durationMilliseconds: Int64 { end - start }

@@ -1,4 +1,5 @@
 import Foundation
+import AnalyticsCore
 import AnalyticsStorage
 
 /// Keeps the derived `sessions` and `timelines` tables in step with the raw
@@ -94,25 +95,36 @@ package final class SessionStore {
         let orderTypeID: Int64
         let typeNames: [Int64: String]
         let revenueStatusIDs: Set<Int64>
+        /// Event types that are orders (the `order` role).
+        let orderEventTypeIDs: Set<Int64>
 
         init(store: SessionStore) throws {
             let names = try LabelNames(database: store.database)
             let types = names.all(kind: "event_type")
+            let roles = try EventRoles(database: store.database)
             typeNames = Dictionary(uniqueKeysWithValues: types.map { ($0.value, $0.key) })
             // Upkeep creates the label first (`ensureOrderType`); without it there are no timelines to write.
             orderTypeID = types["order"] ?? 0
             revenueStatusIDs = Set(names.all(kind: "status").filter { $0.key.lowercased() == "completed" }.map(\.value))
+            orderEventTypeIDs = Set(roles.types(.order).compactMap { types[$0] })
             sessionizer = Sessionizer(timeoutMilliseconds: try store.timeoutMilliseconds(),
-                                      pageViewTypeID: types["page_view"])
+                                      pageViewTypeIDs: Set(roles.types(.pageView).compactMap { types[$0] }))
         }
 
         func event(_ row: Row) -> JourneyEvent {
-            // Columns: user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id
+            // Columns: user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id,
+            // revenue, props
             let type = row.int64(3)
-            return JourneyEvent(timestamp: row.int64(2), isOrder: false, externalID: row.stringOrNil(9), eventTypeID: type,
-                                eventTypeName: typeNames[type] ?? "", sessionKey: row.stringOrNil(4),
-                                pageID: row.int64OrNil(5), channelID: row.int64OrNil(6), deviceID: row.int64OrNil(7),
-                                campaignID: row.int64OrNil(8), rowID: row.int64(1))
+            let revenue = row.doubleOrNil(10)
+            // An event of the order role is an order: its revenue counts when it has one.
+            let isOrder = orderEventTypeIDs.contains(type)
+            var event = JourneyEvent(timestamp: row.int64(2), isOrder: isOrder, externalID: row.stringOrNil(9),
+                                     eventTypeID: type, eventTypeName: typeNames[type] ?? "", sessionKey: row.stringOrNil(4),
+                                     pageID: row.int64OrNil(5), channelID: row.int64OrNil(6), deviceID: row.int64OrNil(7),
+                                     campaignID: row.int64OrNil(8), revenue: isOrder ? revenue ?? 0 : 0,
+                                     countsRevenue: isOrder && revenue != nil, rowID: row.int64(1))
+            if !row.isNull(11) { event.props = row.withBlob(11) { Array($0) } }
+            return event
         }
 
         func order(_ row: Row) -> JourneyEvent {
@@ -126,7 +138,7 @@ package final class SessionStore {
 
     // Both column lists are covered by the (user_id, ts, ...) indexes.
     private static let eventColumns =
-        "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id"
+        "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id, revenue, props"
     private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id"
 
     func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {
@@ -170,15 +182,16 @@ package final class SessionStore {
         let (sessions, sessionOfEvent) = context.sessionizer.sessionize(&events)
         let insert = try database.cachedStatement("""
             INSERT INTO sessions (user_id, ordinal, session_key, start_ts, end_ts, events, page_views, orders,
-                                  revenue_orders, revenue, channel_id, device_id, campaign_id, landing_page_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  revenue_orders, revenue, channel_id, device_id, campaign_id, landing_page_id, props)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for session in sessions {
             try insert.bind([.integer(user), .integer(Int64(session.ordinal)), .string(session.sessionKey),
                              .integer(session.start), .integer(session.end), .integer(Int64(session.events)),
                              .integer(Int64(session.pageViews)), .integer(Int64(session.orders)),
                              .integer(Int64(session.revenueOrders)), .real(session.revenue), .int(session.channelID),
-                             .int(session.deviceID), .int(session.campaignID), .int(session.landingPageID)])
+                             .int(session.deviceID), .int(session.campaignID), .int(session.landingPageID),
+                             session.props.isEmpty ? .null : .blob(Data(session.props))])
             try insert.run()
         }
         let records = try events.indices.map { index -> TimelineRecord in
@@ -192,8 +205,16 @@ package final class SessionStore {
                                   deviceID: try TimelineRecord.field(session.deviceID, "device id"),
                                   campaignID: try TimelineRecord.field(session.campaignID, "campaign id"))
         }
-        let timeline = try database.cachedStatement("INSERT INTO timelines (user_id, records) VALUES (?, ?)")
-        try timeline.bind([.integer(user), .blob(TimelineRecord.encode(records))])
+        // Per record: its pair count, then its property pairs; NULL when no record has any.
+        var props: [UInt8] = []
+        if events.contains(where: { !$0.props.isEmpty }) {
+            for event in events {
+                PropertyCodec.appendVarint(UInt64(PropertyCodec.pairCount(event.props)), to: &props)
+                props += event.props
+            }
+        }
+        let timeline = try database.cachedStatement("INSERT INTO timelines (user_id, records, props) VALUES (?, ?, ?)")
+        try timeline.bind([.integer(user), .blob(TimelineRecord.encode(records)), props.isEmpty ? .null : .blob(Data(props))])
         try timeline.run()
     }
 }

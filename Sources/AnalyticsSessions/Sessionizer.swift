@@ -1,3 +1,5 @@
+import AnalyticsCore
+
 /// Cuts one user's events and orders into sessions.
 ///
 /// Rows with a session id belong to that session (ids are scoped to the
@@ -8,14 +10,19 @@
 package struct Sessionizer: Sendable {
     /// The inactivity timeout, in milliseconds.
     package let timeoutMilliseconds: Int64
-    /// The event type id of page views (nil when none exist yet).
-    package let pageViewTypeID: Int64?
+    /// The event type ids that count as page views (`page_view` and its role's names).
+    package let pageViewTypeIDs: Set<Int64>
 
     package static let defaultTimeoutMilliseconds: Int64 = 30 * 60 * 1000
 
-    package init(timeoutMilliseconds: Int64 = Sessionizer.defaultTimeoutMilliseconds, pageViewTypeID: Int64?) {
+    package init(timeoutMilliseconds: Int64 = Sessionizer.defaultTimeoutMilliseconds, pageViewTypeIDs: Set<Int64>) {
         self.timeoutMilliseconds = timeoutMilliseconds
-        self.pageViewTypeID = pageViewTypeID
+        self.pageViewTypeIDs = pageViewTypeIDs
+    }
+
+    /// With one page view type (or none).
+    package init(timeoutMilliseconds: Int64 = Sessionizer.defaultTimeoutMilliseconds, pageViewTypeID: Int64?) {
+        self.init(timeoutMilliseconds: timeoutMilliseconds, pageViewTypeIDs: Set(pageViewTypeID.map { [$0] } ?? []))
     }
 
     /// Sessionizes one user's rows.
@@ -53,6 +60,7 @@ package struct Sessionizer: Sendable {
         // Build the sessions; groups were numbered by their first row in journey order.
         var sessions: [Session] = []
         sessions.reserveCapacity(groupCount)
+        var sessionProps: [[(property: Int64, value: Int64)]] = []
         var keyOfGroup = [String?](repeating: nil, count: groupCount)
         for (key, group) in keyedGroups { keyOfGroup[group] = key }
         for (index, event) in events.enumerated() {
@@ -62,7 +70,14 @@ package struct Sessionizer: Sendable {
                                         end: event.timestamp, events: 0, pageViews: 0, orders: 0, revenueOrders: 0,
                                         revenue: 0, channelID: event.channelID, deviceID: event.deviceID,
                                         campaignID: event.campaignID, landingPageID: event.pageID))
+                sessionProps.append([])
+            } else {
+                // Each touchpoint value comes from the first event that has one.
+                if sessions[group].channelID == nil { sessions[group].channelID = event.channelID }
+                if sessions[group].deviceID == nil { sessions[group].deviceID = event.deviceID }
+                if sessions[group].campaignID == nil { sessions[group].campaignID = event.campaignID }
             }
+            if !event.props.isEmpty { Self.mergeFirstValues(event.props, into: &sessionProps[group]) }
             sessions[group].end = max(sessions[group].end, event.timestamp)
             sessions[group].events += 1
             if event.isOrder {
@@ -71,12 +86,22 @@ package struct Sessionizer: Sendable {
                     sessions[group].revenueOrders += 1
                     sessions[group].revenue += event.revenue
                 }
-            } else if event.eventTypeID == pageViewTypeID {
+            } else if pageViewTypeIDs.contains(event.eventTypeID) {
                 sessions[group].pageViews += 1
             }
+        }
+        for index in sessions.indices where !sessionProps[index].isEmpty {
+            sessions[index].props = PropertyCodec.encode(sessionProps[index].sorted { $0.property < $1.property })
         }
         // Groups are already in order of their first row, which is the start time.
         for index in sessions.indices { sessions[index].ordinal = index + 1 }
         return (sessions, groupOfEvent)
+    }
+
+    /// Adds the pairs of properties not yet set (first value wins).
+    private static func mergeFirstValues(_ props: [UInt8], into pairs: inout [(property: Int64, value: Int64)]) {
+        for pair in PropertyCodec.decode(props) where !pairs.contains(where: { $0.property == pair.property }) {
+            pairs.append(pair)
+        }
     }
 }

@@ -105,6 +105,15 @@ package final class Statement {
                   connection, sql: sql)
     }
 
+    /// Binds bytes as a blob; SQLite copies them. An empty buffer binds an empty blob.
+    @inline(__always)
+    package func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        let result = bytes.count == 0
+            ? sqlite3_bind_zeroblob(handle, index, 0)
+            : sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), csqlite_transient())
+        try check(result, connection, sql: sql)
+    }
+
     package func bind(_ value: Data, at index: Int32) throws {
         let result = value.withUnsafeBytes { bytes in
             // A zero-length blob must still be a blob, not NULL.

@@ -205,7 +205,9 @@ struct ImportTests {
         let result = try CLI.run(["import", file, "--db", db, "--delimiter", ";", "--map", "timestamp=event_time",
                                   "--map", "session_id=user_session", "--map", "revenue=price"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("ignored columns: product_id"))
+        // Unmapped columns are kept as properties; the column mapped to revenue is kept under its name too.
+        #expect(result.stdout.contains("kept as properties: product_id, price"))
+        #expect(!result.stdout.contains("ignored columns"))
         #expect(try count("events", in: db) == 2)
         #expect(try count("sessions", in: db) == 1)
 

@@ -1,0 +1,30 @@
+-- The open event model: event roles, and every unmapped column kept as a property.
+
+-- Which event types play a role: `order` (an order with the event's revenue) or
+-- `page_view` (counts as a page view). Stored per database; a later file may add names.
+CREATE TABLE roles (
+    role       TEXT NOT NULL CHECK (role IN ('order', 'page_view')),
+    event_type TEXT NOT NULL,
+    PRIMARY KEY (role, event_type)
+) WITHOUT ROWID;
+
+-- Property names; their values are labels of kind 'property:<name>'.
+CREATE TABLE properties (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+-- An event's properties: (property id, value label id) pairs as unsigned LEB128
+-- varints, in property id order; NULL when it has none.
+ALTER TABLE events ADD COLUMN props BLOB;
+
+-- Sessionization now also reads revenue (order events) and properties.
+DROP INDEX events_by_user_time;
+CREATE INDEX events_by_user_time ON events (user_id, ts, event_type_id, page_id, channel_id, device_id,
+                                            campaign_id, session_key, event_id, revenue, props);
+
+-- A session's properties: the value on its first event that has one, per property.
+ALTER TABLE sessions ADD COLUMN props BLOB;
+
+-- Per timeline record, in order: a varint pair count, then its pairs.
+ALTER TABLE timelines ADD COLUMN props BLOB;

@@ -1,0 +1,63 @@
+/// The compact form of an event's or a session's properties: (property id,
+/// value id) pairs as unsigned LEB128 varints, in property id order. Ids are
+/// the `properties` and `labels` row ids; typical pairs take 2-4 bytes.
+package enum PropertyCodec {
+    /// Appends one varint.
+    @inline(__always)
+    package static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    /// Reads one varint at `offset`, advancing it; nil when the bytes end early.
+    @inline(__always)
+    package static func readVarint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count, shift < 64 {
+            let byte = bytes[offset]
+            offset += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// Encodes pairs, which must be sorted by property id.
+    package static func encode(_ pairs: [(property: Int64, value: Int64)]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for pair in pairs {
+            appendVarint(UInt64(pair.property), to: &bytes)
+            appendVarint(UInt64(pair.value), to: &bytes)
+        }
+        return bytes
+    }
+
+    /// How many pairs a blob holds: every varint ends with a byte below 0x80.
+    @inline(__always)
+    package static func pairCount(_ bytes: [UInt8]) -> Int {
+        var ends = 0
+        for byte in bytes where byte < 0x80 { ends += 1 }
+        return ends / 2
+    }
+
+    /// Decodes every pair of a blob.
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> [(property: Int64, value: Int64)] {
+        var pairs: [(property: Int64, value: Int64)] = []
+        var offset = 0
+        while offset < bytes.count, let property = readVarint(bytes, &offset), let value = readVarint(bytes, &offset) {
+            pairs.append((Int64(property), Int64(value)))
+        }
+        return pairs
+    }
+
+    /// Decodes a blob given as an array.
+    package static func decode(_ bytes: [UInt8]) -> [(property: Int64, value: Int64)] {
+        bytes.withUnsafeBytes { decode($0) }
+    }
+}
