@@ -69,6 +69,8 @@ public final class Workspace {
         if let sessionTimeout, try sessions.timeoutMilliseconds() != sessionTimeout {
             try sessions.rebuild(timeoutMilliseconds: sessionTimeout)
         }
+        // Roles apply to everything stored: new names re-derive sessions and timelines.
+        try sessions.add(roles: EventRoles(names: options.mapping.roles))
         let importer = Importer.maintainingSessions(database: database, options: options)
         importer.progress = progress
         var results: [ImportResult] = []

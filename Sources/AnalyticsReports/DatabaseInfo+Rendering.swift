@@ -12,6 +12,12 @@ extension DatabaseInfo {
                          ("checksum", .string($0.checksum)), ("applied_at", .string($0.appliedAt))])
             })),
             ("tables", .array(tables.map { .object([("table", .string($0.table)), ("rows", .integer($0.rows))]) })),
+            ("roles", .array(roles.map {
+                .object([("role", .string($0.role)), ("event_types", .array($0.eventTypes.map { .string($0) }))])
+            })),
+            ("properties", .array(properties.map {
+                .object([("name", .string($0.name)), ("distinct_values", .integer($0.distinctValues))])
+            })),
         ])
     }
 
@@ -32,8 +38,16 @@ extension DatabaseInfo {
             // One CSV per section would be ambiguous; CSV gives the row counts, the tabular part.
             return countTable.render(.csv)
         }
+        let roleTable = ResultTable(
+            columns: ["role", "event_types"],
+            rows: roles.map { [.text($0.role), .text($0.eventTypes.joined(separator: ", "))] })
+        let propertyTable = ResultTable(
+            columns: ["property", "distinct_values"],
+            rows: properties.map { [.text($0.name), .integer($0.distinctValues)] })
         let heading = format == .markdown ? "## " : ""
         return summary.render(format) + "\n\(heading)Migrations\n\n" + migrationTable.render(format)
             + "\n\(heading)Tables\n\n" + countTable.render(format)
+            + "\n\(heading)Event roles\n\n" + roleTable.render(format)
+            + "\n\(heading)Properties\n\n" + (properties.isEmpty ? "(none)\n" : propertyTable.render(format))
     }
 }

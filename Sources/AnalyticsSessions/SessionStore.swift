@@ -73,6 +73,23 @@ package final class SessionStore {
         }
     }
 
+    /// Adds event type names to roles; when any is new and events exist,
+    /// recomputes every session and timeline (in one transaction).
+    /// - Returns: whether the stored roles changed.
+    @discardableResult
+    package func add(roles: EventRoles) throws -> Bool {
+        try database.transaction {
+            var stored = try EventRoles(database: database)
+            guard stored.merge(roles) else { return false }
+            try stored.save(to: database)
+            if try database.scalarInt("SELECT EXISTS (SELECT 1 FROM timelines)") == 1 {
+                try ensureOrderType()
+                try recomputeEveryone(context: try Context(store: self))
+            }
+            return true
+        }
+    }
+
     /// Orders appear in timelines with the event type `order`, which needs a label id.
     private func ensureOrderType() throws {
         try database.run("INSERT INTO labels (kind, value) VALUES ('event_type', 'order') ON CONFLICT (kind, value) DO NOTHING")

@@ -15,11 +15,25 @@ public struct DatabaseInfo: Sendable {
         public let appliedAt: String
     }
 
+    /// An event role and the event types that play it.
+    public struct Role: Sendable {
+        public let role: String
+        public let eventTypes: [String]
+    }
+
+    /// A property kept from the imported files, with its number of distinct values.
+    public struct Property: Sendable {
+        public let name: String
+        public let distinctValues: Int64
+    }
+
     public let path: String
     public let sqliteVersion: String
     public let engineVersion: String
     public let migrations: [AppliedMigration]
     public let tables: [Table]
+    public let roles: [Role]
+    public let properties: [Property]
 
     package init(database: Database) throws {
         path = database.path
@@ -30,5 +44,10 @@ public struct DatabaseInfo: Sendable {
                              appliedAt: Timestamp.iso8601($0.appliedMilliseconds))
         }
         tables = try Store.tableCounts(database).map { Table(table: $0.table, rows: $0.rows) }
+        let stored = try EventRoles(database: database)
+        roles = EventRole.allCases.map { Role(role: $0.rawValue, eventTypes: stored.types($0).sorted()) }
+        properties = try database.query("""
+            SELECT p.name, (SELECT count(*) FROM labels WHERE kind = 'property:' || p.name) FROM properties AS p ORDER BY p.name
+            """) { Property(name: $0.string(0), distinctValues: $0.int64(1)) }
     }
 }

@@ -28,8 +28,18 @@ struct Import: ParsableCommand {
         "Map a field to a source column, e.g. --map timestamp=event_time (repeatable).", valueName: "field=column"))
     var mappings: [String] = []
 
-    @Option(help: ArgumentHelp("A YAML or JSON file of field: column pairs.", valueName: "file"))
+    @Option(help: ArgumentHelp("A YAML or JSON file of field: column pairs, with optional roles, properties and ignore keys.",
+                               valueName: "file"))
     var mapping: String?
+
+    @Option(name: .customLong("role"), help: ArgumentHelp(
+        "Event types that play a role, e.g. --role order=purchase or --role page_view=Page,screen (repeatable; roles: order, page_view).",
+        valueName: "role=event,..."))
+    var roles: [String] = []
+
+    @Option(name: .customLong("ignore-column"), help: ArgumentHelp(
+        "A column not to keep as a property (repeatable); every unmapped column is kept by default.", valueName: "column"))
+    var ignoredColumns: [String] = []
 
     @Option(help: "The field separator: ',', ';', 'tab' or any single character.")
     var delimiter: String = ","
@@ -80,7 +90,8 @@ struct Import: ParsableCommand {
         options.force = force
         options.errorLimit = strict ? .count(0) : maxErrors.flatMap(ImportOptions.ErrorLimit.init(argument:)) ?? .unlimited
         let fileMapping = try mapping.map(ColumnMapping.init(file:)) ?? ColumnMapping()
-        options.mapping = fileMapping.merging(try ColumnMapping(pairs: mappings))
+        options.mapping = fileMapping.merging(try ColumnMapping(pairs: mappings)).merging(try ColumnMapping(roles: roles))
+        options.mapping.ignore(columns: ignoredColumns)
         let meter = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try global.withWorkspace { workspace in
             try workspace.importFiles(paths, options: options, sessionTimeout: sessionTimeout, progress: meter.show,
