@@ -98,9 +98,12 @@ public final class Workspace {
         try FunnelEngine.run(database, query)
     }
 
-    /// Touchpoint KPIs per value of a dimension, over sessions starting in `range`.
-    public func touchpoints(by dimension: TouchpointDimension, range: TimeRange = .all) throws -> TouchpointReport {
-        try TouchpointReport.compute(database, by: dimension, range: range)
+    /// Touchpoint KPIs per value of a dimension (a touchpoint or a property), over
+    /// sessions starting in `range` whose values pass every filter.
+    /// - Throws: `UnknownField` for a field the database does not know.
+    public func touchpoints(by dimension: TouchpointDimension, range: TimeRange = .all,
+                            filters: [FieldFilter] = []) throws -> TouchpointReport {
+        try TouchpointReport.compute(database, by: dimension, range: range, filters: filters)
     }
 
     /// Stored sessions in start order as a table.

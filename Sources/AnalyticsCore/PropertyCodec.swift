@@ -2,6 +2,10 @@
 /// value id) pairs as unsigned LEB128 varints, in property id order. Ids are
 /// the `properties` and `labels` row ids; typical pairs take 2-4 bytes.
 package enum PropertyCodec {
+    /// The `labels.kind` of a property's values: `property:<name>`.
+    package static func labelKind(_ name: String) -> String { labelKindPrefix + name }
+    package static let labelKindPrefix = "property:"
+
     /// Appends one varint.
     @inline(__always)
     package static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {

@@ -1,3 +1,4 @@
+import AnalyticsCore
 import Foundation
 import AnalyticsStorage
 
@@ -33,21 +34,19 @@ final class LabelStore {
             var text = value
             if let kind = Kind(rawValue: kind) {
                 text.withUTF8 { labels[kind.slot].insert(UnsafeRawBufferPointer($0), id: id) }
-            } else if kind.hasPrefix(Self.propertyKindPrefix) {
-                let name = String(kind.dropFirst(Self.propertyKindPrefix.count))
+            } else if kind.hasPrefix(PropertyCodec.labelKindPrefix) {
+                let name = String(kind.dropFirst(PropertyCodec.labelKindPrefix.count))
                 text.withUTF8 { propertyValues[name, default: ByteInterner()].insert(UnsafeRawBufferPointer($0), id: id) }
             }
         }
     }
 
-    /// The label kind of a property's values is this prefix and the property's name.
-    package static let propertyKindPrefix = "property:"
 
     /// Gets or creates the ids of properties by name and makes them the active
     /// slots for `propertyValueID` (slot i is `names[i]`).
     func activateProperties(_ names: [String]) throws -> [Int64] {
         activeProperties = names.map { name in
-            (name, Self.propertyKindPrefix + name, propertyValues[name] ?? ByteInterner())
+            (name, PropertyCodec.labelKind(name), propertyValues[name] ?? ByteInterner())
         }
         return try names.map { name in
             if let id = try database.scalarInt("SELECT id FROM properties WHERE name = ?", .text(name)) { return id }

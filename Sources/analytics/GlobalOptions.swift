@@ -69,6 +69,21 @@ struct TimeRangeOptions: ParsableArguments {
     }
 }
 
+/// `--where`, shared by the query commands.
+struct FilterOptions: ParsableArguments {
+    @Option(name: .customLong("where"), help: ArgumentHelp(
+        "Keep only what meets a condition (repeatable, all must hold): FIELD=V[,V...], FIELD!=V, FIELD<N, FIELD<=N, "
+            + "FIELD>N, FIELD>=N, FIELD~GLOB or FIELD? (present). FIELD is event_type, page, channel, device, campaign "
+            + "or a property (see `analytics info`).",
+        valueName: "condition"),
+            transform: { text in
+                do { return try FieldFilter(parsing: text) } catch let error as FieldFilter.Malformed {
+                    throw ValidationError(error.description)
+                }
+            })
+    var filters: [FieldFilter] = []
+}
+
 /// Parses durations such as 30m or 7d for options (`@Option(transform:)`).
 func parseDuration(_ text: String, option: String) throws -> Int64 {
     guard let milliseconds = DurationText.milliseconds(text), milliseconds > 0 else {

@@ -14,10 +14,14 @@ import Testing
 func bruteForceFunnel(timestamps: [Int64], masks: [UInt32], stageCount: Int, window: Int64) -> ActorFunnel {
     var bestDepth = 0
     var chains: [[Int64]] = []
+    var chainStarts: [Int] = []
     func extend(_ chain: [Int]) {
         let depth = chain.count
-        if depth > bestDepth { bestDepth = depth; chains = [] }
-        if depth == bestDepth && depth > 0 { chains.append(chain.map { timestamps[$0] }) }
+        if depth > bestDepth { bestDepth = depth; chains = []; chainStarts = [] }
+        if depth == bestDepth && depth > 0 {
+            chains.append(chain.map { timestamps[$0] })
+            chainStarts.append(chain[0])
+        }
         guard depth < stageCount else { return }
         for next in timestamps.indices where masks[next] & (1 << UInt32(depth)) != 0 && !chain.contains(next) {
             if let last = chain.last {
@@ -28,13 +32,16 @@ func bruteForceFunnel(timestamps: [Int64], masks: [UInt32], stageCount: Int, win
     }
     extend([])
     var times: [Int64] = []
+    var startIndex: Int?
     if bestDepth > 0 {
         let start = chains.map { $0[0] }.min() ?? 0
         let fromStart = chains.filter { $0[0] == start }
         times = (0..<bestDepth).map { stage in fromStart.map { $0[stage] }.min() ?? 0 }
+        // The counted stage-1 event: the first event at that earliest start time.
+        startIndex = chainStarts.filter { timestamps[$0] == start }.min()
     }
     let starts = timestamps.indices.filter { masks[$0] & 1 != 0 }.map { timestamps[$0] }
-    return ActorFunnel(depth: bestDepth, lastStart: starts.max(), stageTimes: times)
+    return ActorFunnel(depth: bestDepth, lastStart: starts.max(), stageTimes: times, startIndex: startIndex)
 }
 
 @Suite("Funnels")

@@ -12,6 +12,9 @@ package struct ActorFunnel: Sendable, Equatable {
     /// For depth d: the times of stages 1...d on the chain that starts earliest
     /// among those reaching d, each later stage at its earliest possible event.
     package var stageTimes: [Int64]
+    /// The index (among the events evaluated) of that chain's stage-1 event: the
+    /// actor's counted stage-1 event (nil when depth is 0).
+    package var startIndex: Int? = nil
 }
 
 /// Evaluates actors one at a time, reusing its buffers. Not thread-safe.
@@ -75,8 +78,9 @@ package struct ActorFunnelEvaluator {
         }
         var depth = 0
         while depth < stageCount && best[depth] != Self.none { depth += 1 }
-        return ActorFunnel(depth: depth, lastStart: lastStart,
-                           stageTimes: depth == 0 ? [] : earliestChain(depth: depth, timestamps: timestamps, masks: masks))
+        guard depth > 0 else { return ActorFunnel(depth: 0, lastStart: lastStart, stageTimes: []) }
+        let chain = earliestChain(depth: depth, timestamps: timestamps, masks: masks)
+        return ActorFunnel(depth: depth, lastStart: lastStart, stageTimes: chain.times, startIndex: chain.start)
     }
 
     /// The times of the chain that starts earliest among those reaching
@@ -84,7 +88,7 @@ package struct ActorFunnelEvaluator {
     /// Greedy is exact here: from a fixed start, the earliest event for each
     /// stage leaves the most room for the next ones.
     private func earliestChain(depth: Int, timestamps: UnsafeBufferPointer<Int64>,
-                               masks: UnsafeBufferPointer<UInt32>) -> [Int64] {
+                               masks: UnsafeBufferPointer<UInt32>) -> (times: [Int64], start: Int) {
         var times = [Int64](repeating: 0, count: depth)
         for start in 0..<timestamps.count where masks[start] & 1 != 0 {
             let startTime = timestamps[start]
@@ -102,9 +106,9 @@ package struct ActorFunnelEvaluator {
                 }
                 event += 1
             }
-            if stage == depth { return times }
+            if stage == depth { return (times, start) }
         }
-        return times // Unreachable when depth came from `evaluate`.
+        return (times, 0) // Unreachable when depth came from `evaluate`.
     }
 }
 

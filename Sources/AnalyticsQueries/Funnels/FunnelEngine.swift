@@ -19,10 +19,22 @@ package enum FunnelEngine {
     package static func run(_ database: Database, _ query: FunnelQuery,
                            breakdowns: [FunnelBreakdown]) throws -> [FunnelReport] {
         let names = try LabelNames(database: database)
-        let matcher = StageMatcher(journey: query.journey, names: names)
+        let roles = try EventRoles(database: database)
+        let matcher = StageMatcher(journey: query.journey, names: names, roles: roles)
+        let catalog = try FieldCatalog(database: database)
+        let filter = try EventFilter(query.filters, catalog: catalog, names: names)
+        // A property breakdown reads the field's value on the counted stage-1 event.
+        let fields = try breakdowns.map { breakdown -> FieldCatalog.Source? in
+            guard case .property(let name) = breakdown else { return nil }
+            return try catalog.resolve(name)
+        }
         var asOf = query.asOf
-        if query.matureOnly && asOf == nil { asOf = try lastEventTime(database, range: query.range) }
-        let pass = FunnelPass(query: query, matcher: matcher, breakdowns: breakdowns, asOf: asOf)
+        if query.matureOnly && asOf == nil {
+            asOf = filter.isEmpty ? try lastEventTime(database, range: query.range) : try lastEventTime(
+                database, FunnelPass(query: query, matcher: matcher, breakdowns: [], fields: [], filter: filter, asOf: nil))
+        }
+        let pass = FunnelPass(query: query, matcher: matcher, breakdowns: breakdowns, fields: fields, filter: filter,
+                              asOf: asOf)
         let partial = try Self.scan(database, pass)
 
         let stageCount = query.journey.stages.count
@@ -95,6 +107,11 @@ package enum FunnelEngine {
         return merged
     }
 
+    /// The last time of an event meeting the filter, in range (for judging windows).
+    private static func lastEventTime(_ database: Database, _ pass: FunnelPass) throws -> Int64? {
+        try pass.run(database, users: Int64.min...Int64.max).lastTime
+    }
+
     /// The last event or order time in a range (for judging windows).
     static func lastEventTime(_ database: Database, range: TimeRange) throws -> Int64? {
         try database.scalarInt("""
@@ -159,6 +176,9 @@ struct FunnelPass: Sendable {
     let query: FunnelQuery
     let matcher: StageMatcher
     let breakdowns: [FunnelBreakdown]
+    /// Per breakdown: the field read on the counted stage-1 event (property breakdowns), else nil.
+    let fields: [FieldCatalog.Source?]
+    let filter: EventFilter
     let asOf: Int64?
 
     /// A fingerprint of the committed state a connection sees.
@@ -173,7 +193,8 @@ struct FunnelPass: Sendable {
     func run(_ database: Database, users: ClosedRange<Int64>) throws -> FunnelPartial {
         let stageCount = query.journey.stages.count
         let window = query.window
-        var scan = TimelineScan(matcher: matcher, range: query.range)
+        var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter,
+                                readsProperties: filter.readsProperties || fields.contains { $0 != nil })
         var evaluator = ActorFunnelEvaluator(stageCount: stageCount, window: window)
         var partial = FunnelPartial(total: FunnelAccumulator(stageCount: stageCount),
                                     groups: Array(repeating: [:], count: breakdowns.count), stopped: [],
@@ -186,17 +207,21 @@ struct FunnelPass: Sendable {
             partial.total.add(actor)
             let stopped = !query.matureOnly && actor.depth < stageCount
             for (position, breakdown) in breakdowns.enumerated() {
-                let key = scan.group(breakdown, at: index)
+                let key = fields[position].map { scan.value(of: $0, at: index + (actor.startIndex ?? 0)) }
+                    ?? scan.group(breakdown, at: index)
                 partial.groups[position][key, default: FunnelAccumulator(stageCount: stageCount)].add(actor)
                 if stopped { partial.stoppedGroups.append(key) }
             }
             if stopped { partial.stopped.append((actor.depth, actor.lastStart ?? .min)) }
         }
 
-        let statement = try database.prepare("SELECT records FROM timelines WHERE user_id BETWEEN ? AND ? ORDER BY user_id")
+        let statement = try database.prepare("""
+            SELECT records, \(scan.readsProperties ? "props" : "NULL") FROM timelines WHERE user_id BETWEEN ? AND ?
+            ORDER BY user_id
+            """)
         try statement.bind([.integer(users.lowerBound), .integer(users.upperBound)])
         while let row = try statement.step() {
-            row.withBlob(0) { scan.load($0) }
+            row.withBlob(0) { records in row.withBlob(1) { props in scan.load(records, props: props) } }
             guard scan.count > 0 else { continue }
             switch query.actor {
             case .user:
@@ -217,49 +242,112 @@ struct TimelineScan {
     private typealias Field = TimelineRecord.Offset
     let matcher: StageMatcher
     let range: TimeRange
+    /// Only events meeting it are kept (`--where`).
+    let filter: EventFilter
+    /// Whether the records' property pairs are decoded (filters or breakdowns read them).
+    let readsProperties: Bool
     /// The current timeline's records in range: time, stage mask, session index,
     /// and where the record is in `bytes` (for its touchpoint fields).
     private(set) var timestamps: [Int64] = []
     private(set) var masks: [UInt32] = []
     private(set) var sessions: [Int32] = []
     private var offsets: [Int] = []
+    /// Per kept record: where its property pairs are in `pairs`.
+    private var pairRanges: [Range<Int>] = []
+    private var pairs: [(property: Int64, value: Int64)] = []
+    private var recordPairs: [(property: Int64, value: Int64)] = []
     /// A copy of the current blob (SQLite's buffer is only valid until the next step).
     private var bytes: [UInt8] = []
     /// The last event time seen in range over all timelines.
     private(set) var lastTime: Int64?
 
-    init(matcher: StageMatcher, range: TimeRange) {
+    init(matcher: StageMatcher, range: TimeRange, filter: EventFilter = EventFilter(), readsProperties: Bool = false) {
         self.matcher = matcher
         self.range = range
+        self.filter = filter
+        self.readsProperties = readsProperties
     }
 
     var count: Int { timestamps.count }
 
-    mutating func load(_ blob: UnsafeRawBufferPointer) {
+    /// Decodes one timeline (and its property pairs, when read), keeping the
+    /// records in range that meet the filter.
+    mutating func load(_ blob: UnsafeRawBufferPointer, props: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
         timestamps.removeAll(keepingCapacity: true)
         masks.removeAll(keepingCapacity: true)
         sessions.removeAll(keepingCapacity: true)
         offsets.removeAll(keepingCapacity: true)
+        pairRanges.removeAll(keepingCapacity: true)
+        pairs.removeAll(keepingCapacity: true)
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: blob)
         let size = TimelineRecord.size
         let lower = range.lower, upper = range.upper
         var latest = lastTime ?? .min
+        var propsOffset = 0
         for offset in stride(from: 0, to: blob.count - size + 1, by: size) {
+            if readsProperties { readPairs(props, &propsOffset) }
             let time = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self))
             guard time >= lower && time < upper else { continue }
+            let eventType = Self.int32(blob, offset + Field.eventType), page = Self.int32(blob, offset + Field.page)
+            let channel = Self.int32(blob, offset + Field.channel), device = Self.int32(blob, offset + Field.device)
+            let campaign = Self.int32(blob, offset + Field.campaign)
+            if !filter.isEmpty {
+                var passes = true
+                for condition in filter.conditions {
+                    let id: Int64
+                    switch condition.source {
+                    case .eventType: id = Int64(eventType)
+                    case .page: id = Int64(page)
+                    case .channel: id = Int64(channel)
+                    case .device: id = Int64(device)
+                    case .campaign: id = Int64(campaign)
+                    case .property(let property, _): id = recordPairs.first { $0.property == property }?.value ?? 0
+                    }
+                    if !condition.passes(id) { passes = false; break }
+                }
+                guard passes else { continue }
+            }
             timestamps.append(time)
-            masks.append(matcher.mask(
-                eventType: Self.int32(blob, offset + Field.eventType),
-                page: Self.int32(blob, offset + Field.page),
-                channel: Self.int32(blob, offset + Field.channel),
-                device: Self.int32(blob, offset + Field.device),
-                campaign: Self.int32(blob, offset + Field.campaign)))
+            masks.append(matcher.mask(eventType: eventType, page: page, channel: channel, device: device, campaign: campaign))
             sessions.append(Self.int32(blob, offset + Field.session))
             offsets.append(offset)
+            if readsProperties {
+                pairRanges.append(pairs.count..<pairs.count + recordPairs.count)
+                pairs += recordPairs
+            }
             if time > latest { latest = time }
         }
         if !timestamps.isEmpty { lastTime = latest }
+    }
+
+    /// Reads the next record's pairs into `recordPairs` (none when the blob has ended).
+    @inline(__always)
+    private mutating func readPairs(_ props: UnsafeRawBufferPointer, _ offset: inout Int) {
+        recordPairs.removeAll(keepingCapacity: true)
+        guard offset < props.count, let count = PropertyCodec.readVarint(props, &offset) else { return }
+        for _ in 0..<count {
+            guard let property = PropertyCodec.readVarint(props, &offset),
+                  let value = PropertyCodec.readVarint(props, &offset) else { return }
+            recordPairs.append((Int64(property), Int64(value)))
+        }
+    }
+
+    /// The value id of a field on the kept record at `index` (0: absent).
+    func value(of source: FieldCatalog.Source, at index: Int) -> Int64 {
+        func field(_ position: Int) -> Int64 {
+            bytes.withUnsafeBytes { Int64(Self.int32($0, offsets[index] + position)) }
+        }
+        switch source {
+        case .eventType: return field(Field.eventType)
+        case .page: return field(Field.page)
+        case .channel: return field(Field.channel)
+        case .device: return field(Field.device)
+        case .campaign: return field(Field.campaign)
+        case .property(let property, _):
+            guard index < pairRanges.count else { return 0 }
+            return pairs[pairRanges[index]].first { $0.property == property }?.value ?? 0
+        }
     }
 
     @inline(__always)
@@ -279,7 +367,7 @@ struct TimelineScan {
         case .campaign: return field(Field.campaign)
         case .landingPage: return field(Field.page)
         case .day, .week, .month: return breakdown?.cohortStart(of: timestamps[index]) ?? 0
-        case nil: return 0
+        case .property, nil: return 0 // Properties are read with `value(of:at:)`.
         }
     }
 
@@ -297,6 +385,7 @@ struct TimelineScan {
             masks = order.map { masks[$0] }
             sessions = order.map { sessions[$0] }
             offsets = order.map { offsets[$0] }
+            if readsProperties { pairRanges = order.map { pairRanges[$0] } }
         }
         var ranges: [Range<Int>] = []
         var start = 0

@@ -9,29 +9,64 @@ public enum FunnelActor: String, CaseIterable, Sendable {
 }
 
 /// What a funnel is broken down by: a touchpoint of the actor's first event
-/// in range, or the cohort (day, week or month) that event falls in.
-public enum FunnelBreakdown: String, CaseIterable, Sendable {
+/// in range, the cohort (day, week or month) that event falls in, or a
+/// property's value on the actor's counted stage-1 event.
+public enum FunnelBreakdown: RawRepresentable, CaseIterable, Sendable, Hashable {
     case channel, device, campaign
-    case landingPage = "landing-page"
+    case landingPage
     case day, week, month
+    /// A property kept from the imported files, by name.
+    case property(String)
+
+    /// The built-in breakdowns (a property is any other name).
+    public static let allCases: [FunnelBreakdown] = [.channel, .device, .campaign, .landingPage, .day, .week, .month]
+
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "channel": self = .channel
+        case "device": self = .device
+        case "campaign": self = .campaign
+        case "landing-page": self = .landingPage
+        case "day": self = .day
+        case "week": self = .week
+        case "month": self = .month
+        case "": return nil
+        default: self = .property(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .channel: return "channel"
+        case .device: return "device"
+        case .campaign: return "campaign"
+        case .landingPage: return "landing-page"
+        case .day: return "day"
+        case .week: return "week"
+        case .month: return "month"
+        case .property(let name): return name
+        }
+    }
 
     /// The breakdown by a touchpoint dimension.
-    public init(_ dimension: TouchpointDimension) {
+    package init(_ dimension: TouchpointDimension) {
         switch dimension {
         case .channel: self = .channel
         case .device: self = .device
         case .campaign: self = .campaign
         case .landingPage: self = .landingPage
+        case .property(let name): self = .property(name)
         }
     }
 
     /// The touchpoint dimension, nil for cohorts.
-    public var dimension: TouchpointDimension? {
+    package var dimension: TouchpointDimension? {
         switch self {
         case .channel: return .channel
         case .device: return .device
         case .campaign: return .campaign
         case .landingPage: return .landingPage
+        case .property(let name): return .property(name)
         case .day, .week, .month: return nil
         }
     }
@@ -68,6 +103,8 @@ public struct FunnelQuery: Sendable {
     public var asOf: Int64?
     /// Count only actors whose window has closed.
     public var matureOnly = false
+    /// Only events meeting every condition count, for every stage (`--where`).
+    public var filters: [FieldFilter] = []
     /// With more users than this (by id range), two workers read the timelines.
     public var parallelAbove: Int64 = 100_000
 

@@ -1,4 +1,5 @@
 import Foundation
+import AnalyticsCore
 import AnalyticsStorage
 
 /// A journey compiled to integer codes: for an event of the timeline, the set
@@ -12,8 +13,9 @@ package struct StageMatcher: Sendable {
     package let stageCount: Int
 
     /// Compiles a journey against the labels of a database. Names that do not
-    /// occur in the data simply never match.
-    package init(journey: JourneyDefinition, names: LabelNames) {
+    /// occur in the data simply never match. A stage of `order` or `page_view`
+    /// also matches the event types that play that role.
+    package init(journey: JourneyDefinition, names: LabelNames, roles: EventRoles = EventRoles()) {
         stageCount = journey.stages.count
         let types = names.all(kind: "event_type")
         let pages = names.all(kind: "page")
@@ -23,7 +25,10 @@ package struct StageMatcher: Sendable {
         for (index, stage) in journey.stages.enumerated() {
             let bit = UInt32(1) << UInt32(index)
             for event in stage.events {
-                if let id = types[event] { masks[Int(id)] |= bit }
+                let matching = EventRole(rawValue: event).map { roles.types($0) } ?? [event]
+                for name in matching {
+                    if let id = types[name] { masks[Int(id)] |= bit }
+                }
             }
             guard stage.page != nil || stage.channel != nil || stage.device != nil || stage.campaign != nil else { continue }
             var allowedPages: [Bool]?

@@ -1,14 +1,42 @@
 import AnalyticsCore
 import AnalyticsStorage
 
-extension TouchpointDimension {
-    /// The `sessions` column holding this dimension's label id.
-    var sessionColumn: String {
+/// Where a session's value of a field is in the KPI query's row.
+private enum SessionField {
+    /// A column of the row (channel, device, campaign, landing page).
+    case column(Int32)
+    /// A property, in the session's `props` pairs.
+    case property(Int64)
+
+    /// The session field of a source; event types describe events, not sessions.
+    init(_ source: FieldCatalog.Source, field: String) throws {
+        switch source {
+        case .channel: self = .column(7)
+        case .device: self = .column(8)
+        case .campaign: self = .column(9)
+        case .page: self = .column(10)
+        case .property(let id, _): self = .property(id)
+        case .eventType:
+            throw UnknownField(name: field, known: FieldCatalog.builtIn.map(\.name).filter { $0 != "event_type" })
+        }
+    }
+
+    static func of(_ dimension: TouchpointDimension, catalog: FieldCatalog) throws -> SessionField {
+        switch dimension {
+        case .channel: return .column(7)
+        case .device: return .column(8)
+        case .campaign: return .column(9)
+        case .landingPage: return .column(10)
+        case .property(let name): return try SessionField(catalog.resolve(name), field: name)
+        }
+    }
+
+    /// The value id in a row whose column 11 holds the decoded pairs (0 or nil: none).
+    @inline(__always)
+    func value(_ row: Row, _ pairs: [(property: Int64, value: Int64)]) -> Int64? {
         switch self {
-        case .channel: return "channel_id"
-        case .device: return "device_id"
-        case .campaign: return "campaign_id"
-        case .landingPage: return "landing_page_id"
+        case .column(let index): return row.int64OrNil(index)
+        case .property(let id): return pairs.first { $0.property == id }?.value
         }
     }
 }
@@ -152,15 +180,23 @@ public struct TouchpointReport: Sendable, Equatable {
 
     /// Computes the report from the stored sessions that start in `range`.
     package static func compute(_ database: Database, by dimension: TouchpointDimension,
-                               range: TimeRange = .all) throws -> TouchpointReport {
-        try compute(database, by: [dimension], range: range)[0]
+                               range: TimeRange = .all, filters: [FieldFilter] = []) throws -> TouchpointReport {
+        try compute(database, by: [dimension], range: range, filters: filters)[0]
     }
 
     /// Computes one report per dimension in a single read of the sessions
-    /// (the total is computed once and shared).
+    /// (the total is computed once and shared). `filters` keep the sessions
+    /// whose value of each field (its touchpoint, landing page or property) passes.
+    /// - Throws: `UnknownField` for a dimension or filter field the database does not know.
     package static func compute(_ database: Database, by dimensions: [TouchpointDimension],
-                               range: TimeRange = .all) throws -> [TouchpointReport] {
+                               range: TimeRange = .all, filters: [FieldFilter] = []) throws -> [TouchpointReport] {
         let names = try LabelNames(database: database)
+        let catalog = try FieldCatalog(database: database)
+        let fields = try dimensions.map { try SessionField.of($0, catalog: catalog) }
+        let conditions = try EventFilter(filters, catalog: catalog, names: names).conditions.enumerated().map {
+            (field: try SessionField($0.element.source, field: filters[$0.offset].field), condition: $0.element)
+        }
+        let readsProperties = (fields + conditions.map(\.field)).contains { if case .property = $0 { return true } else { return false } }
         var groups = [[String: TouchpointAccumulator]](repeating: [:], count: dimensions.count)
         var all = TouchpointAccumulator()
         // The start-time index pays off for narrow ranges only; a wide range reads
@@ -168,19 +204,22 @@ public struct TouchpointReport: Sendable, Equatable {
         let wide = try coversMost(database, range)
         let statement = try database.prepare("""
             SELECT user_id, end_ts - start_ts, events, page_views, orders, revenue_orders, revenue,
-                   \(dimensions.map(\.sessionColumn).joined(separator: ", "))
+                   channel_id, device_id, campaign_id, landing_page_id, \(readsProperties ? "props" : "NULL")
             FROM sessions \(wide ? "NOT INDEXED" : "") WHERE start_ts >= ? AND start_ts < ?
             """)
         try statement.bind([.integer(range.lower), .integer(range.upper)])
         // Consecutive sessions often share a touchpoint: remember the last name per dimension.
         var lastIDs = [Int64?](repeating: -1, count: dimensions.count)
         var lastNames = [String](repeating: "", count: dimensions.count)
+        var pairs: [(property: Int64, value: Int64)] = []
         while let row = try statement.step() {
+            if readsProperties { pairs = row.isNull(11) ? [] : row.withBlob(11) { PropertyCodec.decode($0) } }
+            guard conditions.allSatisfy({ $0.condition.passes($0.field.value(row, pairs) ?? 0) }) else { continue }
             let facts = SessionFacts(userID: row.int64(0), durationMilliseconds: row.int64(1), events: row.int(2),
                                      pageViews: row.int(3), orders: row.int(4), revenueOrders: row.int(5),
                                      revenue: row.double(6))
             for index in dimensions.indices {
-                let id = row.int64OrNil(Int32(7 + index))
+                let id = fields[index].value(row, pairs)
                 if id != lastIDs[index] {
                     lastIDs[index] = id
                     lastNames[index] = names.name(id)

@@ -14,6 +14,7 @@ struct Funnel: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: FormatOption
     @OptionGroup var period: TimeRangeOptions
+    @OptionGroup var conditions: FilterOptions
 
     @Option(help: ArgumentHelp("A journey file (YAML or JSON); default: the built-in customer journey.", valueName: "file"))
     var journey: String?
@@ -29,7 +30,10 @@ struct Funnel: ParsableCommand {
             transform: { try parseDuration($0, option: "--window") })
     var window: Int64?
 
-    @Option(help: "One funnel per group: a touchpoint (channel, device, campaign, landing-page) of the first event, or its cohort (day, week, month).")
+    @Option(help: ArgumentHelp(
+        "One funnel per group: a touchpoint (channel, device, campaign, landing-page) of the first event, its cohort "
+            + "(day, week, month), or any other field (event_type, page, a property) on the actor's counted stage-1 event.",
+        valueName: "field"))
     var breakdown: FunnelBreakdown?
 
     @Option(help: "With --breakdown: keep the N groups with the most actors entering, fold the rest into (other).")
@@ -57,6 +61,7 @@ struct Funnel: ParsableCommand {
         query.top = top
         query.matureOnly = matureOnly
         query.asOf = asOf
+        query.filters = conditions.filters
         let report = try global.withWorkspace { try $0.funnel(query) }
         emit(report.render(output.format))
     }

@@ -6,20 +6,22 @@ struct Touchpoints: ParsableCommand {
         abstract: "Touchpoint KPIs: sessions, users, bounce rate, session length, engagement, conversion and revenue.",
         discussion: """
             One row per value of the chosen touchpoint (a session's channel, device, campaign or landing page, \
-            taken from its first event) and a total. Sessions are selected by their start time. \
+            each taken from its first event that has one) and a total. Sessions are selected by their start time. \
             Definitions: docs/metrics.md.
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: FormatOption
     @OptionGroup var period: TimeRangeOptions
+    @OptionGroup var conditions: FilterOptions
 
-    @Option(help: "The touchpoint to group by: channel, device, campaign or landing-page.")
+    @Option(help: ArgumentHelp("The touchpoint to group by: channel, device, campaign, landing-page, or a property "
+                               + "(a session's value: the one on its first event that has one).", valueName: "field"))
     var by: TouchpointDimension = .channel
 
     func run() throws {
         let range = try period.range()
-        let report = try global.withWorkspace { try $0.touchpoints(by: by, range: range) }
+        let report = try global.withWorkspace { try $0.touchpoints(by: by, range: range, filters: conditions.filters) }
         emit(report.render(output.format))
     }
 }
