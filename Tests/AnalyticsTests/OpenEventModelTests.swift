@@ -1,0 +1,247 @@
+import Foundation
+import Testing
+@testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsQueries
+@testable import AnalyticsStorage
+
+/// A workspace in a temporary folder, filled through the facade as a program would.
+private struct Store {
+    let directory = TemporaryDirectory()
+    let workspace: Workspace
+
+    init() throws {
+        workspace = try Workspace.open(path: directory.path("open.sqlite"))
+    }
+
+    @discardableResult
+    func load(_ csv: String, name: String = "events.csv", mapping: [String] = [], roles: [String] = [],
+              ignore: [String] = []) throws -> ImportResult {
+        let path = try directory.write(name, csv)
+        var options = ImportOptions()
+        options.mapping = try ColumnMapping(pairs: mapping).merging(try ColumnMapping(roles: roles))
+        options.mapping.ignore(columns: ignore)
+        return try workspace.importFiles([path], options: options).results[0]
+    }
+
+    func reach(_ journey: JourneyDefinition, actor: FunnelActor = .user, filters: [String] = [],
+               breakdown: FunnelBreakdown? = nil) throws -> FunnelReport {
+        var query = FunnelQuery(journey: journey)
+        query.actor = actor
+        query.filters = try filters.map(FieldFilter.init(parsing:))
+        query.breakdown = breakdown
+        return try workspace.funnel(query)
+    }
+}
+
+private let rees46 = ArchitectureTests.packageRoot.appending(path: "SampleData/exports/rees46-2019-oct.csv").path
+private let rees46Journey = ArchitectureTests.packageRoot.appending(path: "SampleData/journeys/rees46.yaml").path
+
+@Suite("Open event model")
+struct OpenEventModelTests {
+    // MARK: Against DuckDB on a REES46-layout file
+
+    /// What `scripts/reference/rees46_duckdb.py` computes with DuckDB from the raw file.
+    struct Reference: Decodable {
+        struct Sessions: Decodable {
+            let sessions: Int
+            let users: Int
+            let orders: Int
+            let revenue: Double
+            let converted_sessions: Int
+        }
+        let funnels: [String: [Int]]
+        let sessions: Sessions
+    }
+
+    static func duckDB() throws -> Reference {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", ArchitectureTests.packageRoot.appending(path: "scripts/reference/rees46_duckdb.py").path,
+                             rees46]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "DuckDB reference failed (pip install duckdb): \(message)")
+        return try JSONDecoder().decode(Reference.self, from: data)
+    }
+
+    @Test("a REES46 export loads in one command and its funnels under --where equal DuckDB on the raw file")
+    func rees46AgainstDuckDB() throws {
+        let reference = try Self.duckDB()
+        let store = try Store()
+        let result = try store.load(try String(contentsOfFile: rees46, encoding: .utf8), name: "rees46.csv",
+                                    mapping: ["timestamp=event_time", "session_id=user_session", "revenue=price"],
+                                    roles: ["order=purchase"])
+        #expect(result.status == .imported && result.rowsRejected == 0)
+        let journey = try JourneyDefinition.load(path: rees46Journey)
+        for (name, filters) in [("all", [String]()), ("brand=samsung", ["brand=samsung"]), ("price>=100", ["price>=100"]),
+                                ("category_code~electronics.*", ["category_code~electronics.*"])] {
+            let report = try store.reach(journey, filters: filters)
+            #expect(report.stages.map(\.reached) == reference.funnels[name], "\(name)")
+        }
+        // Purchases are orders: sessions, orders, revenue, conversion and order value.
+        let total = try store.workspace.touchpoints(by: .channel).total
+        #expect(total.sessions == reference.sessions.sessions)
+        #expect(total.users == reference.sessions.users)
+        #expect(total.orders == reference.sessions.orders)
+        #expect(abs(total.revenue - reference.sessions.revenue) < 1e-6)
+        #expect(total.conversionRate == Double(reference.sessions.converted_sessions) / Double(reference.sessions.sessions))
+        #expect(total.averageOrderValue.map { abs($0 - reference.sessions.revenue / Double(reference.sessions.orders)) < 1e-6 } == true)
+        // The sample itself (so the docs' figures stay true): 13 orders, 10 converting sessions of 102.
+        #expect(reference.sessions.orders == 13 && reference.sessions.converted_sessions == 10)
+    }
+
+    // MARK: Roles
+
+    @Test("order and page_view roles: purchases are orders, Page hits are page views, stages match by role")
+    func roles() throws {
+        let store = try Store()
+        // u1: a Page hit, a product view, a purchase of 40 (one session); u2: one Page hit (a bounce).
+        try store.load("""
+            timestamp,user_id,event_type,price
+            2024-03-01T10:00:00Z,u1,Page,
+            2024-03-01T10:01:00Z,u1,product_view,
+            2024-03-01T10:02:00Z,u1,purchase,40
+            2024-03-01T11:00:00Z,u2,Page,
+            """, mapping: ["revenue=price"], roles: ["order=purchase", "page_view=Page"])
+        let total = try store.workspace.touchpoints(by: .channel).total
+        #expect(total.sessions == 2)
+        #expect(total.orders == 1)
+        #expect(total.revenue == 40)
+        #expect(total.averageOrderValue == 40)
+        #expect(total.conversionRate == 0.5)
+        // u2's session has one page view and nothing else: a bounce; u1's has three events.
+        #expect(total.bounceRate == 0.5)
+        // The built-in journey: awareness (page_view) and purchase (order) match by role.
+        let report = try store.reach(.customerJourney)
+        #expect(report.stages.map(\.reached) == [2, 1, 1, 0, 0])
+        // Roles are stored: a later file without --role still has them, and info shows them.
+        let info = try store.workspace.info()
+        #expect(info.roles.first { $0.role == "order" }?.eventTypes == ["order", "purchase"])
+        #expect(info.roles.first { $0.role == "page_view" }?.eventTypes == ["Page", "page_view"])
+    }
+
+    @Test("a role added later re-derives the sessions of events imported before")
+    func roleAddedLater() throws {
+        let store = try Store()
+        try store.load("timestamp,user_id,event_type,price\n2024-03-01T10:00:00Z,u1,purchase,25\n", mapping: ["revenue=price"])
+        #expect(try store.workspace.touchpoints(by: .channel).total.orders == 0)
+        try store.load("timestamp,user_id,event_type\n2024-03-02T10:00:00Z,u2,view\n", name: "later.csv", roles: ["order=purchase"])
+        let total = try store.workspace.touchpoints(by: .channel).total
+        #expect(total.orders == 1)
+        #expect(total.revenue == 25)
+    }
+
+    @Test("an order event without an amount is an order and a conversion, but not revenue")
+    func orderWithoutAmount() throws {
+        let store = try Store()
+        try store.load("timestamp,user_id,event_type,price\n2024-03-01T10:00:00Z,u1,purchase,\n2024-03-01T12:00:00Z,u2,purchase,10\n",
+                       mapping: ["revenue=price"], roles: ["order=purchase"])
+        let total = try store.workspace.touchpoints(by: .channel).total
+        #expect(total.orders == 2)
+        #expect(total.conversionRate == 1)
+        #expect(total.revenue == 10)
+        #expect(total.averageOrderValue == 10) // 10 over the one order with an amount
+    }
+
+    // MARK: Properties
+
+    @Test("unmapped columns become properties; --ignore-column and collisions are handled before any row")
+    func properties() throws {
+        let store = try Store()
+        let result = try store.load("""
+            timestamp,user_id,event_type,brand,Country,note
+            2024-03-01T10:00:00Z,u1,view,samsung,DE,x
+            2024-03-01T10:01:00Z,u1,view,,FR,
+            2024-03-01T10:02:00Z,u2,view,apple,DE,
+            """, ignore: ["note"])
+        #expect(result.warnings.contains("kept as properties: brand, Country"))
+        #expect(result.warnings.contains("ignored columns: note"))
+        let info = try store.workspace.info()
+        #expect(info.properties.map(\.name) == ["Country", "brand"])
+        #expect(info.properties.map(\.distinctValues) == [2, 2])
+
+        // A column named like a built-in field that is mapped elsewhere cannot become a property.
+        let clash = try store.load("timestamp,user_id,event_type,channel,src\n2024-03-01T10:00:00Z,u3,view,x,y\n",
+                                   name: "clash.csv", mapping: ["channel=src"])
+        #expect(clash.status == .failed)
+        #expect(clash.rowsRead == 0)
+        #expect(clash.message?.contains("column 'channel' is not mapped") == true)
+        #expect(clash.message?.contains("--ignore-column channel") == true)
+        #expect(throws: IngestError.self) { _ = try ColumnMapping(roles: ["orders=purchase"]) }
+        #expect(throws: IngestError.self) { _ = try ColumnMapping(roles: ["order="]) }
+    }
+
+    @Test("a session's touchpoint and properties come from its first event that has a value")
+    func firstValuePerSession() throws {
+        let store = try Store()
+        // One session: the campaign tag and the country arrive on the second hit.
+        try store.load("""
+            timestamp,user_id,event_type,channel,campaign,country
+            2024-03-01T10:00:00Z,u1,page_view,,,
+            2024-03-01T10:00:01Z,u1,page_view,paid_search,spring,DE
+            2024-03-01T10:05:00Z,u1,page_view,email,autumn,FR
+            """)
+        #expect(try store.workspace.touchpoints(by: .channel).rows.map(\.touchpoint) == ["paid_search"])
+        #expect(try store.workspace.touchpoints(by: .campaign).rows.map(\.touchpoint) == ["spring"])
+        #expect(try store.workspace.touchpoints(by: .property("country")).rows.map(\.touchpoint) == ["DE"])
+        let filtered = try store.workspace.touchpoints(by: .channel, filters: [try FieldFilter(parsing: "country=FR")])
+        #expect(filtered.total.sessions == 0)
+    }
+
+    @Test("a property breakdown takes the value on the counted stage-1 event; --where keeps matching events for every stage")
+    func propertyBreakdownAndFilter() throws {
+        let store = try Store()
+        // u1 views a phone (no cart within the window), then a laptop followed by a cart: the counted
+        // stage-1 event is the laptop view, so u1 counts under laptop. u2 views a phone and carts.
+        try store.load("""
+            timestamp,user_id,event_type,category
+            2024-03-01T10:00:00Z,u1,view,phone
+            2024-03-03T10:00:00Z,u1,view,laptop
+            2024-03-03T10:05:00Z,u1,cart,laptop
+            2024-03-01T10:00:00Z,u2,view,phone
+            2024-03-01T10:01:00Z,u2,cart,phone
+            """)
+        let journey = JourneyDefinition(name: "j", windowMilliseconds: 86_400_000, stages: [
+            StageDefinition(name: "view", events: ["view"]), StageDefinition(name: "cart", events: ["cart"]),
+        ])
+        let split = try store.reach(journey, breakdown: .property("category"))
+        #expect(split.groups.map(\.value) == ["laptop", "phone"])
+        #expect(split.groups.map { $0.stages.map(\.reached) } == [[1, 1], [1, 1]])
+        // Only phone events: u1 has a phone view and no phone cart.
+        #expect(try store.reach(journey, filters: ["category=phone"]).stages.map(\.reached) == [2, 1])
+        #expect(try store.reach(journey, filters: ["category!=phone"]).stages.map(\.reached) == [1, 1])
+        #expect(try store.reach(journey, filters: ["category~lap*"]).stages.map(\.reached) == [1, 1])
+        #expect(try store.reach(journey, filters: ["category?", "event_type=view"]).stages.map(\.reached) == [2, 0])
+        let unknown = #expect(throws: UnknownField.self) { try store.reach(journey, filters: ["categroy=phone"]) }
+        #expect(unknown?.suggestion == "category")
+    }
+
+    // MARK: --where syntax
+
+    @Test("--where forms parse, and malformed ones say what is wrong")
+    func filterSyntax() throws {
+        #expect(try FieldFilter(parsing: "brand=samsung,apple").operation == .anyOf(["samsung", "apple"]))
+        #expect(try FieldFilter(parsing: "brand!=samsung").operation == .noneOf(["samsung"]))
+        #expect(try FieldFilter(parsing: "price>=100").operation == .greaterOrEqual(100))
+        #expect(try FieldFilter(parsing: "price<9.5").operation == .less(9.5))
+        #expect(try FieldFilter(parsing: "price>0").operation == .greater(0))
+        #expect(try FieldFilter(parsing: "price<=1e3").operation == .lessOrEqual(1000))
+        #expect(try FieldFilter(parsing: "category_code~electronics.*").operation == .glob("electronics.*"))
+        #expect(try FieldFilter(parsing: "utm_source?").operation == .present)
+        #expect(try FieldFilter(parsing: "page=/a=b").operation == .anyOf(["/a=b"]))
+        for bad in ["brand", "=x", "brand=", "brand=a,,b", "price>=abc", "brand!x", "price<", "x~"] {
+            #expect(throws: FieldFilter.Malformed.self, "\(bad)") { _ = try FieldFilter(parsing: bad) }
+        }
+        let numeric = try FieldFilter(parsing: "price>=100")
+        #expect(numeric.matches("100") && numeric.matches("250.5") && !numeric.matches("99.99"))
+        #expect(!numeric.matches("n/a") && !numeric.matches(nil))
+        #expect(try FieldFilter(parsing: "brand!=x").matches(nil))
+    }
+}
