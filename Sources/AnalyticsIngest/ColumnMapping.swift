@@ -132,6 +132,10 @@ package struct HeaderLayout: Sendable, Equatable {
     package let ignoredColumns: [String]
     /// Columns kept as properties of each event, with their names as in the header.
     package let properties: [(index: Int, name: String)]
+    /// Properties that come from the URL and referrer columns, not from a column of their own.
+    package let derivedProperties: [String]
+    /// Whether channels come from the default channel grouping (URL or referrer, no channel column).
+    package var groupsChannels: Bool { index[.channel] == nil && (index[.url] != nil || index[.referrer] != nil) }
     /// Number of columns in the header.
     package let columnCount: Int
 
@@ -141,8 +145,8 @@ package struct HeaderLayout: Sendable, Equatable {
     package init(header: [String], path: String, kind: FileKind?, mapping: ColumnMapping) throws {
         let normalized = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         func column(of field: CanonicalField) -> Int? {
-            let name = (mapping.columns[field] ?? field.rawValue).lowercased()
-            return normalized.firstIndex(of: name)
+            if let mapped = mapping.columns[field] { return normalized.firstIndex(of: mapped.lowercased()) }
+            return ([field.rawValue] + field.aliases).lazy.compactMap { normalized.firstIndex(of: $0) }.first
         }
         let detected: FileKind
         if let kind {
@@ -166,7 +170,7 @@ package struct HeaderLayout: Sendable, Equatable {
         let used = Set(index.values)
         var properties: [(index: Int, name: String)] = []
         if detected == .events {
-            let builtIn = Set(FileKind.events.fields.map(\.rawValue) + Self.reservedNames)
+            let builtIn = Set(FileKind.events.fields.map(\.rawValue))
             for position in header.indices {
                 let name = header[position].trimmingCharacters(in: .whitespaces)
                 let lower = name.lowercased()
@@ -182,6 +186,11 @@ package struct HeaderLayout: Sendable, Equatable {
             }
         }
         let kept = used.union(properties.map(\.index))
+        var derived: [String] = []
+        if index[.url] != nil { derived += PageURL.trackedParameters }
+        if index[.referrer] != nil { derived.append(CanonicalField.referrer.rawValue) }
+        let headerNames = Set(properties.map { $0.name.lowercased() })
+        derivedProperties = derived.filter { !headerNames.contains($0) }
         self.kind = detected
         self.index = index
         self.columnCount = header.count
@@ -189,11 +198,8 @@ package struct HeaderLayout: Sendable, Equatable {
         ignoredColumns = header.indices.filter { !kept.contains($0) }.map { header[$0] }
     }
 
-    /// Names a property may not take besides the events fields: fields reserved for URLs.
-    package static let reservedNames = ["url", "referrer"]
-
     package static func == (a: HeaderLayout, b: HeaderLayout) -> Bool {
-        a.kind == b.kind && a.index == b.index && a.ignoredColumns == b.ignoredColumns && a.columnCount == b.columnCount
+        a.kind == b.kind && a.index == b.index && a.derivedProperties == b.derivedProperties && a.ignoredColumns == b.ignoredColumns && a.columnCount == b.columnCount
             && a.properties.map(\.index) == b.properties.map(\.index) && a.properties.map(\.name) == b.properties.map(\.name)
     }
 }

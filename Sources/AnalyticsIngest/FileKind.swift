@@ -6,7 +6,9 @@ public enum FileKind: String, CaseIterable, Sendable {
     /// The canonical fields of this kind, required ones first.
     public var fields: [CanonicalField] {
         switch self {
-        case .events: return [.timestamp, .userID, .eventType, .eventID, .sessionID, .page, .channel, .device, .campaign, .revenue]
+        case .events:
+            return [.timestamp, .userID, .eventType, .eventID, .sessionID, .page, .channel, .device, .campaign, .revenue,
+                    .url, .referrer]
         case .orders: return [.orderID, .timestamp, .userID, .revenue, .sessionID, .currency, .status]
         }
     }
@@ -35,4 +37,17 @@ public enum CanonicalField: String, CaseIterable, Sendable {
     case orderID = "order_id"
     case currency
     case status
+    /// A page URL: its path fills `page` (unless mapped), its UTM and click-id parameters become properties.
+    case url
+    /// The referring URL: kept as a property; its host feeds the default channel grouping.
+    case referrer
+
+    /// Header names recognised for the field besides its own (before any mapping).
+    public var aliases: [String] {
+        switch self {
+        case .url: return ["page_url", "page_location"]
+        case .referrer: return ["page_referrer", "referer"]
+        default: return []
+        }
+    }
 }

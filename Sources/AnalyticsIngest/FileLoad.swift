@@ -41,7 +41,14 @@ struct FileLoad {
         self.options = options
         self.labels = labels
         parser = RowParser(layout: layout, timestamps: TimestampParser(assumedZone: options.assumedZone),
-                           propertyIDs: try labels.activateProperties(layout.properties.map(\.name)))
+                           propertyIDs: try labels.activateProperties(layout.properties.map(\.name) + layout.derivedProperties))
+        if layout.groupsChannels {
+            // Sessions without a source in any event are Direct (see ChannelGrouping).
+            try database.run("INSERT INTO settings (key, value) VALUES ('default_channel', ?) ON CONFLICT (key) DO NOTHING",
+                             .text(ChannelGrouping.direct))
+            try database.run("INSERT INTO labels (kind, value) VALUES ('channel', ?) ON CONFLICT (kind, value) DO NOTHING",
+                             .text(ChannelGrouping.direct))
+        }
         pendingEvents.reserveCapacity(Importer.batchSize)
     }
 

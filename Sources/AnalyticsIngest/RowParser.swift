@@ -59,8 +59,11 @@ struct RowParser {
     private let columns: [Int]
     /// The property columns in property id order: (column, label store slot, property id).
     private let propertyColumns: [(column: Int, slot: Int, id: Int64)]
+    /// The properties taken from the URL and referrer, by name: (label store slot, property id).
+    private let derivedProperties: [String: (slot: Int, id: Int64)]
 
-    /// - Parameter propertyIDs: the ids of `layout.properties`, in the same order.
+    /// - Parameter propertyIDs: the ids of `layout.properties` and then of
+    ///   `layout.derivedProperties`, in that order (the label store's slots).
     init(layout: HeaderLayout, timestamps: TimestampParser, propertyIDs: [Int64] = []) {
         self.layout = layout
         self.timestamps = timestamps
@@ -70,6 +73,12 @@ struct RowParser {
         propertyColumns = zip(layout.properties.indices, propertyIDs)
             .map { (column: layout.properties[$0.0].index, slot: $0.0, id: $0.1) }
             .sorted { $0.id < $1.id }
+        var derived: [String: (slot: Int, id: Int64)] = [:]
+        for (offset, name) in layout.derivedProperties.enumerated() {
+            let slot = layout.properties.count + offset
+            if slot < propertyIDs.count { derived[name] = (slot, propertyIDs[slot]) }
+        }
+        derivedProperties = derived
     }
 
     /// Checks the record's shape (quoting, field count).
@@ -89,7 +98,7 @@ struct RowParser {
     /// Parses an events row; texts go into `arena`.
     /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
     func event(_ reader: CSVReader, labels: LabelStore, arena: inout TextArena) throws -> EventRecord {
-        EventRecord(
+        var record = EventRecord(
             userID: try user(reader, labels: labels),
             timestamp: try timestamp(reader),
             eventTypeID: try label(.eventType, .eventType, reader, labels) ?? {
@@ -102,13 +111,57 @@ struct RowParser {
             campaignID: try label(.campaign, .campaign, reader, labels),
             revenue: try revenue(reader),
             eventID: try text(.eventID, reader, arena: &arena),
-            props: try properties(reader, labels: labels, arena: &arena))
+            props: nil)
+        var pairs = try columnProperties(reader, labels: labels)
+        if columns[CanonicalField.url.slot] >= 0 || columns[CanonicalField.referrer.slot] >= 0 {
+            try applyURLs(reader, labels: labels, record: &record, pairs: &pairs)
+        }
+        if !pairs.isEmpty {
+            if pairs.count > 1 { pairs.sort { $0.property < $1.property } }
+            record.props = PropertyCodec.encode(pairs).withUnsafeBytes { arena.add($0) }
+        }
+        return record
     }
 
-    /// The row's non-empty property values as coded pairs in the arena.
+    /// The page path, UTM and click-id properties of the `url` column, the
+    /// `referrer` property, the default channel grouping (when no channel
+    /// column is mapped) and `utm_campaign` as the campaign (when unmapped).
+    private func applyURLs(_ reader: CSVReader, labels: LabelStore, record: inout EventRecord,
+                           pairs: inout [(property: Int64, value: Int64)]) throws {
+        func add(_ name: String, _ value: String?) throws {
+            guard let value, !value.isEmpty, let property = derivedProperties[name] else { return }
+            var text = value
+            pairs.append((property.id, try text.withUTF8 { try labels.propertyValueID(slot: property.slot, UnsafeRawBufferPointer($0)) }))
+        }
+        func label(_ kind: LabelStore.Kind, _ value: String, _ field: CanonicalField) throws -> Int64 {
+            var text = value
+            return try text.withUTF8 { try labels.id(kind, UnsafeRawBufferPointer($0), field: field) }
+        }
+        let url = try string(.url, reader).map(PageURL.init)
+        let referrer = try string(.referrer, reader)
+        if let url {
+            if columns[CanonicalField.page.slot] < 0 { record.pageID = try label(.page, url.path, .page) }
+            for name in PageURL.trackedParameters { try add(name, url.parameter(name)) }
+        }
+        try add(CanonicalField.referrer.rawValue, referrer)
+        if layout.groupsChannels {
+            // A referrer from the page's own site is navigation, not a source.
+            let referrerHost = referrer.flatMap { PageURL($0).host }.flatMap { $0 == url?.host ? nil : $0 }
+            if let channel = ChannelGrouping.channel(source: url?.parameter("utm_source"), medium: url?.parameter("utm_medium"),
+                                                     gclid: url?.parameter("gclid") != nil,
+                                                     fbclid: url?.parameter("fbclid") != nil, referrerHost: referrerHost) {
+                record.channelID = try label(.channel, channel, .channel)
+            }
+        }
+        if columns[CanonicalField.campaign.slot] < 0, let campaign = url?.parameter("utm_campaign") {
+            record.campaignID = try label(.campaign, campaign, .campaign)
+        }
+    }
+
+    /// The row's non-empty property column values as (property id, value id) pairs, in property id order.
     @inline(__always)
-    private func properties(_ reader: CSVReader, labels: LabelStore, arena: inout TextArena) throws -> ArenaText? {
-        guard !propertyColumns.isEmpty else { return nil }
+    private func columnProperties(_ reader: CSVReader, labels: LabelStore) throws -> [(property: Int64, value: Int64)] {
+        guard !propertyColumns.isEmpty else { return [] }
         var pairs: [(property: Int64, value: Int64)] = []
         pairs.reserveCapacity(propertyColumns.count)
         for property in propertyColumns {
@@ -116,9 +169,7 @@ struct RowParser {
             guard !bytes.isEmpty else { continue }
             pairs.append((property.id, try labels.propertyValueID(slot: property.slot, bytes)))
         }
-        guard !pairs.isEmpty else { return nil }
-        let encoded = PropertyCodec.encode(pairs)
-        return encoded.withUnsafeBytes { arena.add($0) }
+        return pairs
     }
 
     /// Parses an orders row.
@@ -227,6 +278,8 @@ extension CanonicalField {
         case .orderID: return 10
         case .currency: return 11
         case .status: return 12
+        case .url: return 13
+        case .referrer: return 14
         }
     }
 }

@@ -124,8 +124,11 @@ package final class SessionStore {
             orderTypeID = types["order"] ?? 0
             revenueStatusIDs = Set(names.all(kind: "status").filter { $0.key.lowercased() == "completed" }.map(\.value))
             orderEventTypeIDs = Set(roles.types(.order).compactMap { types[$0] })
+            // With the default channel grouping, a session without a source in any event is Direct.
+            let defaultChannel = try store.database.scalarText("SELECT value FROM settings WHERE key = 'default_channel'")
             sessionizer = Sessionizer(timeoutMilliseconds: try store.timeoutMilliseconds(),
-                                      pageViewTypeIDs: Set(roles.types(.pageView).compactMap { types[$0] }))
+                                      pageViewTypeIDs: Set(roles.types(.pageView).compactMap { types[$0] }),
+                                      defaultChannelID: defaultChannel.flatMap { names.id(kind: "channel", value: $0) })
         }
 
         func event(_ row: Row) -> JourneyEvent {

@@ -15,9 +15,15 @@ package struct Sessionizer: Sendable {
 
     package static let defaultTimeoutMilliseconds: Int64 = 30 * 60 * 1000
 
-    package init(timeoutMilliseconds: Int64 = Sessionizer.defaultTimeoutMilliseconds, pageViewTypeIDs: Set<Int64>) {
+    /// The channel of sessions none of whose events has one (`Direct` under the
+    /// default channel grouping); nil leaves them without a channel.
+    package let defaultChannelID: Int64?
+
+    package init(timeoutMilliseconds: Int64 = Sessionizer.defaultTimeoutMilliseconds, pageViewTypeIDs: Set<Int64>,
+                 defaultChannelID: Int64? = nil) {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.pageViewTypeIDs = pageViewTypeIDs
+        self.defaultChannelID = defaultChannelID
     }
 
     /// With one page view type (or none).
@@ -90,8 +96,11 @@ package struct Sessionizer: Sendable {
                 sessions[group].pageViews += 1
             }
         }
-        for index in sessions.indices where !sessionProps[index].isEmpty {
-            sessions[index].props = PropertyCodec.encode(sessionProps[index].sorted { $0.property < $1.property })
+        for index in sessions.indices {
+            if !sessionProps[index].isEmpty {
+                sessions[index].props = PropertyCodec.encode(sessionProps[index].sorted { $0.property < $1.property })
+            }
+            if sessions[index].channelID == nil { sessions[index].channelID = defaultChannelID }
         }
         // Groups are already in order of their first row, which is the start time.
         for index in sessions.indices { sessions[index].ordinal = index + 1 }

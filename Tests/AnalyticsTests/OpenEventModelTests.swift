@@ -223,6 +223,64 @@ struct OpenEventModelTests {
         #expect(unknown?.suggestion == "category")
     }
 
+    // MARK: URLs and channels
+
+    @Test("URLs give pages and UTM properties; the default channel grouping gives each session a GA4-style channel")
+    func utmAndChannels() throws {
+        let store = try Store()
+        // One session per user; the expected channel of each is in the comment after it.
+        try store.load("""
+            timestamp,user_id,event_type,page_url,referrer
+            2024-03-01T10:00:00Z,u1,page_view,https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring,
+            2024-03-01T10:00:00Z,u2,page_view,https://shop.example/p/1?gclid=abc,
+            2024-03-01T10:00:00Z,u3,page_view,https://shop.example/blog,https://www.google.com/
+            2024-03-01T10:00:00Z,u4,page_view,https://shop.example/?utm_source=newsletter&utm_medium=email,
+            2024-03-01T10:00:00Z,u5,page_view,https://shop.example/,https://shop.example/other
+            2024-03-01T10:00:00Z,u6,page_view,https://shop.example/?utm_source=facebook&utm_medium=paid_social,
+            2024-03-01T10:00:00Z,u7,page_view,https://shop.example/?fbclid=xyz,
+            2024-03-01T10:00:00Z,u8,page_view,https://shop.example/,
+            2024-03-01T10:00:01Z,u8,page_view,https://shop.example/?utm_source=instagram&utm_medium=social,
+            2024-03-01T10:00:00Z,u9,page_view,https://shop.example/,https://blog.partner.example/post
+            2024-03-01T10:00:00Z,u10,page_view,https://shop.example/?utm_source=partner&utm_medium=affiliate,
+            2024-03-01T10:00:00Z,u11,page_view,https://shop.example/?utm_medium=display&utm_source=gdn,
+            2024-03-01T10:00:00Z,u12,page_view,https://shop.example/?utm_source=foo&utm_medium=bar,
+            2024-03-01T10:00:00Z,u13,page_view,/sale?utm_source=Spring%20Mail&utm_medium=e-mail,
+            """)
+        // u1 paid search (cpc), u2 paid search (gclid), u3 organic search (referrer), u4 email, u5 direct (own
+        // site's referrer), u6 paid social, u7 organic social (fbclid), u8 organic social (the tag a second
+        // later), u9 referral, u10 affiliates, u11 display, u12 other, u13 email (decoded source, e-mail medium).
+        let channels = try store.workspace.touchpoints(by: .channel).rows
+        let byChannel = Dictionary(uniqueKeysWithValues: channels.map { ($0.touchpoint, $0.sessions) })
+        #expect(byChannel == ["Paid Search": 2, "Organic Search": 1, "Email": 2, "Direct": 1, "Paid Social": 1,
+                              "Organic Social": 2, "Referral": 1, "Affiliates": 1, "Display": 1, "Other": 1])
+        let sources = try store.workspace.touchpoints(by: .property("utm_source")).rows
+        let bySource = Dictionary(uniqueKeysWithValues: sources.map { ($0.touchpoint, $0.sessions) })
+        #expect(bySource == ["google": 1, "newsletter": 1, "facebook": 1, "instagram": 1, "partner": 1, "gdn": 1, "foo": 1,
+                             "Spring Mail": 1, "(none)": 5])
+        // utm_campaign fills the campaign; the URL's path is the page.
+        #expect(try store.workspace.touchpoints(by: .campaign).rows.first { $0.touchpoint == "spring" }?.sessions == 1)
+        let pages = try store.workspace.touchpoints(by: .landingPage).rows
+        #expect(Set(pages.map(\.touchpoint)) == ["/", "/p/1", "/blog", "/sale"])
+        #expect(try store.workspace.touchpoints(by: .channel, filters: [try FieldFilter(parsing: "gclid?")]).total.sessions == 1)
+        #expect(try store.workspace.touchpoints(by: .channel, filters: [try FieldFilter(parsing: "referrer~*google*")])
+            .total.sessions == 1)
+    }
+
+    @Test("URL parts: hosts, paths, percent-decoding, parameters")
+    func pageURLs() {
+        let url = PageURL("https://user@WWW.Shop.example:8443/a/b?utm_source=a%20b&x=1+2&empty=#top")
+        #expect(url.host == "shop.example")
+        #expect(url.path == "/a/b")
+        #expect(url.parameter("utm_source") == "a b")
+        #expect(url.parameter("x") == "1 2")
+        #expect(url.parameter("empty") == nil)
+        #expect(PageURL("/only/path?q=1").host == nil)
+        #expect(PageURL("/only/path?q=1").path == "/only/path")
+        #expect(PageURL("shop.example/p?q=1").host == "shop.example")
+        #expect(PageURL("https://shop.example").path == "/")
+        #expect(PageURL("https://x.example/?a=%zz").parameter("a") == "%zz")
+    }
+
     // MARK: --where syntax
 
     @Test("--where forms parse, and malformed ones say what is wrong")
