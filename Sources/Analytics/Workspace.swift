@@ -106,9 +106,21 @@ public final class Workspace {
         try TouchpointReport.compute(database, by: dimension, range: range, filters: filters)
     }
 
-    /// Stored sessions in start order as a table.
-    public func sessions(user: String? = nil, range: TimeRange = .all, limit: Int? = nil) throws -> ResultTable {
-        SessionStore.Listed.table(try SessionStore(database: database).list(user: user, range: range, limit: limit))
+    /// Stored sessions in start order as a table; `filters` keep the sessions
+    /// whose touchpoint, landing page or property values pass.
+    /// - Throws: `UnknownField` for a field the database does not know.
+    public func sessions(user: String? = nil, range: TimeRange = .all, limit: Int? = nil,
+                         filters: [FieldFilter] = []) throws -> ResultTable {
+        let store = SessionStore(database: database)
+        guard !filters.isEmpty else { return SessionStore.Listed.table(try store.list(user: user, range: range, limit: limit)) }
+        let filter = try SessionFilter(filters, catalog: try FieldCatalog(database: database),
+                                       names: try LabelNames(database: database))
+        let kept = try store.list(user: user, range: range).filter {
+            let session = $0.session
+            return filter.passes(channel: session.channelID, device: session.deviceID, campaign: session.campaignID,
+                                 landingPage: session.landingPageID, pairs: PropertyCodec.decode(session.props))
+        }
+        return SessionStore.Listed.table(Array(kept.prefix(limit ?? .max)))
     }
 
     /// One user's whole journey.

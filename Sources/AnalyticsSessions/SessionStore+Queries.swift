@@ -17,7 +17,7 @@ extension SessionStore {
         let names = try LabelNames(database: database)
         return try database.query("""
             SELECT u.external_id, s.ordinal, s.session_key, s.start_ts, s.end_ts, s.events, s.page_views, s.orders,
-                   s.revenue_orders, s.revenue, s.channel_id, s.device_id, s.campaign_id, s.landing_page_id
+                   s.revenue_orders, s.revenue, s.channel_id, s.device_id, s.campaign_id, s.landing_page_id, s.props
             FROM sessions AS s JOIN users AS u ON u.id = s.user_id
             WHERE (?1 IS NULL OR u.external_id = ?1) AND s.start_ts >= ?2 AND s.start_ts < ?3
             ORDER BY s.start_ts, u.external_id, s.ordinal
@@ -26,7 +26,8 @@ extension SessionStore {
             let session = Session(ordinal: row.int(1), sessionKey: row.stringOrNil(2), start: row.int64(3), end: row.int64(4),
                                   events: row.int(5), pageViews: row.int(6), orders: row.int(7), revenueOrders: row.int(8),
                                   revenue: row.double(9), channelID: row.int64OrNil(10), deviceID: row.int64OrNil(11),
-                                  campaignID: row.int64OrNil(12), landingPageID: row.int64OrNil(13))
+                                  campaignID: row.int64OrNil(12), landingPageID: row.int64OrNil(13),
+                                  props: row.isNull(14) ? [] : row.withBlob(14) { Array($0) })
             return Listed(user: row.string(0), session: session, channel: names.name(session.channelID),
                           device: names.name(session.deviceID), campaign: names.name(session.campaignID),
                           landingPage: names.name(session.landingPageID))

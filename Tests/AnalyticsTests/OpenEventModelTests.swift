@@ -223,6 +223,45 @@ struct OpenEventModelTests {
         #expect(unknown?.suggestion == "category")
     }
 
+    @Test("a stage's own where: narrows that stage only; sessions and the report take --where too")
+    func stageWhereSessionsAndReport() throws {
+        let store = try Store()
+        try store.load("""
+            timestamp,user_id,event_type,category
+            2024-03-01T10:00:00Z,u1,view,phone
+            2024-03-03T10:00:00Z,u1,view,laptop
+            2024-03-03T10:05:00Z,u1,cart,laptop
+            2024-03-01T10:00:00Z,u2,view,phone
+            2024-03-01T10:01:00Z,u2,cart,phone
+            """)
+        let journey = try JourneyDefinition.parse("""
+            name: phone-first
+            window: 3d
+            stages:
+              - {name: phone view, events: [view], where: [category=phone]}
+              - {name: cart, events: [cart]}
+            """)
+        #expect(journey.stages[0].filters == [try FieldFilter(parsing: "category=phone")])
+        // u1's phone view on March 1 and laptop cart 2 days later (within 3 days) count: only stage 1 is narrowed.
+        #expect(try store.reach(journey).stages.map(\.reached) == [2, 2])
+        // The same condition for every stage drops u1's laptop cart.
+        #expect(try store.reach(journey, filters: ["category=phone"]).stages.map(\.reached) == [2, 1])
+        #expect(throws: JourneyDefinition.Invalid.self) {
+            _ = try JourneyDefinition.parse("stages:\n  - {name: a, events: [x], where: [brand]}\n")
+        }
+        // Sessions: u1's first session starts with a phone view, its second with a laptop view.
+        let sessions = try store.workspace.sessions(filters: [try FieldFilter(parsing: "category=laptop")])
+        #expect(sessions.rows.count == 1)
+        #expect(sessions.rows.first?.first == .text("u1"))
+        #expect(throws: UnknownField.self) { _ = try store.workspace.sessions(filters: [try FieldFilter(parsing: "event_type=view")]) }
+        // The report applies the conditions to its funnels and KPIs, and says so.
+        var options = ConversionReport.Options()
+        options.filters = [try FieldFilter(parsing: "category=phone")]
+        let report = try store.workspace.report(options)
+        #expect(report.kpisByChannel.total.sessions == 2)
+        #expect(report.markdown.contains("where `category=phone`"))
+    }
+
     // MARK: URLs and channels
 
     @Test("URLs give pages and UTM properties; the default channel grouping gives each session a GA4-style channel")

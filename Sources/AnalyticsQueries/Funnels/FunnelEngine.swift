@@ -23,6 +23,10 @@ package enum FunnelEngine {
         let matcher = StageMatcher(journey: query.journey, names: names, roles: roles)
         let catalog = try FieldCatalog(database: database)
         let filter = try EventFilter(query.filters, catalog: catalog, names: names)
+        // A stage's own `where:` conditions narrow what matches that stage only.
+        let stageFilters = try query.journey.stages.enumerated().filter { !$0.element.filters.isEmpty }.map {
+            (bit: UInt32(1) << UInt32($0.offset), filter: try EventFilter($0.element.filters, catalog: catalog, names: names))
+        }
         // A property breakdown reads the field's value on the counted stage-1 event.
         let fields = try breakdowns.map { breakdown -> FieldCatalog.Source? in
             guard case .property(let name) = breakdown else { return nil }
@@ -31,10 +35,11 @@ package enum FunnelEngine {
         var asOf = query.asOf
         if query.matureOnly && asOf == nil {
             asOf = filter.isEmpty ? try lastEventTime(database, range: query.range) : try lastEventTime(
-                database, FunnelPass(query: query, matcher: matcher, breakdowns: [], fields: [], filter: filter, asOf: nil))
+                database, FunnelPass(query: query, matcher: matcher, breakdowns: [], fields: [], filter: filter, stageFilters: [],
+                                     asOf: nil))
         }
         let pass = FunnelPass(query: query, matcher: matcher, breakdowns: breakdowns, fields: fields, filter: filter,
-                              asOf: asOf)
+                              stageFilters: stageFilters, asOf: asOf)
         let partial = try Self.scan(database, pass)
 
         let stageCount = query.journey.stages.count
@@ -179,6 +184,8 @@ struct FunnelPass: Sendable {
     /// Per breakdown: the field read on the counted stage-1 event (property breakdowns), else nil.
     let fields: [FieldCatalog.Source?]
     let filter: EventFilter
+    /// Stages with conditions of their own: the stage's bit and its conditions.
+    let stageFilters: [(bit: UInt32, filter: EventFilter)]
     let asOf: Int64?
 
     /// A fingerprint of the committed state a connection sees.
@@ -193,8 +200,9 @@ struct FunnelPass: Sendable {
     func run(_ database: Database, users: ClosedRange<Int64>) throws -> FunnelPartial {
         let stageCount = query.journey.stages.count
         let window = query.window
-        var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter,
-                                readsProperties: filter.readsProperties || fields.contains { $0 != nil })
+        var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter, stageFilters: stageFilters,
+                                readsProperties: filter.readsProperties || fields.contains { $0 != nil }
+                                    || stageFilters.contains { $0.filter.readsProperties })
         var evaluator = ActorFunnelEvaluator(stageCount: stageCount, window: window)
         var partial = FunnelPartial(total: FunnelAccumulator(stageCount: stageCount),
                                     groups: Array(repeating: [:], count: breakdowns.count), stopped: [],
@@ -244,6 +252,8 @@ struct TimelineScan {
     let range: TimeRange
     /// Only events meeting it are kept (`--where`).
     let filter: EventFilter
+    /// Stages whose events must also meet conditions of their own.
+    let stageFilters: [(bit: UInt32, filter: EventFilter)]
     /// Whether the records' property pairs are decoded (filters or breakdowns read them).
     let readsProperties: Bool
     /// The current timeline's records in range: time, stage mask, session index,
@@ -261,10 +271,12 @@ struct TimelineScan {
     /// The last event time seen in range over all timelines.
     private(set) var lastTime: Int64?
 
-    init(matcher: StageMatcher, range: TimeRange, filter: EventFilter = EventFilter(), readsProperties: Bool = false) {
+    init(matcher: StageMatcher, range: TimeRange, filter: EventFilter = EventFilter(),
+         stageFilters: [(bit: UInt32, filter: EventFilter)] = [], readsProperties: Bool = false) {
         self.matcher = matcher
         self.range = range
         self.filter = filter
+        self.stageFilters = stageFilters
         self.readsProperties = readsProperties
     }
 
@@ -292,24 +304,24 @@ struct TimelineScan {
             let eventType = Self.int32(blob, offset + Field.eventType), page = Self.int32(blob, offset + Field.page)
             let channel = Self.int32(blob, offset + Field.channel), device = Self.int32(blob, offset + Field.device)
             let campaign = Self.int32(blob, offset + Field.campaign)
-            if !filter.isEmpty {
-                var passes = true
-                for condition in filter.conditions {
-                    let id: Int64
-                    switch condition.source {
-                    case .eventType: id = Int64(eventType)
-                    case .page: id = Int64(page)
-                    case .channel: id = Int64(channel)
-                    case .device: id = Int64(device)
-                    case .campaign: id = Int64(campaign)
-                    case .property(let property, _): id = recordPairs.first { $0.property == property }?.value ?? 0
-                    }
-                    if !condition.passes(id) { passes = false; break }
+            // The record's value of a field, for conditions.
+            func value(_ source: FieldCatalog.Source) -> Int64 {
+                switch source {
+                case .eventType: return Int64(eventType)
+                case .page: return Int64(page)
+                case .channel: return Int64(channel)
+                case .device: return Int64(device)
+                case .campaign: return Int64(campaign)
+                case .property(let property, _): return recordPairs.first { $0.property == property }?.value ?? 0
                 }
-                guard passes else { continue }
+            }
+            if !filter.isEmpty, !filter.conditions.allSatisfy({ $0.passes(value($0.source)) }) { continue }
+            var mask = matcher.mask(eventType: eventType, page: page, channel: channel, device: device, campaign: campaign)
+            for stage in stageFilters where mask & stage.bit != 0 {
+                if !stage.filter.conditions.allSatisfy({ $0.passes(value($0.source)) }) { mask &= ~stage.bit }
             }
             timestamps.append(time)
-            masks.append(matcher.mask(eventType: eventType, page: page, channel: channel, device: device, campaign: campaign))
+            masks.append(mask)
             sessions.append(Self.int32(blob, offset + Field.session))
             offsets.append(offset)
             if readsProperties {

@@ -13,9 +13,12 @@ public struct StageDefinition: Sendable, Equatable {
     public var channel: String?
     public var device: String?
     public var campaign: String?
+    /// Conditions an event must also meet to match this stage (the journey file's `where:` list).
+    public var filters: [FieldFilter] = []
 
     public init(name: String, events: [String], page: String? = nil, channel: String? = nil, device: String? = nil,
-                campaign: String? = nil) {
+                campaign: String? = nil, filters: [FieldFilter] = []) {
+        self.filters = filters
         self.name = name
         self.events = events
         self.page = page
@@ -133,11 +136,24 @@ public struct JourneyDefinition: Sendable, Equatable {
                     default: throw fail(value, "events must be a list of event types")
                     }
                 case "page": stage.page = try text()
+                case "where":
+                    let items: [Node]
+                    switch value {
+                    case .scalar: items = [value]
+                    case .sequence(let list): items = Array(list)
+                    default: throw fail(value, "where must be a list of conditions such as brand=samsung")
+                    }
+                    stage.filters = try items.map { item in
+                        guard let text = item.string else { throw fail(item, "a where condition must be a text") }
+                        do { return try FieldFilter(parsing: text) } catch let error as FieldFilter.Malformed {
+                            throw fail(item, error.description)
+                        }
+                    }
                 case "channel": stage.channel = try text()
                 case "device": stage.device = try text()
                 case "campaign": stage.campaign = try text()
                 default:
-                    throw fail(keyNode, "unknown stage key '\(key)' (known: name, events, page, channel, device, campaign)")
+                    throw fail(keyNode, "unknown stage key '\(key)' (known: name, events, page, channel, device, campaign, where)")
                 }
             }
             guard !stage.name.isEmpty else { throw fail(item, "a stage needs a name") }

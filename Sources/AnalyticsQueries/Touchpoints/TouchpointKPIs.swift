@@ -1,46 +1,6 @@
 import AnalyticsCore
 import AnalyticsStorage
 
-/// Where a session's value of a field is in the KPI query's row.
-private enum SessionField {
-    /// A column of the row (channel, device, campaign, landing page).
-    case column(Int32)
-    /// A property, in the session's `props` pairs.
-    case property(Int64)
-
-    /// The session field of a source; event types describe events, not sessions.
-    init(_ source: FieldCatalog.Source, field: String) throws {
-        switch source {
-        case .channel: self = .column(7)
-        case .device: self = .column(8)
-        case .campaign: self = .column(9)
-        case .page: self = .column(10)
-        case .property(let id, _): self = .property(id)
-        case .eventType:
-            throw UnknownField(name: field, known: FieldCatalog.builtIn.map(\.name).filter { $0 != "event_type" })
-        }
-    }
-
-    static func of(_ dimension: TouchpointDimension, catalog: FieldCatalog) throws -> SessionField {
-        switch dimension {
-        case .channel: return .column(7)
-        case .device: return .column(8)
-        case .campaign: return .column(9)
-        case .landingPage: return .column(10)
-        case .property(let name): return try SessionField(catalog.resolve(name), field: name)
-        }
-    }
-
-    /// The value id in a row whose column 11 holds the decoded pairs (0 or nil: none).
-    @inline(__always)
-    func value(_ row: Row, _ pairs: [(property: Int64, value: Int64)]) -> Int64? {
-        switch self {
-        case .column(let index): return row.int64OrNil(index)
-        case .property(let id): return pairs.first { $0.property == id }?.value
-        }
-    }
-}
-
 /// What the KPIs need of one session.
 package struct SessionFacts: Sendable, Equatable {
     package var userID: Int64
@@ -193,10 +153,8 @@ public struct TouchpointReport: Sendable, Equatable {
         let names = try LabelNames(database: database)
         let catalog = try FieldCatalog(database: database)
         let fields = try dimensions.map { try SessionField.of($0, catalog: catalog) }
-        let conditions = try EventFilter(filters, catalog: catalog, names: names).conditions.enumerated().map {
-            (field: try SessionField($0.element.source, field: filters[$0.offset].field), condition: $0.element)
-        }
-        let readsProperties = (fields + conditions.map(\.field)).contains { if case .property = $0 { return true } else { return false } }
+        let filter = try SessionFilter(filters, catalog: catalog, names: names)
+        let readsProperties = filter.readsProperties || fields.contains(where: \.readsProperties)
         var groups = [[String: TouchpointAccumulator]](repeating: [:], count: dimensions.count)
         var all = TouchpointAccumulator()
         // The start-time index pays off for narrow ranges only; a wide range reads
@@ -214,12 +172,16 @@ public struct TouchpointReport: Sendable, Equatable {
         var pairs: [(property: Int64, value: Int64)] = []
         while let row = try statement.step() {
             if readsProperties { pairs = row.isNull(11) ? [] : row.withBlob(11) { PropertyCodec.decode($0) } }
-            guard conditions.allSatisfy({ $0.condition.passes($0.field.value(row, pairs) ?? 0) }) else { continue }
+            let channel = row.int64OrNil(7), device = row.int64OrNil(8), campaign = row.int64OrNil(9)
+            let landingPage = row.int64OrNil(10)
+            guard filter.isEmpty || filter.passes(channel: channel, device: device, campaign: campaign,
+                                                  landingPage: landingPage, pairs: pairs) else { continue }
             let facts = SessionFacts(userID: row.int64(0), durationMilliseconds: row.int64(1), events: row.int(2),
                                      pageViews: row.int(3), orders: row.int(4), revenueOrders: row.int(5),
                                      revenue: row.double(6))
             for index in dimensions.indices {
-                let id = fields[index].value(row, pairs)
+                let id = fields[index].value(channel: channel, device: device, campaign: campaign,
+                                             landingPage: landingPage, pairs: pairs)
                 if id != lastIDs[index] {
                     lastIDs[index] = id
                     lastNames[index] = names.name(id)

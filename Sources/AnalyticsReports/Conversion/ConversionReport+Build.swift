@@ -25,19 +25,22 @@ extension ConversionReport {
         for breakdown in wanted where !unique.contains(breakdown) { unique.append(breakdown) }
         var query = FunnelQuery(journey: options.journey)
         query.range = period
+        query.filters = options.filters
         let reports = try FunnelEngine.run(database, query, breakdowns: unique)
         var breakdowns: [FunnelBreakdown: FunnelReport] = [:]
         for (breakdown, report) in zip(unique, reports) { breakdowns[breakdown] = report }
         var funnel = reports[0]
         funnel.breakdown = nil
         funnel.groups = []
-        let touchpoints = try TouchpointReport.compute(database, by: [.channel, .device], range: period)
+        let touchpoints = try TouchpointReport.compute(database, by: [.channel, .device], range: period,
+                                                       filters: options.filters)
         let kpis = touchpoints[0], devices = touchpoints[1]
         var previousFunnel: FunnelReport?
         var previousKPIs: TouchpointReport?
         if let comparisonPeriod {
-            previousFunnel = try self.funnel(database, options.journey, comparisonPeriod)
-            previousKPIs = try TouchpointReport.compute(database, by: .channel, range: comparisonPeriod)
+            previousFunnel = try self.funnel(database, options.journey, comparisonPeriod, options.filters)
+            previousKPIs = try TouchpointReport.compute(database, by: .channel, range: comparisonPeriod,
+                                                        filters: options.filters)
         }
 
         let headline = headlines(funnel: funnel, kpis: kpis.total, previousFunnel: previousFunnel,
@@ -98,9 +101,11 @@ extension ConversionReport {
             imports: try ImportLedger.entries(database).filter { $0.status == "completed" })
     }
 
-    private static func funnel(_ database: Database, _ journey: JourneyDefinition, _ range: TimeRange) throws -> FunnelReport {
+    private static func funnel(_ database: Database, _ journey: JourneyDefinition, _ range: TimeRange,
+                               _ filters: [FieldFilter]) throws -> FunnelReport {
         var query = FunnelQuery(journey: journey)
         query.range = range
+        query.filters = filters
         return try FunnelEngine.run(database, query)
     }
 

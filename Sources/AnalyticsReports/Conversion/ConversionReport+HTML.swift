@@ -10,6 +10,7 @@ extension ConversionReport {
             + "<title>\(HTML.escape(title))</title>\n<style>\n\(HTML.style)\n</style>\n</head>\n<body>\n<main>\n"
         out += "<h1>\(HTML.escape(title))</h1>\n<p class=\"meta\">Period \(HTML.escape(ReportText.period(self)))"
         if let comparison { out += ", compared with \(HTML.escape(comparison.labelA))" }
+        if !options.filters.isEmpty { out += " · where " + HTML.escape(options.filters.map(\.text).joined(separator: ", ")) }
         out += " · users as actors · conversion window \(DurationText.format(options.journey.windowMilliseconds))</p>\n"
 
         // 1. Headline

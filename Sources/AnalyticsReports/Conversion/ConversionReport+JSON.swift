@@ -7,6 +7,7 @@ extension ConversionReport {
             ("title", .string("Stage conversion report: \(options.journey.name)")),
             ("period", range(period)),
             ("comparison_period", comparisonPeriod.map(range) ?? .null),
+            ("filters", .array(options.filters.map { .string($0.text) })),
             ("headline", .array(headline.map { item in
                 .object([("metric", .string(item.name)), ("value", .number(item.value)),
                          ("previous", .number(item.previous)), ("change", .number(item.change))])

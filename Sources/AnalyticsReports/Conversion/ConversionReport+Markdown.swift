@@ -9,6 +9,7 @@ extension ConversionReport {
         var out = "# Stage conversion report: \(options.journey.name)\n\n"
         out += "Period: \(ReportText.period(self))"
         if let comparison { out += " · compared with \(comparison.labelA)" }
+        if !options.filters.isEmpty { out += " · where " + options.filters.map { "`\($0.text)`" }.joined(separator: ", ") }
         out += "\n\n## Headline\n\n"
         out += headlineTable.render(.markdown)
 

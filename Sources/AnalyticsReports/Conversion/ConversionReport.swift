@@ -21,6 +21,8 @@ public struct ConversionReport: Sendable {
         public var minimumGroupSize = 30
         /// Significance level, after the multiple-testing correction.
         public var alpha = 0.05
+        /// `--where`: the funnels keep the events, the KPIs the sessions, that meet every condition.
+        public var filters: [FieldFilter] = []
 
         public init() {}
     }

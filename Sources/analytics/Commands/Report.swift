@@ -15,6 +15,7 @@ struct Report: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var period: TimeRangeOptions
+    @OptionGroup var conditions: FilterOptions
 
     @Argument(help: "CSV files or folders to import first (optional).")
     var paths: [String] = []
@@ -71,6 +72,7 @@ struct Report: ParsableCommand {
         options.range = try period.range()
         options.interval = interval.breakdown
         options.minimumGroupSize = minGroup
+        options.filters = conditions.filters
         if let segment {
             let (dimension, value) = try Self.segment(segment)
             if let vs {

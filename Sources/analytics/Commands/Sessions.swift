@@ -16,6 +16,7 @@ struct ListSessions: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: FormatOption
     @OptionGroup var period: TimeRangeOptions
+    @OptionGroup var conditions: FilterOptions
 
     @Option(help: "Only this user's sessions (the user_id from the files).")
     var user: String?
@@ -25,7 +26,7 @@ struct ListSessions: ParsableCommand {
 
     func run() throws {
         let range = try period.range()
-        let table = try global.withWorkspace { try $0.sessions(user: user, range: range, limit: limit) }
+        let table = try global.withWorkspace { try $0.sessions(user: user, range: range, limit: limit, filters: conditions.filters) }
         emit(table.render(output.format))
     }
 }
