@@ -18,10 +18,13 @@ CREATE TABLE properties (
 -- varints, in property id order; NULL when it has none.
 ALTER TABLE events ADD COLUMN props BLOB;
 
--- Sessionization now also reads revenue (order events) and properties.
+-- The order an event of the order role belongs to, as given (its lines share it).
+ALTER TABLE events ADD COLUMN order_id TEXT;
+
+-- Sessionization now also reads revenue and order ids (order events) and properties.
 DROP INDEX events_by_user_time;
 CREATE INDEX events_by_user_time ON events (user_id, ts, event_type_id, page_id, channel_id, device_id,
-                                            campaign_id, session_key, event_id, revenue, props);
+                                            campaign_id, session_key, event_id, revenue, order_id, props);
 
 -- A session's properties: the value on its first event that has one, per property.
 ALTER TABLE sessions ADD COLUMN props BLOB;

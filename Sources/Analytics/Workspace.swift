@@ -123,13 +123,34 @@ public final class Workspace {
         return SessionStore.Listed.table(Array(kept.prefix(limit ?? .max)))
     }
 
-    /// One user's whole journey.
-    /// - Throws: `WorkspaceError.unknownUser` when no such user was imported.
-    public func journey(of user: String) throws -> UserJourneyReport {
+    /// One user's whole journey; `filters` list only the events meeting every
+    /// condition (each event's own type, page, touchpoint values and properties),
+    /// the sessions stay as they are.
+    /// - Throws: `WorkspaceError.unknownUser` when no such user was imported;
+    ///   `UnknownField` for a field the database does not know.
+    public func journey(of user: String, filters: [FieldFilter] = []) throws -> UserJourneyReport {
         guard let journey = try SessionStore(database: database).journey(of: user) else {
             throw WorkspaceError.unknownUser(user)
         }
-        return UserJourneyReport(journey)
+        guard !filters.isEmpty else { return UserJourneyReport(journey) }
+        let filter = try EventFilter(filters, catalog: try FieldCatalog(database: database), names: journey.names)
+        let kept = journey.events.indices.filter { index in
+            let event = journey.events[index]
+            let pairs = PropertyCodec.decode(event.props)
+            return filter.conditions.allSatisfy { condition in
+                let id: Int64?
+                switch condition.source {
+                case .eventType: id = event.eventTypeID
+                case .page: id = event.pageID
+                case .channel: id = event.channelID
+                case .device: id = event.deviceID
+                case .campaign: id = event.campaignID
+                case .property(let property, _): id = pairs.first { $0.property == property }?.value
+                }
+                return condition.passes(id ?? 0)
+            }
+        }
+        return UserJourneyReport(journey.keeping(kept))
     }
 
     /// Recomputes every session and timeline, optionally with a new timeout.

@@ -8,7 +8,7 @@ public enum FileKind: String, CaseIterable, Sendable {
         switch self {
         case .events:
             return [.timestamp, .userID, .eventType, .eventID, .sessionID, .page, .channel, .device, .campaign, .revenue,
-                    .url, .referrer]
+                    .url, .referrer, .orderID, .quantity]
         case .orders: return [.orderID, .timestamp, .userID, .revenue, .sessionID, .currency, .status]
         }
     }
@@ -37,6 +37,8 @@ public enum CanonicalField: String, CaseIterable, Sendable {
     case orderID = "order_id"
     case currency
     case status
+    /// Multiplies an order line's revenue (events of the order role).
+    case quantity
     /// A page URL: its path fills `page` (unless mapped), its UTM and click-id parameters become properties.
     case url
     /// The referring URL: kept as a property; its host feeds the default channel grouping.

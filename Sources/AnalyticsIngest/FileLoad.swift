@@ -113,7 +113,7 @@ struct FileLoad {
         if pendingEvents.count == Importer.batchSize { try flushEvents() }
     }
 
-    private static let eventColumns = 12
+    private static let eventColumns = 13
     private static let eventIDIndex = "events_by_event_id"
     private static let eventIndexes = [eventIDIndex, "events_by_user_time"]
 
@@ -134,7 +134,7 @@ struct FileLoad {
         let row = "(" + Array(repeating: "?", count: eventColumns).joined(separator: ",") + ")"
         return """
             INSERT INTO events (import_id, user_id, ts, event_type_id, session_key, page_id, channel_id, device_id,
-                                campaign_id, revenue, event_id, props)
+                                campaign_id, revenue, event_id, props, order_id)
             VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
             """ + (bulk ? "" : " ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING")
     }
@@ -181,6 +181,7 @@ struct FileLoad {
             try statement.bind(.double(event.revenue), at: base + 10)
             try bind(event.eventID, to: statement, at: base + 11)
             try bind(event.props, to: statement, at: base + 12, asBlob: true)
+            try bind(event.orderID, to: statement, at: base + 13)
         }
         try statement.run()
         let inserted = database.changes

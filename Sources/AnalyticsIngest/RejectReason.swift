@@ -7,6 +7,7 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case emptyRequiredField(String)
     case badTimestamp(value: String, problem: TimestampParser.Failure)
     case nonNumericRevenue(String)
+    case nonNumericQuantity(String)
     case invalidUTF8(field: String)
     case fieldTooLong
     case unterminatedQuote
@@ -22,6 +23,8 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(problem): '\(value)'"
         case let .nonNumericRevenue(value):
             return "non-numeric revenue: '\(value)'"
+        case let .nonNumericQuantity(value):
+            return "non-numeric quantity: '\(value)'"
         case let .invalidUTF8(field):
             return "invalid UTF-8 in field \(field)"
         case .fieldTooLong:

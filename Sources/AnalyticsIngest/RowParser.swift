@@ -21,6 +21,18 @@ struct TextArena {
     }
 
     mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    /// Appends a (property id, value id) pair as varints (`PropertyCodec`).
+    @inline(__always)
+    mutating func appendPair(_ property: Int64, _ value: Int64) {
+        PropertyCodec.appendVarint(UInt64(property), to: &bytes)
+        PropertyCodec.appendVarint(UInt64(value), to: &bytes)
+    }
+
+    /// The bytes appended since `start`, nil when none.
+    func text(since start: Int) -> ArenaText? {
+        bytes.count > start ? ArenaText(start: Int32(start), count: Int32(bytes.count - start)) : nil
+    }
 }
 
 /// One clickstream event, typed and compacted, ready to store.
@@ -37,6 +49,8 @@ struct EventRecord {
     var eventID: ArenaText?
     /// Property pairs (`PropertyCodec`), nil when the row has none.
     var props: ArenaText?
+    /// The order the row is a line of (a mapped `order_id`), if any.
+    var orderID: ArenaText?
 }
 
 /// One order row, typed and compacted, ready to store.
@@ -109,16 +123,28 @@ struct RowParser {
             channelID: try label(.channel, .channel, reader, labels),
             deviceID: try label(.device, .device, reader, labels),
             campaignID: try label(.campaign, .campaign, reader, labels),
-            revenue: try revenue(reader),
+            revenue: try lineRevenue(reader),
             eventID: try text(.eventID, reader, arena: &arena),
-            props: nil)
-        var pairs = try columnProperties(reader, labels: labels)
-        if columns[CanonicalField.url.slot] >= 0 || columns[CanonicalField.referrer.slot] >= 0 {
-            try applyURLs(reader, labels: labels, record: &record, pairs: &pairs)
+            props: nil,
+            orderID: try text(.orderID, reader, arena: &arena))
+        guard columns[CanonicalField.url.slot] >= 0 || columns[CanonicalField.referrer.slot] >= 0 else {
+            // The common case: the columns' pairs, already in property id order, straight into the arena.
+            let start = arena.bytes.count
+            for property in propertyColumns {
+                let bytes = reader.field(property.column)
+                guard !bytes.isEmpty else { continue }
+                arena.appendPair(property.id, try labels.propertyValueID(slot: property.slot, bytes))
+            }
+            record.props = arena.text(since: start)
+            return record
         }
+        var pairs = try columnProperties(reader, labels: labels)
+        try applyURLs(reader, labels: labels, record: &record, pairs: &pairs)
         if !pairs.isEmpty {
-            if pairs.count > 1 { pairs.sort { $0.property < $1.property } }
-            record.props = PropertyCodec.encode(pairs).withUnsafeBytes { arena.add($0) }
+            pairs.sort { $0.property < $1.property }
+            let start = arena.bytes.count
+            for pair in pairs { arena.appendPair(pair.property, pair.value) }
+            record.props = arena.text(since: start)
         }
         return record
     }
@@ -234,6 +260,16 @@ struct RowParser {
         return text
     }
 
+    /// An events row's revenue, times its `quantity` when one is mapped and given.
+    private func lineRevenue(_ reader: CSVReader) throws -> Double? {
+        guard let revenue = try revenue(reader) else { return nil }
+        guard let bytes = bytes(.quantity, reader) else { return revenue }
+        guard let quantity = Self.parseDecimal(bytes) else {
+            throw RejectReason.nonNumericQuantity(String(decoding: bytes.prefix(100), as: UTF8.self))
+        }
+        return revenue * quantity
+    }
+
     private func revenue(_ reader: CSVReader) throws -> Double? {
         guard let bytes = bytes(.revenue, reader) else { return nil }
         guard let value = Self.parseDecimal(bytes) else {
@@ -280,6 +316,7 @@ extension CanonicalField {
         case .status: return 12
         case .url: return 13
         case .referrer: return 14
+        case .quantity: return 15
         }
     }
 }

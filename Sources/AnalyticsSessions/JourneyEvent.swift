@@ -24,6 +24,11 @@ package struct JourneyEvent: Sendable, Equatable {
     package var rowID: Int64
     /// Property pairs (`PropertyCodec`); empty when none.
     package var props: [UInt8] = []
+    /// For orders: the order id lines share (an order event's mapped `order_id`,
+    /// else its `event_id`; an orders-file row's `order_id`); nil: the row is its own order.
+    package var orderKey: String? = nil
+    /// Whether the row comes from an orders file (not an event of the order role).
+    package var fromOrdersFile = false
 
     package init(timestamp: Int64, isOrder: Bool = false, externalID: String? = nil, eventTypeID: Int64,
                 eventTypeName: String, sessionKey: String? = nil, pageID: Int64? = nil, channelID: Int64? = nil,

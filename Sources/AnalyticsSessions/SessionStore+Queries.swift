@@ -56,6 +56,12 @@ extension SessionStore {
         /// For each row, the index of its session in `sessions`.
         package let sessionOfEvent: [Int]
         package let names: LabelNames
+
+        /// The same journey listing only the events at `indices` (sessions unchanged).
+        package func keeping(_ indices: [Int]) -> Journey {
+            Journey(user: user, sessions: sessions, events: indices.map { events[$0] },
+                    sessionOfEvent: indices.map { sessionOfEvent[$0] }, names: names)
+        }
     }
 
     /// The journey of a user by external id; nil when the user is unknown.

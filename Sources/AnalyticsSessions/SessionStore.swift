@@ -144,21 +144,25 @@ package final class SessionStore {
                                      campaignID: row.int64OrNil(8), revenue: isOrder ? revenue ?? 0 : 0,
                                      countsRevenue: isOrder && revenue != nil, rowID: row.int64(1))
             if !row.isNull(11) { event.props = row.withBlob(11) { Array($0) } }
+            if isOrder { event.orderKey = row.stringOrNil(12) ?? event.externalID }
             return event
         }
 
         func order(_ row: Row) -> JourneyEvent {
             // Columns: user_id, rowid, ts, order_id, session_key, revenue, status_id
             let status = row.int64OrNil(6)
-            return JourneyEvent(timestamp: row.int64(2), isOrder: true, externalID: row.string(3), eventTypeID: orderTypeID,
-                                eventTypeName: "order", sessionKey: row.stringOrNil(4), revenue: row.double(5),
-                                countsRevenue: status.map { revenueStatusIDs.contains($0) } ?? true, rowID: row.int64(1))
+            var order = JourneyEvent(timestamp: row.int64(2), isOrder: true, externalID: row.string(3), eventTypeID: orderTypeID,
+                                     eventTypeName: "order", sessionKey: row.stringOrNil(4), revenue: row.double(5),
+                                     countsRevenue: status.map { revenueStatusIDs.contains($0) } ?? true, rowID: row.int64(1))
+            order.orderKey = order.externalID
+            order.fromOrdersFile = true
+            return order
         }
     }
 
     // Both column lists are covered by the (user_id, ts, ...) indexes.
     private static let eventColumns =
-        "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id, revenue, props"
+        "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id, revenue, props, order_id"
     private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id"
 
     func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {

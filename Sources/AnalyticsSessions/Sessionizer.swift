@@ -36,6 +36,7 @@ package struct Sessionizer: Sendable {
     /// - Returns: the sessions ordered by start (ordinal 1 first), and for each
     ///   row (in the sorted order) the index of its session in that array.
     package func sessionize(_ events: inout [JourneyEvent]) -> (sessions: [Session], sessionOfEvent: [Int]) {
+        Self.mergeOrderRows(&events)
         events.sort(by: JourneyEvent.journeyOrder)
         // Assign each row a provisional group: keyed sessions by key, the rest by gaps.
         var groupOfEvent = [Int](repeating: 0, count: events.count)
@@ -66,6 +67,8 @@ package struct Sessionizer: Sendable {
         // Build the sessions; groups were numbered by their first row in journey order.
         var sessions: [Session] = []
         sessions.reserveCapacity(groupCount)
+        // Lines of one order count it once (in the session of its first line).
+        var countedOrders = Set<String>(), revenueOrders = Set<String>()
         var sessionProps: [[(property: Int64, value: Int64)]] = []
         var keyOfGroup = [String?](repeating: nil, count: groupCount)
         for (key, group) in keyedGroups { keyOfGroup[group] = key }
@@ -87,9 +90,9 @@ package struct Sessionizer: Sendable {
             sessions[group].end = max(sessions[group].end, event.timestamp)
             sessions[group].events += 1
             if event.isOrder {
-                sessions[group].orders += 1
+                if event.orderKey.map({ countedOrders.insert($0).inserted }) ?? true { sessions[group].orders += 1 }
                 if event.countsRevenue {
-                    sessions[group].revenueOrders += 1
+                    if event.orderKey.map({ revenueOrders.insert($0).inserted }) ?? true { sessions[group].revenueOrders += 1 }
                     sessions[group].revenue += event.revenue
                 }
             } else if pageViewTypeIDs.contains(event.eventTypeID) {
@@ -107,10 +110,41 @@ package struct Sessionizer: Sendable {
         return (sessions, groupOfEvent)
     }
 
+    /// An orders-file row with the order id of an order event is that order: the
+    /// row's amount and status go to the order's first line (the others add
+    /// nothing), the order keeps the event's time, and the row itself goes.
+    static func mergeOrderRows(_ events: inout [JourneyEvent]) {
+        guard events.contains(where: { $0.fromOrdersFile }) else { return }
+        var firstLine: [String: Int] = [:]
+        for index in events.indices where events[index].isOrder && !events[index].fromOrdersFile {
+            guard let key = events[index].orderKey else { continue }
+            if let first = firstLine[key] {
+                if JourneyEvent.journeyOrder(events[index], events[first]) { firstLine[key] = index }
+            } else {
+                firstLine[key] = index
+            }
+        }
+        guard !firstLine.isEmpty else { return }
+        var merged: [Int] = []
+        for index in events.indices where events[index].fromOrdersFile {
+            guard let key = events[index].orderKey, let first = firstLine[key] else { continue }
+            for line in events.indices where !events[line].fromOrdersFile && events[line].orderKey == key {
+                events[line].revenue = line == first ? events[index].revenue : 0
+                events[line].countsRevenue = line == first && events[index].countsRevenue
+            }
+            merged.append(index)
+        }
+        for index in merged.reversed() { events.remove(at: index) }
+    }
+
     /// Adds the pairs of properties not yet set (first value wins).
     private static func mergeFirstValues(_ props: [UInt8], into pairs: inout [(property: Int64, value: Int64)]) {
-        for pair in PropertyCodec.decode(props) where !pairs.contains(where: { $0.property == pair.property }) {
-            pairs.append(pair)
+        props.withUnsafeBytes { bytes in
+            var offset = 0
+            while let property = PropertyCodec.readVarint(bytes, &offset), let value = PropertyCodec.readVarint(bytes, &offset) {
+                let id = Int64(property)
+                if !pairs.contains(where: { $0.property == id }) { pairs.append((id, Int64(value))) }
+            }
         }
     }
 }

@@ -150,6 +150,46 @@ struct OpenEventModelTests {
         #expect(total.averageOrderValue == 10) // 10 over the one order with an amount
     }
 
+    @Test("order lines: one order per order id, quantity multiplies; an orders-file row with the same id is that order")
+    func orderLines() throws {
+        let store = try Store()
+        // u1: order o1 in two lines (10 x 2 + 5), then e3 without an order id (its own order, 7);
+        // u2: e4, an order without an amount. A bad quantity is a reject.
+        let first = try store.directory.write("lines.csv", """
+            event_id,timestamp,user_id,event_type,price,quantity,order_id
+            e1,2024-03-01T10:00:00Z,u1,purchase,10,2,o1
+            e2,2024-03-01T10:00:01Z,u1,purchase,5,,o1
+            e3,2024-03-01T10:02:00Z,u1,purchase,7,1,
+            e4,2024-03-02T10:00:00Z,u2,purchase,,,
+            e5,2024-03-02T10:01:00Z,u2,purchase,3,many,
+            """)
+        var options = ImportOptions()
+        options.mapping = try ColumnMapping(pairs: ["revenue=price"]).merging(try ColumnMapping(roles: ["order=purchase"]))
+        let lines = try store.workspace.importFiles([first], options: options).results[0]
+        #expect(lines.rowsRejected == 1)
+        var total = try store.workspace.touchpoints(by: .channel).total
+        #expect(total.orders == 3)
+        #expect(total.revenue == 32)
+        #expect(total.averageOrderValue == 16) // 32 over the two orders with an amount
+        // The shop's order export: o1 is 30 (completed, two days later in its file), e3 was refunded, o9 is new.
+        try store.load("""
+            order_id,timestamp,user_id,revenue,status
+            o1,2024-03-03T10:00:00Z,u1,30,completed
+            e3,2024-03-01T10:02:00Z,u1,7,refunded
+            o9,2024-03-02T10:05:00Z,u2,12,completed
+            """, name: "orders.csv")
+        total = try store.workspace.touchpoints(by: .channel).total
+        #expect(total.orders == 4)       // o1, e3 (refunded still an order), e4, o9
+        #expect(total.revenue == 42)     // o1's 30 from its file row, o9's 12
+        #expect(total.averageOrderValue == 21)
+        // o1 keeps its event's time: u1 still has one session (the file row would open a second one).
+        #expect(try store.workspace.sessions(user: "u1").rows.count == 1)
+        // A funnel stage `order` sees each order event once; the merged file row adds none.
+        let journey = JourneyDefinition(name: "o", windowMilliseconds: 86_400_000 * 30,
+                                        stages: [StageDefinition(name: "order", events: ["order"])])
+        #expect(try store.reach(journey).stages.map(\.reached) == [2])
+    }
+
     // MARK: Properties
 
     @Test("unmapped columns become properties; --ignore-column and collisions are handled before any row")
@@ -254,6 +294,11 @@ struct OpenEventModelTests {
         #expect(sessions.rows.count == 1)
         #expect(sessions.rows.first?.first == .text("u1"))
         #expect(throws: UnknownField.self) { _ = try store.workspace.sessions(filters: [try FieldFilter(parsing: "event_type=view")]) }
+        // The journey view lists only the events meeting the conditions; its sessions stay.
+        let journeyJSON = try store.workspace.journey(of: "u1", filters: [try FieldFilter(parsing: "category=laptop")]).render(.json)
+        let object = try JSONSerialization.jsonObject(with: Data(journeyJSON.utf8)) as? [String: Any]
+        let listed = (object?["sessions"] as? [[String: Any]])?.map { ($0["events"] as? [Any])?.count ?? -1 }
+        #expect(listed == [0, 2])
         // The report applies the conditions to its funnels and KPIs, and says so.
         var options = ConversionReport.Options()
         options.filters = [try FieldFilter(parsing: "category=phone")]

@@ -201,8 +201,10 @@ struct FunnelPass: Sendable {
         let stageCount = query.journey.stages.count
         let window = query.window
         var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter, stageFilters: stageFilters,
-                                readsProperties: filter.readsProperties || fields.contains { $0 != nil }
-                                    || stageFilters.contains { $0.filter.readsProperties })
+                                readsProperties: filter.readsProperties || stageFilters.contains { $0.filter.readsProperties },
+                                keptProperties: fields.compactMap { field -> Int64? in
+                                    if case .property(let id, _)? = field { return id } else { return nil }
+                                })
         var evaluator = ActorFunnelEvaluator(stageCount: stageCount, window: window)
         var partial = FunnelPartial(total: FunnelAccumulator(stageCount: stageCount),
                                     groups: Array(repeating: [:], count: breakdowns.count), stopped: [],
@@ -262,22 +264,27 @@ struct TimelineScan {
     private(set) var masks: [UInt32] = []
     private(set) var sessions: [Int32] = []
     private var offsets: [Int] = []
-    /// Per kept record: where its property pairs are in `pairs`.
-    private var pairRanges: [Range<Int>] = []
-    private var pairs: [(property: Int64, value: Int64)] = []
+    /// The properties whose values breakdowns read, and per kept record those
+    /// values (record i's at i x count ..< (i + 1) x count; 0: absent).
+    private let keptProperties: [Int64]
+    private var keptValues: [Int64] = []
+    /// The property pairs of the record being decoded.
     private var recordPairs: [(property: Int64, value: Int64)] = []
     /// A copy of the current blob (SQLite's buffer is only valid until the next step).
     private var bytes: [UInt8] = []
     /// The last event time seen in range over all timelines.
     private(set) var lastTime: Int64?
 
+    /// - Parameter keptProperties: the properties breakdowns read on kept records.
     init(matcher: StageMatcher, range: TimeRange, filter: EventFilter = EventFilter(),
-         stageFilters: [(bit: UInt32, filter: EventFilter)] = [], readsProperties: Bool = false) {
+         stageFilters: [(bit: UInt32, filter: EventFilter)] = [], readsProperties: Bool = false,
+         keptProperties: [Int64] = []) {
         self.matcher = matcher
         self.range = range
         self.filter = filter
         self.stageFilters = stageFilters
-        self.readsProperties = readsProperties
+        self.readsProperties = readsProperties || !keptProperties.isEmpty
+        self.keptProperties = keptProperties
     }
 
     var count: Int { timestamps.count }
@@ -289,8 +296,7 @@ struct TimelineScan {
         masks.removeAll(keepingCapacity: true)
         sessions.removeAll(keepingCapacity: true)
         offsets.removeAll(keepingCapacity: true)
-        pairRanges.removeAll(keepingCapacity: true)
-        pairs.removeAll(keepingCapacity: true)
+        keptValues.removeAll(keepingCapacity: true)
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: blob)
         let size = TimelineRecord.size
@@ -324,9 +330,8 @@ struct TimelineScan {
             masks.append(mask)
             sessions.append(Self.int32(blob, offset + Field.session))
             offsets.append(offset)
-            if readsProperties {
-                pairRanges.append(pairs.count..<pairs.count + recordPairs.count)
-                pairs += recordPairs
+            for property in keptProperties {
+                keptValues.append(recordPairs.first { $0.property == property }?.value ?? 0)
             }
             if time > latest { latest = time }
         }
@@ -357,8 +362,8 @@ struct TimelineScan {
         case .device: return field(Field.device)
         case .campaign: return field(Field.campaign)
         case .property(let property, _):
-            guard index < pairRanges.count else { return 0 }
-            return pairs[pairRanges[index]].first { $0.property == property }?.value ?? 0
+            guard let position = keptProperties.firstIndex(of: property) else { return 0 }
+            return keptValues[index * keptProperties.count + position]
         }
     }
 
@@ -397,7 +402,10 @@ struct TimelineScan {
             masks = order.map { masks[$0] }
             sessions = order.map { sessions[$0] }
             offsets = order.map { offsets[$0] }
-            if readsProperties { pairRanges = order.map { pairRanges[$0] } }
+            if !keptProperties.isEmpty {
+                let width = keptProperties.count
+                keptValues = order.flatMap { keptValues[$0 * width..<($0 + 1) * width] }
+            }
         }
         var ranges: [Range<Int>] = []
         var start = 0

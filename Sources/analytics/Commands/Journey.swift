@@ -6,6 +6,7 @@ struct Journey: ParsableCommand {
         abstract: "Print one user's whole journey: sessions in order with touchpoint, events, duration and orders.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var conditions: FilterOptions
 
     @Option(help: "Output format: table (a readable timeline), json or markdown.")
     var format: OutputFormat = .table
@@ -14,7 +15,7 @@ struct Journey: ParsableCommand {
     var user: String
 
     func run() throws {
-        let journey = try global.withWorkspace { try $0.journey(of: user) }
+        let journey = try global.withWorkspace { try $0.journey(of: user, filters: conditions.filters) }
         emit(journey.render(format))
     }
 }

@@ -34,6 +34,11 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("The second segment of an A/B comparison, e.g. campaign=spring_b.", valueName: "dimension=value"))
     var vs: String?
 
+    @Option(help: ArgumentHelp("The field of the stage x touchpoint matrix: channel, device, campaign, landing-page or a "
+                               + "property (touchpoints: of each actor's first event in the period; a property: on its counted stage-1 event).",
+                               valueName: "field"))
+    var breakdown: TouchpointDimension?
+
     @Option(help: "Trend interval: users grouped by the day, week or month of their first event.")
     var interval: TrendInterval = .week
 
@@ -64,6 +69,9 @@ struct Report: ParsableCommand {
             throw ValidationError("--vs needs --segment DIMENSION=VALUE, e.g. --segment campaign=spring_a --vs campaign=spring_b.")
         }
         if vs != nil && compareTo != nil { throw ValidationError("use either --compare-to or --segment/--vs, not both.") }
+        if breakdown != nil && segment != nil && vs == nil {
+            throw ValidationError("--breakdown and --segment both set the matrix; use one.")
+        }
         _ = try options()
     }
 
@@ -73,6 +81,7 @@ struct Report: ParsableCommand {
         options.interval = interval.breakdown
         options.minimumGroupSize = minGroup
         options.filters = conditions.filters
+        if let breakdown { options.matrixDimension = breakdown }
         if let segment {
             let (dimension, value) = try Self.segment(segment)
             if let vs {
