@@ -57,7 +57,11 @@ struct FileLoad {
                       progress: ((ImportProgress) -> Void)?, onReject: (Int, String, String) -> Void) throws {
         let started = Date()
         let rejectStatement = try database.prepare("INSERT INTO rejects (import_id, line, reason, raw) VALUES (?, ?, ?, ?)")
-        let deferredIndexes = bulk ? try database.dropIndexes(Self.eventIndexes) : []
+        // The partial amounts index only grows with rows that have revenue or an order id:
+        // a file without such columns leaves it in place (it costs nothing then).
+        let hasAmounts = layout.index[.revenue] != nil || layout.index[.orderID] != nil
+        let deferredIndexes = bulk
+            ? try database.dropIndexes(Self.eventIndexes + (hasAmounts ? [Self.amountsIndex] : [])) : []
         while try reader.next() {
             rowsRead += 1
             if rowsRead & 0x3FFF == 0, let progress {
@@ -116,6 +120,7 @@ struct FileLoad {
     private static let eventColumns = 13
     private static let eventIDIndex = "events_by_event_id"
     private static let eventIndexes = [eventIDIndex, "events_by_user_time"]
+    private static let amountsIndex = "events_amounts_by_user"
 
     /// A load is bulk when the file is large next to the table: then building
     /// the indexes afterwards beats updating them row by row.

@@ -133,19 +133,49 @@ package final class SessionStore {
 
         func event(_ row: Row) -> JourneyEvent {
             // Columns: user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id,
-            // revenue, props
+            // props
             let type = row.int64(3)
-            let revenue = row.doubleOrNil(10)
-            // An event of the order role is an order: its revenue counts when it has one.
             let isOrder = orderEventTypeIDs.contains(type)
             var event = JourneyEvent(timestamp: row.int64(2), isOrder: isOrder, externalID: row.stringOrNil(9),
                                      eventTypeID: type, eventTypeName: typeNames[type] ?? "", sessionKey: row.stringOrNil(4),
                                      pageID: row.int64OrNil(5), channelID: row.int64OrNil(6), deviceID: row.int64OrNil(7),
-                                     campaignID: row.int64OrNil(8), revenue: isOrder ? revenue ?? 0 : 0,
-                                     countsRevenue: isOrder && revenue != nil, rowID: row.int64(1))
-            if !row.isNull(11) { event.props = row.withBlob(11) { Array($0) } }
-            if isOrder { event.orderKey = row.stringOrNil(12) ?? event.externalID }
+                                     campaignID: row.int64OrNil(8), rowID: row.int64(1))
+            if isOrder { event.orderKey = event.externalID }
+            if !row.isNull(10) { event.props = row.withBlob(10) { Array($0) } }
             return event
+        }
+
+        /// An event's revenue and order id, from the amounts index.
+        struct Extras {
+            let id: Int64
+            let revenue: Double?
+            let orderID: String?
+
+            /// From a row of `user_id, id, revenue, order_id`.
+            init(_ row: Row) {
+                id = row.int64(1)
+                revenue = row.doubleOrNil(2)
+                orderID = row.stringOrNil(3)
+            }
+        }
+
+        /// Adds amounts to the order events with their row ids. An event of the order
+        /// role is an order: its revenue counts when it has one.
+        func add(_ extras: [Extras], to events: inout [JourneyEvent]) {
+            guard !extras.isEmpty, !orderEventTypeIDs.isEmpty else { return }
+            var position: [Int64: Int] = [:]
+            for index in events.indices where events[index].isOrder && !events[index].fromOrdersFile {
+                position[events[index].rowID] = index
+            }
+            guard !position.isEmpty else { return }
+            for item in extras {
+                guard let index = position[item.id] else { continue }
+                if let revenue = item.revenue {
+                    events[index].revenue = revenue
+                    events[index].countsRevenue = true
+                }
+                if let orderID = item.orderID { events[index].orderKey = orderID }
+            }
         }
 
         func order(_ row: Row) -> JourneyEvent {
@@ -160,25 +190,40 @@ package final class SessionStore {
         }
     }
 
-    // Both column lists are covered by the (user_id, ts, ...) indexes.
+    // The column lists are covered by the (user_id, ...) indexes.
     private static let eventColumns =
-        "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id, revenue, props, order_id"
+        "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id, props"
     private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id"
+    private static let extrasColumns = "user_id, id, revenue, order_id"
+    /// The partial index's condition, repeated so the planner may use it.
+    private static let hasExtras = "(revenue IS NOT NULL OR order_id IS NOT NULL)"
 
     func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {
         var events = try database.query("SELECT \(Self.eventColumns) FROM events INDEXED BY events_by_user_time WHERE user_id = ?",
                                         [.integer(user)], context.event)
+        if events.contains(where: \.isOrder) {
+            context.add(try database.query("""
+            SELECT \(Self.extrasColumns) FROM events INDEXED BY events_amounts_by_user WHERE \(Self.hasExtras) AND user_id = ?
+            """, [.integer(user)], Context.Extras.init), to: &events)
+        }
         events += try database.query("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id = ?",
                                      [.integer(user)], context.order)
         return events
     }
 
+
+
     /// One pass over all events and all orders in user order, merging the two.
     private func scanAll(context: Context) throws {
         let events = try database.prepare("SELECT \(Self.eventColumns) FROM events INDEXED BY events_by_user_time ORDER BY user_id")
         let orders = try database.prepare("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time ORDER BY user_id")
+        let extras = try database.prepare("""
+            SELECT \(Self.extrasColumns) FROM events INDEXED BY events_amounts_by_user WHERE \(Self.hasExtras) ORDER BY user_id
+            """)
         var nextEvent = try events.step()
         var nextOrder = try orders.step()
+        var nextExtras = try extras.step()
+        var extrasOfUser: [Context.Extras] = []
         var batch: [JourneyEvent] = []
         while nextEvent != nil || nextOrder != nil {
             let user = min(nextEvent?.int64(0) ?? .max, nextOrder?.int64(0) ?? .max)
@@ -187,6 +232,13 @@ package final class SessionStore {
                 batch.append(context.event(row))
                 nextEvent = try events.step()
             }
+            extrasOfUser.removeAll(keepingCapacity: true)
+            let hasOrderEvents = batch.contains(where: \.isOrder)
+            while let row = nextExtras, row.int64(0) <= user {
+                if hasOrderEvents && row.int64(0) == user { extrasOfUser.append(Context.Extras(row)) }
+                nextExtras = try extras.step()
+            }
+            context.add(extrasOfUser, to: &batch)
             while let row = nextOrder, row.int64(0) == user {
                 batch.append(context.order(row))
                 nextOrder = try orders.step()
