@@ -375,14 +375,11 @@ struct TimelineScan {
     /// The breakdown group of the record at `index`: a label id (0 for none),
     /// or for cohorts the day number the cohort starts on.
     func group(_ breakdown: FunnelBreakdown?, at index: Int) -> Int64 {
-        func field(_ position: Int) -> Int64 {
-            bytes.withUnsafeBytes { Int64(Self.int32($0, offsets[index] + position)) }
-        }
         switch breakdown {
-        case .channel: return field(Field.channel)
-        case .device: return field(Field.device)
-        case .campaign: return field(Field.campaign)
-        case .landingPage: return field(Field.page)
+        case .channel: return value(of: .channel, at: index)
+        case .device: return value(of: .device, at: index)
+        case .campaign: return value(of: .campaign, at: index)
+        case .landingPage: return value(of: .page, at: index)
         case .day, .week, .month: return breakdown?.cohortStart(of: timestamps[index]) ?? 0
         case .property, nil: return 0 // Properties are read with `value(of:at:)`.
         }

@@ -23,28 +23,21 @@ public enum FunnelBreakdown: RawRepresentable, CaseIterable, Sendable, Hashable 
 
     public init?(rawValue: String) {
         switch rawValue {
-        case "channel": self = .channel
-        case "device": self = .device
-        case "campaign": self = .campaign
-        case "landing-page": self = .landingPage
         case "day": self = .day
         case "week": self = .week
         case "month": self = .month
-        case "": return nil
-        default: self = .property(rawValue)
+        default:
+            guard let dimension = TouchpointDimension(rawValue: rawValue) else { return nil }
+            self.init(dimension)
         }
     }
 
     public var rawValue: String {
         switch self {
-        case .channel: return "channel"
-        case .device: return "device"
-        case .campaign: return "campaign"
-        case .landingPage: return "landing-page"
         case .day: return "day"
         case .week: return "week"
         case .month: return "month"
-        case .property(let name): return name
+        default: return dimension?.rawValue ?? ""
         }
     }
 
