@@ -30,6 +30,11 @@ CREATE INDEX events_by_user_time ON events (user_id, ts, event_type_id, page_id,
 CREATE INDEX events_amounts_by_user ON events (user_id, id, revenue, order_id)
     WHERE revenue IS NOT NULL OR order_id IS NOT NULL;
 
+-- An order's properties: the extra columns of its orders file, as for events.
+ALTER TABLE orders ADD COLUMN props BLOB;
+DROP INDEX orders_by_user_time;
+CREATE INDEX orders_by_user_time ON orders (user_id, ts, order_id, session_key, revenue, status_id, props);
+
 -- A session's properties: the value on its first event that has one, per property.
 ALTER TABLE sessions ADD COLUMN props BLOB;
 

@@ -60,6 +60,14 @@ package enum PropertyCodec {
         return pairs
     }
 
+    /// The pairs of `primary` and those of `secondary` for properties `primary` lacks.
+    package static func merged(_ primary: [UInt8], _ secondary: [UInt8]) -> [UInt8] {
+        guard !secondary.isEmpty else { return primary }
+        var pairs = decode(primary)
+        for pair in decode(secondary) where !pairs.contains(where: { $0.property == pair.property }) { pairs.append(pair) }
+        return encode(pairs.sorted { $0.property < $1.property })
+    }
+
     /// Decodes a blob given as an array.
     package static func decode(_ bytes: [UInt8]) -> [(property: Int64, value: Int64)] {
         bytes.withUnsafeBytes { decode($0) }

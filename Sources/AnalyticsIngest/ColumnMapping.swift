@@ -169,8 +169,9 @@ package struct HeaderLayout: Sendable, Equatable {
         }
         let used = Set(index.values)
         var properties: [(index: Int, name: String)] = []
-        if detected == .events {
-            let builtIn = Set(FileKind.events.fields.map(\.rawValue))
+        do {
+            // Properties may not take a built-in field's name (of events; orders also of theirs).
+            let builtIn = Set(FileKind.events.fields.map(\.rawValue) + detected.fields.map(\.rawValue))
             for position in header.indices {
                 let name = header[position].trimmingCharacters(in: .whitespaces)
                 let lower = name.lowercased()

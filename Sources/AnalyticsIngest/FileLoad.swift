@@ -210,19 +210,21 @@ struct FileLoad {
     private mutating func store(_ order: OrderRecord) throws {
         touch(order.userID)
         let existing = try database.cachedStatement(
-            "SELECT user_id, ts, revenue, currency_id, status_id, session_key FROM orders WHERE order_id = ?")
+            "SELECT user_id, ts, revenue, currency_id, status_id, session_key, props FROM orders WHERE order_id = ?")
         try existing.bind([.text(order.orderID)])
         let stored = try existing.step().map {
             OrderRecord(orderID: order.orderID, userID: $0.int64(0), timestamp: $0.int64(1), revenue: $0.double(2),
-                        currencyID: $0.int64OrNil(3), statusID: $0.int64OrNil(4), sessionKey: $0.stringOrNil(5))
+                        currencyID: $0.int64OrNil(3), statusID: $0.int64OrNil(4), sessionKey: $0.stringOrNil(5),
+                        props: $0.isNull(6) ? [] : Array($0.data(6)))
         }
         try existing.reset()
         let values: [SQLValue] = [.integer(importID), .integer(order.userID), .integer(order.timestamp), .real(order.revenue),
-                                  .int(order.currencyID), .int(order.statusID), .string(order.sessionKey), .text(order.orderID)]
+                                  .int(order.currencyID), .int(order.statusID), .string(order.sessionKey),
+                                  order.props.isEmpty ? .null : .blob(Data(order.props)), .text(order.orderID)]
         guard let stored else {
             let insert = try database.cachedStatement("""
-                INSERT INTO orders (import_id, user_id, ts, revenue, currency_id, status_id, session_key, order_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO orders (import_id, user_id, ts, revenue, currency_id, status_id, session_key, props, order_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             try insert.bind(values)
             try insert.run()
@@ -231,13 +233,14 @@ struct FileLoad {
         }
         if stored.userID == order.userID && stored.timestamp == order.timestamp && stored.revenue == order.revenue
             && stored.currencyID == order.currencyID && stored.statusID == order.statusID
-            && stored.sessionKey == order.sessionKey {
+            && stored.sessionKey == order.sessionKey && stored.props == order.props {
             rowsDuplicate += 1
             return
         }
         touch(stored.userID)
         let update = try database.cachedStatement("""
-            UPDATE orders SET import_id = ?, user_id = ?, ts = ?, revenue = ?, currency_id = ?, status_id = ?, session_key = ?
+            UPDATE orders SET import_id = ?, user_id = ?, ts = ?, revenue = ?, currency_id = ?, status_id = ?, session_key = ?,
+                              props = ?
             WHERE order_id = ?
             """)
         try update.bind(values)

@@ -62,6 +62,8 @@ struct OrderRecord {
     var currencyID: Int64?
     var statusID: Int64?
     var sessionKey: String?
+    /// Property pairs (`PropertyCodec`) of the order's extra columns; empty when none.
+    var props: [UInt8] = []
 }
 
 /// Turns the current record of a `CSVReader` into a typed row, or says why not.
@@ -209,10 +211,15 @@ struct RowParser {
         guard let revenue = try revenue(reader) else {
             throw RejectReason.emptyRequiredField(CanonicalField.revenue.rawValue)
         }
+        var props: [UInt8] = []
+        for pair in try columnProperties(reader, labels: labels) {
+            PropertyCodec.appendVarint(UInt64(pair.property), to: &props)
+            PropertyCodec.appendVarint(UInt64(pair.value), to: &props)
+        }
         return OrderRecord(orderID: orderID, userID: userID, timestamp: timestamp, revenue: revenue,
                            currencyID: try label(.currency, .currency, reader, labels),
                            statusID: try label(.status, .status, reader, labels),
-                           sessionKey: try string(.sessionID, reader))
+                           sessionKey: try string(.sessionID, reader), props: props)
     }
 
     // MARK: Fields

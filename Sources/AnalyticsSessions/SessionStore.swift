@@ -179,13 +179,14 @@ package final class SessionStore {
         }
 
         func order(_ row: Row) -> JourneyEvent {
-            // Columns: user_id, rowid, ts, order_id, session_key, revenue, status_id
+            // Columns: user_id, rowid, ts, order_id, session_key, revenue, status_id, props
             let status = row.int64OrNil(6)
             var order = JourneyEvent(timestamp: row.int64(2), isOrder: true, externalID: row.string(3), eventTypeID: orderTypeID,
                                      eventTypeName: "order", sessionKey: row.stringOrNil(4), revenue: row.double(5),
                                      countsRevenue: status.map { revenueStatusIDs.contains($0) } ?? true, rowID: row.int64(1))
             order.orderKey = order.externalID
             order.fromOrdersFile = true
+            if !row.isNull(7) { order.props = row.withBlob(7) { Array($0) } }
             return order
         }
     }
@@ -193,7 +194,7 @@ package final class SessionStore {
     // The column lists are covered by the (user_id, ...) indexes.
     private static let eventColumns =
         "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id, props"
-    private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id"
+    private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id, props"
     private static let extrasColumns = "user_id, id, revenue, order_id"
     /// The partial index's condition, repeated so the planner may use it.
     private static let hasExtras = "(revenue IS NOT NULL OR order_id IS NOT NULL)"

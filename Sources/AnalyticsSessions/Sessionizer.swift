@@ -112,7 +112,8 @@ package struct Sessionizer: Sendable {
 
     /// An orders-file row with the order id of an order event is that order: the
     /// row's amount and status go to the order's first line (the others add
-    /// nothing), the order keeps the event's time, and the row itself goes.
+    /// nothing), and so do its properties where the line has none; the order
+    /// keeps the event's time, and the row itself goes.
     static func mergeOrderRows(_ events: inout [JourneyEvent]) {
         guard events.contains(where: { $0.fromOrdersFile }) else { return }
         var firstLine: [String: Int] = [:]
@@ -132,6 +133,8 @@ package struct Sessionizer: Sendable {
                 events[line].revenue = line == first ? events[index].revenue : 0
                 events[line].countsRevenue = line == first && events[index].countsRevenue
             }
+            // The row's extra columns become properties of the order, where its first line has none.
+            events[first].props = PropertyCodec.merged(events[first].props, events[index].props)
             merged.append(index)
         }
         for index in merged.reversed() { events.remove(at: index) }

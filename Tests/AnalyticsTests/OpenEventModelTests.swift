@@ -172,12 +172,13 @@ struct OpenEventModelTests {
         #expect(total.revenue == 32)
         #expect(total.averageOrderValue == 16) // 32 over the two orders with an amount
         // The shop's order export: o1 is 30 (completed, two days later in its file), e3 was refunded, o9 is new.
-        try store.load("""
-            order_id,timestamp,user_id,revenue,status
-            o1,2024-03-03T10:00:00Z,u1,30,completed
-            e3,2024-03-01T10:02:00Z,u1,7,refunded
-            o9,2024-03-02T10:05:00Z,u2,12,completed
+        let orders = try store.load("""
+            order_id,timestamp,user_id,revenue,status,coupon
+            o1,2024-03-03T10:00:00Z,u1,30,completed,WELCOME
+            e3,2024-03-01T10:02:00Z,u1,7,refunded,
+            o9,2024-03-02T10:05:00Z,u2,12,completed,SPRING
             """, name: "orders.csv")
+        #expect(orders.warnings.contains("kept as properties: coupon"))
         total = try store.workspace.touchpoints(by: .channel).total
         #expect(total.orders == 4)       // o1, e3 (refunded still an order), e4, o9
         #expect(total.revenue == 42)     // o1's 30 from its file row, o9's 12
@@ -188,6 +189,9 @@ struct OpenEventModelTests {
         let journey = JourneyDefinition(name: "o", windowMilliseconds: 86_400_000 * 30,
                                         stages: [StageDefinition(name: "order", events: ["order"])])
         #expect(try store.reach(journey).stages.map(\.reached) == [2])
+        // The orders file's extra column is a property of its orders (o1's goes to its event), so of their sessions.
+        let coupons = try store.workspace.touchpoints(by: .property("coupon")).rows
+        #expect(Dictionary(uniqueKeysWithValues: coupons.map { ($0.touchpoint, $0.sessions) }) == ["WELCOME": 1, "SPRING": 1])
     }
 
     // MARK: Properties
