@@ -1,6 +1,11 @@
 /// Durations written as `30m`, `45m`, `1h30m`, `7d`, `90s`, `500ms` or `2w`.
 public enum DurationText {
-    /// Parses a duration into milliseconds; nil when malformed, empty or zero-unit free.
+    /// The longest duration accepted: 1,000 years (365.25 days each), so that adding a
+    /// duration to any instant never overflows.
+    public static let maximumMilliseconds: Int64 = 365_250 * 86_400_000
+
+    /// Parses a duration into milliseconds; nil when malformed, empty, zero-unit
+    /// free or longer than `maximumMilliseconds`.
     public static func milliseconds(_ text: String) -> Int64? {
         var total: Int64 = 0
         var number: Int64?
@@ -19,8 +24,9 @@ public enum DurationText {
             default: return false
             }
             let (product, overflow) = value.multipliedReportingOverflow(by: scale)
-            guard !overflow else { return false }
-            total += product
+            let (sum, carry) = total.addingReportingOverflow(product)
+            guard !overflow, !carry, sum <= maximumMilliseconds else { return false }
+            total = sum
             number = nil
             unit = ""
             sawPart = true

@@ -137,9 +137,13 @@ package final class Importer {
             }
             result.status = .imported
         } catch let abort as FileLoad.Abort {
+            // Nothing of the file was kept: the counts of rows stored go back to zero.
             result.importID = nil
             result.rowsRead = abort.rowsRead
             result.rowsRejected = abort.rowsRejected
+            result.rowsImported = 0
+            result.rowsDuplicate = 0
+            result.rowsUpdated = 0
             try recordAborted(path: path, layout: layout, result: &result, rejects: keptRejects)
             throw IngestError.tooManyRejects(path: path, rejected: abort.rowsRejected, limit: options.errorLimit.description)
         }

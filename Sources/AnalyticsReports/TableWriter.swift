@@ -79,9 +79,10 @@ package struct CSVTableWriter: TableWriter {
     package mutating func writeRow(_ cells: [Cell]) { out += cells.map { Self.quote($0.plain) }.joined(separator: ",") + "\n" }
     package mutating func finalize() -> String { out }
 
-    /// Quotes a field when it holds a comma, quote or line break.
+    /// Quotes a field when it holds a comma, quote or line break (CR, LF or both:
+    /// compared as bytes, since "\r\n" is one `Character`).
     package static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
@@ -114,8 +115,22 @@ package struct MarkdownTableWriter: TableWriter {
         alignmentWritten = true
     }
 
+    /// Escapes a cell for GitHub-flavoured Markdown: `|` and `\` with a backslash, HTML's
+    /// `&`, `<` and `>` as entities (so no markup passes through), line breaks as spaces.
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "|": out += "\\|"
+            case "\\": out += "\\\\"
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\n", "\r": out += " "
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 

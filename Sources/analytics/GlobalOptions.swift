@@ -87,7 +87,7 @@ struct FilterOptions: ParsableArguments {
 /// Parses durations such as 30m or 7d for options (`@Option(transform:)`).
 func parseDuration(_ text: String, option: String) throws -> Int64 {
     guard let milliseconds = DurationText.milliseconds(text), milliseconds > 0 else {
-        throw ValidationError("\(option) '\(text)' is not a duration; use forms such as 90s, 30m, 1h30m or 7d.")
+        throw ValidationError("\(option) '\(text)' is not a duration; use forms such as 90s, 30m, 1h30m or 7d (at most 1000 years).")
     }
     return milliseconds
 }

@@ -90,14 +90,14 @@ public struct DataGenerator: Sendable {
             if row.type == 5 {
                 orders += 1
                 let status = statusRandom.chance(0.06) ? "refunded" : "completed"
-                ordersFile.write("o\(orders),\(Timestamp.iso8601(row.timestamp)),u\(row.user),"
+                ordersFile.write("s\(seed)o\(orders),\(Timestamp.iso8601(row.timestamp)),u\(row.user),"
                     + "\(row.revenue / 100).\(pad2(row.revenue % 100)),EUR,\(status)\n")
                 continue
             }
             written += 1
             let page = Self.page(of: row)
             let campaign = row.campaign == 0 ? "" : campaignNames[Int(row.campaign) - 1]
-            eventsFile.write("e\(written),\(Timestamp.iso8601(row.timestamp)),u\(row.user),\(Self.types[Int(row.type)]),"
+            eventsFile.write("s\(seed)e\(written),\(Timestamp.iso8601(row.timestamp)),u\(row.user),\(Self.types[Int(row.type)]),"
                 + "\(page),\(Self.channels[Int(row.channel)]),\(Self.devices[Int(row.device)]),\(campaign)\n")
         }
         try eventsFile.close()

@@ -98,7 +98,7 @@ public struct JourneyDefinition: Sendable, Equatable {
                 name = text
             case "window":
                 guard let text = value.string, let parsed = DurationText.milliseconds(text), parsed > 0 else {
-                    throw fail(value, "bad window '\(value.string ?? "")': use a duration such as 30m, 12h, 7d or 30d")
+                    throw fail(value, "bad window '\(value.string ?? "")': use a duration such as 30m, 12h, 7d or 30d, at most 1000 years")
                 }
                 window = parsed
             case "stages":

@@ -64,7 +64,20 @@ struct Report: ParsableCommand {
 
     enum ReportFormat: String, CaseIterable, ExpressibleByArgument { case markdown, html, json }
 
+    /// The format a file name asks for, by its extension (any case).
+    static func format(of path: String) throws -> ReportFormat {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "html", "htm": return .html
+        case "json": return .json
+        case "md", "markdown", "txt", "": return .markdown
+        case let other:
+            throw ValidationError("--out \(path): no report format for '.\(other)' files; use .html, .json or .md, "
+                + "or say --format markdown|html|json.")
+        }
+    }
+
     func validate() throws {
+        if format == nil, let out { _ = try Self.format(of: out) }
         if vs != nil && segment?.contains("=") != true {
             throw ValidationError("--vs needs --segment DIMENSION=VALUE, e.g. --segment campaign=spring_a --vs campaign=spring_b.")
         }
@@ -131,9 +144,7 @@ struct Report: ParsableCommand {
             }
             return (try workspace.report(options), status)
         }
-        let chosen = format ?? out.map { path -> ReportFormat in
-            path.hasSuffix(".html") || path.hasSuffix(".htm") ? .html : path.hasSuffix(".json") ? .json : .markdown
-        } ?? .markdown
+        let chosen = try format ?? out.map(Self.format(of:)) ?? .markdown
         let text: String
         switch chosen {
         case .markdown: text = report.markdown

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import Analytics
+@testable import AnalyticsCore
+@testable import AnalyticsIngest
+@testable import AnalyticsReports
+
+/// Hostile inputs (issue 16): each test failed before its fix.
+@Suite("Reliability")
+struct ReliabilityTests {
+    @Test("durations that overflow, or exceed 1000 years, are refused instead of crashing")
+    func durationOverflow() throws {
+        let huge = String(repeating: "999999999w", count: 16)
+        #expect(DurationText.milliseconds(huge) == nil)
+        #expect(DurationText.milliseconds("1000000h") == 3_600_000_000_000) // about 114 years: fine
+        // 1000 years are 365,250 days: 52,178 weeks are within, 52,179 are not.
+        #expect(DurationText.milliseconds("52179w") == nil)
+        let within: Int64 = 52178 * 604_800_000
+        #expect(DurationText.milliseconds("52178w") == within)
+        #expect(throws: JourneyDefinition.Invalid.self) {
+            _ = try JourneyDefinition.parse("window: \(huge)\nstages:\n  - {name: a, events: [x]}\n")
+        }
+        let directory = TemporaryDirectory()
+        for arguments in [["funnel", "--window", huge], ["sessions", "rebuild", "--session-timeout", huge]] {
+            let result = try CLI.run(arguments + ["--db", directory.path("d.sqlite")])
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("is not a duration"))
+        }
+    }
+
+    @Test("CSV output quotes CR, LF and CRLF; Markdown output escapes markup")
+    func outputEscaping() {
+        #expect(CSVTableWriter.quote("a\r\nb") == "\"a\r\nb\"")
+        #expect(CSVTableWriter.quote("a\rb") == "\"a\rb\"")
+        #expect(CSVTableWriter.quote("plain") == "plain")
+        #expect(MarkdownTableWriter.escape("<script>alert(1)</script> | a\\b & c\r\nd")
+            == "&lt;script&gt;alert(1)&lt;/script&gt; \\| a\\\\b &amp; c  d")
+    }
+
+    @Test("report --out picks the format by extension in any case; an unknown extension is a usage error")
+    func reportExtensions() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.path("r.sqlite")
+        let sample = ArchitectureTests.packageRoot.appending(path: "SampleData/events.csv").path
+        #expect(try CLI.run(["import", sample, "--db", db, "--quiet"]).status == 0)
+        let html = try CLI.run(["report", "--db", db, "--out", directory.path("R.HTML")])
+        #expect(html.status == 0, "\(html.stderr)")
+        let written = try String(contentsOfFile: directory.path("R.HTML"), encoding: .utf8)
+        #expect(written.hasPrefix("<!DOCTYPE html>") || written.hasPrefix("<!doctype html>"))
+        let pdf = try CLI.run(["report", "--db", db, "--out", directory.path("x.pdf")])
+        #expect(pdf.status == 64)
+        #expect(pdf.stderr.contains("no report format for '.pdf' files"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("x.pdf")))
+    }
+
+    @Test("generated event and order ids differ between seeds, so two generated sets import side by side")
+    func generatedIDsPerSeed() throws {
+        let directory = TemporaryDirectory()
+        let first = try DataGenerator(events: 200, seed: 1).write(to: directory.path("one"))
+        let second = try DataGenerator(events: 200, seed: 2).write(to: directory.path("two"))
+        let workspace = try Workspace.open(path: directory.path("g.sqlite"))
+        let summary = try workspace.importFiles([first.eventsPath, second.eventsPath])
+        #expect(summary.results.map(\.rowsImported) == [first.events, second.events])
+        #expect(summary.results.map(\.rowsDuplicate) == [0, 0])
+    }
+
+    @Test("a file aborted by a share of rejects reports nothing imported")
+    func abortedShareReportsZero() throws {
+        let directory = TemporaryDirectory()
+        var lines = ["timestamp,user_id,event_type"]
+        for minute in 0..<97 { lines.append("2024-03-01T10:\(String(format: "%02d", minute % 60)):00Z,u\(minute),page_view") }
+        for _ in 0..<3 { lines.append("not a time,u1,page_view") }
+        let path = try directory.write("share.csv", lines.joined(separator: "\n") + "\n")
+        let workspace = try Workspace.open(path: directory.path("a.sqlite"))
+        var options = ImportOptions()
+        options.errorLimit = .fraction(0.02)
+        let result = try workspace.importFiles([path], options: options).results[0]
+        #expect(result.status == .aborted)
+        #expect(result.rowsRead == 100)
+        #expect(result.rowsRejected == 3)
+        #expect(result.rowsImported == 0)
+        #expect(try workspace.info().tables.first { $0.table == "events" }?.rows == 0)
+    }
+}
