@@ -23,12 +23,12 @@ public final class Workspace {
         self.database = database
     }
 
-    /// Opens the database at `path`, creating it when missing, and applies
-    /// pending migrations.
-    /// - Throws: `StoreError` when the file cannot be opened, `Migrator.Failure`
-    ///   for a database this binary cannot use, `SQLiteError` otherwise.
-    public static func open(path: String) throws -> Workspace {
-        Workspace(database: try Store.open(path: path))
+    /// Opens the database at `path` and applies pending migrations; with
+    /// `create`, a missing file is created (importing), else it is an error (querying).
+    /// - Throws: `StoreError` when the file is missing or cannot be opened,
+    ///   `Migrator.Failure` for a database this binary cannot use, `SQLiteError` otherwise.
+    public static func open(path: String, create: Bool = true) throws -> Workspace {
+        Workspace(database: try Store.open(path: path, create: create))
     }
 
     /// Creates the database or brings its schema up to date.

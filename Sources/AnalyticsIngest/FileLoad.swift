@@ -81,14 +81,24 @@ struct FileLoad {
             }
             if let reason {
                 rowsRejected += 1
-                let raw = String(decoding: reader.rawText, as: UTF8.self)
-                try rejectStatement.bind([.integer(importID), .integer(Int64(reader.line)), .text(reason.description), .text(raw)])
-                try rejectStatement.run()
-                onReject(reader.line, reason.description, raw)
+                // The first rejects of a file are recorded with their text; the rest are counted.
+                if rowsRejected <= Self.rejectsKept {
+                    let raw = String(decoding: reader.rawText, as: UTF8.self)
+                    try rejectStatement.bind([.integer(importID), .integer(Int64(reader.line)), .text(reason.description),
+                                              .text(raw)])
+                    try rejectStatement.run()
+                    onReject(reader.line, reason.description, raw)
+                }
                 if case .count(let limit) = options.errorLimit, rowsRejected > limit {
                     throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
                 }
             }
+        }
+        // The file must be as it was when it was hashed: one that grows or shrinks while it is
+        // read would be recorded under a checksum that is not its content.
+        if source.bytesConsumed != total {
+            throw IngestError.unreadable(path: path, reason: "the file changed while it was read (\(total) bytes when "
+                + "the import started, \(source.bytesConsumed) read); import it again once it is complete")
         }
         try flushEvents()
         if bulk {
@@ -118,6 +128,8 @@ struct FileLoad {
     }
 
     private static let eventColumns = 13
+    /// How many rejected rows of one file are recorded (line, reason, text); the rest are counted.
+    static let rejectsKept = 10_000
     private static let eventIDIndex = "events_by_event_id"
     private static let eventIndexes = [eventIDIndex, "events_by_user_time"]
     private static let amountsIndex = "events_amounts_by_user"

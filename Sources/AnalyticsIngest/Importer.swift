@@ -117,6 +117,10 @@ package final class Importer {
                 result.rowsDuplicate = load.rowsDuplicate
                 result.rowsUpdated = load.rowsUpdated
                 result.rowsRejected = load.rowsRejected
+                if load.rowsRejected > FileLoad.rejectsKept {
+                    result.warnings.append("\(load.rowsRejected - FileLoad.rejectsKept) more rejected rows were counted "
+                        + "but not recorded (the first \(FileLoad.rejectsKept) are)")
+                }
                 touched.formUnion(load.touchedUsers)
                 try checkFinalLimit(result: result, path: path)
                 try database.run("""

@@ -8,6 +8,7 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case badTimestamp(value: String, problem: TimestampParser.Failure)
     case nonNumericRevenue(String)
     case nonNumericQuantity(String)
+    case amountOutOfRange(String)
     case invalidUTF8(field: String)
     case fieldTooLong
     case unterminatedQuote
@@ -23,6 +24,8 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(problem): '\(value)'"
         case let .nonNumericRevenue(value):
             return "non-numeric revenue: '\(value)'"
+        case let .amountOutOfRange(value):
+            return "amount out of range (at most 1e12 in magnitude): '\(value)'"
         case let .nonNumericQuantity(value):
             return "non-numeric quantity: '\(value)'"
         case let .invalidUTF8(field):

@@ -274,6 +274,9 @@ struct RowParser {
         guard let quantity = Self.parseDecimal(bytes) else {
             throw RejectReason.nonNumericQuantity(String(decoding: bytes.prefix(100), as: UTF8.self))
         }
+        guard abs(revenue * quantity) < Self.maximumAmount else {
+            throw RejectReason.amountOutOfRange("\(Format.plainNumber(revenue)) x \(Format.plainNumber(quantity))")
+        }
         return revenue * quantity
     }
 
@@ -282,8 +285,15 @@ struct RowParser {
         guard let value = Self.parseDecimal(bytes) else {
             throw RejectReason.nonNumericRevenue(String(decoding: bytes.prefix(100), as: UTF8.self))
         }
+        guard abs(value) < Self.maximumAmount else {
+            throw RejectReason.amountOutOfRange(String(decoding: bytes.prefix(100), as: UTF8.self))
+        }
         return value
     }
+
+    /// Amounts (revenue, and revenue x quantity) must stay below this in magnitude: sums of
+    /// millions of them stay exact to the cent in a double, and every output can show them.
+    static let maximumAmount = 1e12
 
     /// A plain decimal number: optional sign, digits, optional fraction and exponent.
     /// Rejects `nan`, `inf`, hex and anything with other characters.

@@ -5,7 +5,10 @@ package enum Store {
     /// Opens or creates the database and applies pending migrations.
     /// - Throws: `StoreError` with a message that says what to do, for paths
     ///   that cannot be opened; `Migrator.Failure` for incompatible databases.
-    package static func open(path: String, migrate: Bool = true) throws -> Database {
+    package static func open(path: String, migrate: Bool = true, create: Bool = true) throws -> Database {
+        if !create, path != ":memory:", !FileManager.default.fileExists(atPath: path) {
+            throw StoreError.noDatabase(path: path)
+        }
         let database: Database
         do {
             database = try Database(path: path)
@@ -36,9 +39,14 @@ package enum Store {
 /// Problems opening the database file.
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
+    /// A query command named a database file that does not exist.
+    case noDatabase(path: String)
 
     public var description: String {
         switch self {
+        case let .noDatabase(path):
+            return "no database at \(path); import files first (analytics import FILE --db \(path)), "
+                + "or check --db and $ANALYTICS_DB"
         case let .cannotOpen(path, reason):
             return "cannot open the database '\(path)': \(reason). "
                 + "Check that the folder exists and is writable, or choose another file with --db PATH."

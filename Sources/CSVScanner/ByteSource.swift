@@ -37,14 +37,23 @@ package final class PlainFileSource: ByteSource {
 
     package init(path: String) throws {
         self.path = path
-        descriptor = open(path, O_RDONLY)
+        // Non-blocking, so that opening a FIFO does not wait for a writer; only regular
+        // files are read (a FIFO or /dev/zero would hang or never end).
+        descriptor = open(path, O_RDONLY | O_NONBLOCK)
         guard descriptor >= 0 else {
             throw ByteSourceError(path: path, reason: String(cString: strerror(errno)))
         }
         var info = stat()
-        if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+        guard fstat(descriptor, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
             close(descriptor)
-            throw ByteSourceError(path: path, reason: "is a directory")
+            throw ByteSourceError(path: path, reason: reason)
+        }
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG else {
+            close(descriptor)
+            throw ByteSourceError(path: path, reason: type == S_IFDIR ? "is a directory"
+                : "is not a regular file (a FIFO, device or socket); only regular files are imported")
         }
     }
 

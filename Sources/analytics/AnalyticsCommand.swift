@@ -13,6 +13,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
 
             Exit codes: 0 success; 1 some rows were rejected (the files were still imported); \
             2 a file was aborted or unreadable; 64 bad usage; 65 bad input such as an invalid journey; \
+            66 no database at the path given (only import, report PATH and migrate create one); \
             70 a database error; 73 an output file cannot be written.
             """,
         version: EngineVersion.current,

@@ -3,8 +3,8 @@ import ArgumentParser
 
 /// The one place where errors become messages and exit codes (documented in
 /// `analytics --help` and README.md): 1 some rows rejected, 2 a file aborted or
-/// unreadable, 64 bad usage, 65 bad input, 70 a database error, 73 an output
-/// file that cannot be written.
+/// unreadable, 64 bad usage, 65 bad input, 66 no database at the path given,
+/// 70 a database error, 73 an output file that cannot be written.
 struct CommandFailure: Error {
     let message: String
     let code: Int32
@@ -13,7 +13,10 @@ struct CommandFailure: Error {
     /// ArgumentParser reports itself (usage errors, help, `ExitCode`).
     init?(_ error: any Error) {
         switch error {
-        case let error as StoreError: self.init(message: error.description, code: 70)
+        case let error as StoreError:
+            if case .noDatabase = error { self.init(message: error.description, code: 66) } else {
+                self.init(message: error.description, code: 70)
+            }
         case let error as Migrator.Failure: self.init(message: error.description, code: 70)
         case let error as SQLiteError: self.init(message: error.description, code: 70)
         case let error as JourneyDefinition.Invalid: self.init(message: "invalid journey: \(error)", code: 65)

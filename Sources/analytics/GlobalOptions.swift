@@ -18,8 +18,10 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the workspace, runs `body` with it and closes it, so the database
     /// file alone holds the data afterwards (no write-ahead log left behind).
-    func withWorkspace<T>(_ body: (Workspace) throws -> T) throws -> T {
-        let workspace = try Workspace.open(path: databasePath)
+    /// Only commands that import (`create`) make a missing database; the others
+    /// fail with exit 66 ("no database at PATH").
+    func withWorkspace<T>(create: Bool = false, _ body: (Workspace) throws -> T) throws -> T {
+        let workspace = try Workspace.open(path: databasePath, create: create)
         let result: T
         do {
             result = try body(workspace)

@@ -7,6 +7,7 @@ struct CLIFoundationTests {
     @Test("info on a new database prints valid JSON with the migrations")
     func infoJSON() throws {
         let directory = TemporaryDirectory()
+        #expect(try CLI.run(["migrate", "--db", directory.path("new.sqlite")]).status == 0)
         let result = try CLI.run(["info", "--db", directory.path("new.sqlite"), "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
@@ -20,6 +21,7 @@ struct CLIFoundationTests {
     @Test("info as a table and CSV")
     func infoTable() throws {
         let directory = TemporaryDirectory()
+        #expect(try CLI.run(["migrate", "--db", directory.path("a.sqlite")]).status == 0)
         let table = try CLI.run(["info", "--db", directory.path("a.sqlite")])
         #expect(table.status == 0)
         #expect(table.stdout.contains("create_events"))
@@ -32,9 +34,11 @@ struct CLIFoundationTests {
     @Test("the database defaults to ANALYTICS_DB, then analytics.sqlite in the current folder")
     func defaultPath() throws {
         let directory = TemporaryDirectory()
-        let fromEnvironment = try CLI.run(["info", "--format", "json"], in: directory.url,
+        let fromEnvironment = try CLI.run(["migrate"], in: directory.url,
                                           environment: ["ANALYTICS_DB": directory.path("env.sqlite")])
-        #expect(fromEnvironment.stdout.contains("env.sqlite"))
+        #expect(fromEnvironment.status == 0)
+        #expect(FileManager.default.fileExists(atPath: directory.path("env.sqlite")))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("analytics.sqlite")))
         let plain = try CLI.run(["migrate"], in: directory.url)
         #expect(plain.status == 0)
         #expect(FileManager.default.fileExists(atPath: directory.path("analytics.sqlite")))
@@ -42,10 +46,26 @@ struct CLIFoundationTests {
 
     @Test("a bad --db path gives a clear message and a non-zero exit")
     func badPath() throws {
-        let result = try CLI.run(["info", "--db", "/nonexistent-folder/sub/x.sqlite"])
+        let result = try CLI.run(["migrate", "--db", "/nonexistent-folder/sub/x.sqlite"])
         #expect(result.status == 70)
         #expect(result.stderr.contains("cannot open the database '/nonexistent-folder/sub/x.sqlite'"))
         #expect(result.stderr.contains("--db"))
+    }
+
+    @Test("query commands on a missing database exit 66 and create nothing; import, report PATH and migrate create it")
+    func missingDatabase() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.path("typo.sqlite")
+        for command in [["info"], ["funnel"], ["touchpoints"], ["sessions"], ["journey", "u1"], ["imports"], ["rejects"],
+                        ["report"], ["sessions", "rebuild"]] {
+            let result = try CLI.run(command + ["--db", db])
+            #expect(result.status == 66, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("no database at \(db)"))
+            #expect(!FileManager.default.fileExists(atPath: db), "\(command) created the file")
+        }
+        let sample = ArchitectureTests.packageRoot.appending(path: "SampleData").path
+        #expect(try CLI.run(["report", sample, "--db", db, "--out", directory.path("r.md")]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: db))
     }
 
     @Test("migrate applies then reports up to date")
@@ -69,6 +89,13 @@ struct StandaloneBinaryTests {
         process.executableURL = copy
         process.arguments = ["info", "--format", "json"]
         process.currentDirectoryURL = directory.url
+        let migrate = Process()
+        migrate.executableURL = copy
+        migrate.arguments = ["migrate"]
+        migrate.currentDirectoryURL = directory.url
+        try migrate.run()
+        migrate.waitUntilExit()
+        #expect(migrate.terminationStatus == 0)
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "ANALYTICS_DB")
         process.environment = environment

@@ -81,4 +81,53 @@ struct ReliabilityTests {
         #expect(result.rowsImported == 0)
         #expect(try workspace.info().tables.first { $0.table == "events" }?.rows == 0)
     }
+
+    @Test("only regular files are read: a FIFO or a link to /dev/zero is refused at once, the folder's other files import")
+    func onlyRegularFiles() throws {
+        let directory = TemporaryDirectory()
+        let folder = directory.path("in")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(mkfifo(folder + "/a-pipe.csv", 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/b-zero.csv", withDestinationPath: "/dev/zero")
+        try "timestamp,user_id,event_type\n2024-03-01T10:00:00Z,u1,page_view\n"
+            .write(toFile: folder + "/c-good.csv", atomically: true, encoding: .utf8)
+        let workspace = try Workspace.open(path: directory.path("f.sqlite"))
+        let results = try workspace.importFiles([folder]).results
+        #expect(results.map(\.status) == [.failed, .failed, .imported])
+        #expect(results[0].message?.contains("is not a regular file") == true)
+        #expect(results[1].message?.contains("is not a regular file") == true)
+        #expect(results[2].rowsImported == 1)
+    }
+
+    @Test("amounts beyond 1e12 are rejects, not sums that lose their cents or show as 0")
+    func amountRange() throws {
+        let directory = TemporaryDirectory()
+        let path = try directory.write("amounts.csv", """
+            order_id,timestamp,user_id,revenue
+            o1,2024-03-01T10:00:00Z,u1,1e300
+            o2,2024-03-01T10:00:00Z,u1,9300000000000000000
+            o3,2024-03-01T10:00:00Z,u1,999999999999.99
+            """)
+        let workspace = try Workspace.open(path: directory.path("m.sqlite"))
+        let result = try workspace.importFiles([path]).results[0]
+        #expect(result.rowsImported == 1)
+        #expect(result.rowsRejected == 2)
+        let rejects = try workspace.rejects(format: .csv)
+        #expect(rejects.rows.allSatisfy { row in
+            if case .text(let reason) = row[3] { return reason.hasPrefix("amount out of range") }
+            return false
+        })
+    }
+
+    @Test("a file's rejects are recorded up to 10,000 and counted beyond")
+    func rejectsCapped() throws {
+        let directory = TemporaryDirectory()
+        let bad = String(repeating: "nope,u1,page_view\n", count: 10_050)
+        let path = try directory.write("bad.csv", "timestamp,user_id,event_type\n" + bad)
+        let workspace = try Workspace.open(path: directory.path("r.sqlite"))
+        let result = try workspace.importFiles([path]).results[0]
+        #expect(result.rowsRejected == 10_050)
+        #expect(result.warnings.contains { $0.hasPrefix("50 more rejected rows were counted but not recorded") })
+        #expect(try workspace.rejects(format: .csv).rows.count == 10_000)
+    }
 }

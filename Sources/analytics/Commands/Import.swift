@@ -93,7 +93,7 @@ struct Import: ParsableCommand {
         options.mapping = fileMapping.merging(try ColumnMapping(pairs: mappings)).merging(try ColumnMapping(roles: roles))
         options.mapping.ignore(columns: ignoredColumns)
         let meter = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        let summary = try global.withWorkspace { workspace in
+        let summary = try global.withWorkspace(create: true) { workspace in
             try workspace.importFiles(paths, options: options, sessionTimeout: sessionTimeout, progress: meter.show,
                                       afterEachFile: meter.clear)
         }

@@ -135,7 +135,7 @@ struct Report: ParsableCommand {
     func run() throws {
         var options = try options()
         if let journey { options.journey = try JourneyDefinition.load(path: journey) }
-        let (report, importStatus) = try global.withWorkspace { workspace -> (ConversionReport, Int32) in
+        let (report, importStatus) = try global.withWorkspace(create: !paths.isEmpty) { workspace -> (ConversionReport, Int32) in
             var status: Int32 = 0
             if !paths.isEmpty {
                 let summary = try workspace.importFiles(paths)
