@@ -130,12 +130,18 @@ package struct TimestampParser: Sendable {
     }
 
     /// Converts a wall-clock time in `zone` to UTC milliseconds. For a time that
-    /// a daylight-saving change skips or repeats, the offset before the change is used.
+    /// a daylight-saving change skips or repeats, the offset in force before the
+    /// change is used (a skipped 02:30 in New York is 02:30 EST, 07:30Z).
     static func utc(fromLocal local: Int64, in zone: TimeZone) -> Int64 {
-        let guess = Date(timeIntervalSince1970: Double(local) / 1000)
-        let first = Int64(zone.secondsFromGMT(for: guess)) * 1000
-        let second = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - first) / 1000))) * 1000
-        return local - second
+        func offset(at instant: Int64) -> Int64 {
+            Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant) / 1000))) * 1000
+        }
+        // Zones change offsets at most a few hours at a time; a day either side
+        // gives the offsets before and after any change near this time.
+        let before = offset(at: local - 86_400_000), after = offset(at: local + 86_400_000)
+        if offset(at: local - before) == before { return local - before }
+        if offset(at: local - after) == after { return local - after }
+        return local - before
     }
 }
 

@@ -77,6 +77,23 @@ struct TimestampTests {
         #expect(utc.parse("2024-03-01") == .success(Timestamp.milliseconds(year: 2024, month: 3, day: 1)))
     }
 
+    @Test("daylight-saving changes: a skipped or repeated wall time takes the offset in force before the change")
+    func daylightSavingChanges() throws {
+        let newYork = TimestampParser(assumedZone: TimeZone(identifier: "America/New_York"))
+        let cases: [(String, String)] = [
+            // Spring forward on 2024-03-10 at 02:00 EST: 02:00-02:59 do not exist, EST applies.
+            ("2024-03-10 01:59:00", "2024-03-10T06:59:00Z"), ("2024-03-10 02:00:00", "2024-03-10T07:00:00Z"),
+            ("2024-03-10 02:30:00", "2024-03-10T07:30:00Z"), ("2024-03-10 03:00:00", "2024-03-10T07:00:00Z"),
+            // Fall back on 2024-11-03 at 02:00 EDT: 01:00-01:59 happen twice, EDT applies.
+            ("2024-11-03 00:30:00", "2024-11-03T04:30:00Z"), ("2024-11-03 01:00:00", "2024-11-03T05:00:00Z"),
+            ("2024-11-03 01:30:00", "2024-11-03T05:30:00Z"), ("2024-11-03 02:00:00", "2024-11-03T07:00:00Z"),
+        ]
+        for (local, expected) in cases {
+            guard case .success(let instant) = newYork.parse(local) else { Issue.record("\(local) did not parse"); continue }
+            #expect(Timestamp.iso8601(instant) == expected, "\(local)")
+        }
+    }
+
     @Test("malformed and out-of-range texts are rejected")
     func rejects() {
         for text in ["yesterday", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-03-01T25:00:00Z",
