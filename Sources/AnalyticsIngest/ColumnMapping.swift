@@ -60,10 +60,9 @@ public struct ColumnMapping: Sendable, Equatable {
 
     /// Reads a mapping file: a YAML (or JSON) object of `field: column`.
     public init(file path: String) throws {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw IngestError.invalidMapping("cannot read \(path): \(error.localizedDescription)")
-        }
+        let (contents, problem) = YAMLLimits.read(path)
+        guard let text = contents else { throw IngestError.invalidMapping("\(path): \(problem ?? "cannot read the file")") }
+        if let problem = YAMLLimits.problem(text) { throw IngestError.invalidMapping("\(path): \(problem)") }
         let object: Any?
         do { object = try Yams.load(yaml: text) } catch {
             throw IngestError.invalidMapping("\(path) is not valid YAML or JSON: \(error)")

@@ -130,4 +130,24 @@ struct ReliabilityTests {
         #expect(result.warnings.contains { $0.hasPrefix("50 more rejected rows were counted but not recorded") })
         #expect(try workspace.rejects(format: .csv).rows.count == 10_000)
     }
+
+    @Test("YAML anchors and aliases, and files over 1 MiB, are refused before parsing (no billion laughs)")
+    func yamlLimits() throws {
+        let directory = TemporaryDirectory()
+        var laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        for (name, previous) in zip("bcdefghij", "abcdefghi") {
+            laughs += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]\n"
+        }
+        let mapping = try directory.write("laughs.yaml", laughs)
+        let mappingError = #expect(throws: IngestError.self) { _ = try ColumnMapping(file: mapping) }
+        #expect(mappingError?.description.contains("anchors and aliases") == true)
+        let journey = try directory.write("journey.yaml", "name: x\nstages:\n  - &s {name: a, events: [x]}\n  - *s\n")
+        #expect(throws: JourneyDefinition.Invalid.self) { _ = try JourneyDefinition.load(path: journey) }
+        let big = try directory.write("big.yaml", "name: x\n# " + String(repeating: "x", count: 1 << 20) + "\n")
+        let bigError = #expect(throws: JourneyDefinition.Invalid.self) { _ = try JourneyDefinition.load(path: big) }
+        #expect(bigError?.problem.contains("larger than 1024 KiB") == true)
+        // Globs and query strings are not anchors.
+        let fine = try JourneyDefinition.parse("stages:\n  - {name: a, events: [x], page: /p?a=1&b=2*}\n")
+        #expect(fine.stages[0].page == "/p?a=1&b=2*")
+    }
 }

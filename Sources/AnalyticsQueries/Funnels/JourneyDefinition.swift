@@ -69,10 +69,8 @@ public struct JourneyDefinition: Sendable, Equatable {
     /// Reads a journey file (YAML, or JSON, which is YAML too).
     /// - Throws: `JourneyDefinition.Invalid` naming the line and the problem.
     public static func load(path: String) throws -> JourneyDefinition {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw Invalid(source: path, line: nil, problem: "cannot read the file (\(error.localizedDescription))")
-        }
+        let (contents, problem) = YAMLLimits.read(path)
+        guard let text = contents else { throw Invalid(source: path, line: nil, problem: problem ?? "cannot read the file") }
         return try parse(text, source: path)
     }
 
@@ -81,6 +79,7 @@ public struct JourneyDefinition: Sendable, Equatable {
         func fail(_ node: Node?, _ problem: String) -> Invalid {
             Invalid(source: source, line: node?.mark?.line, problem: problem)
         }
+        if let problem = YAMLLimits.problem(text) { throw Invalid(source: source, line: nil, problem: problem) }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
             throw Invalid(source: source, line: Self.line(of: error), problem: "not valid YAML or JSON: \(error)")
