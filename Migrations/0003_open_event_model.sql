@@ -40,3 +40,8 @@ ALTER TABLE sessions ADD COLUMN props BLOB;
 
 -- Per timeline record, in order: a varint pair count, then its pairs.
 ALTER TABLE timelines ADD COLUMN props BLOB;
+
+-- The import options that change what a file stores (mapping, roles, kind, zone,
+-- delimiter...), as a canonical text ('' for the defaults): the same file imported
+-- with other options is another import, not a repeat.
+ALTER TABLE imports ADD COLUMN options_key TEXT NOT NULL DEFAULT '';

@@ -11,6 +11,8 @@ struct FileLoad {
     struct Abort: Error {
         let rowsRead: Int
         let rowsRejected: Int
+        /// Every row was rejected (rather than more than the limit).
+        var everyRow = false
     }
 
     let database: Database
@@ -32,8 +34,12 @@ struct FileLoad {
     /// Whether the event indexes are dropped for this load and built at the end.
     private let bulk: Bool
 
+    /// The import this load replaces (`--force`): orders that a later import wrote keep their state.
+    private let replacing: Int64?
+
     init(database: Database, importID: Int64, layout: HeaderLayout, options: ImportOptions, labels: LabelStore,
-         bulk: Bool) throws {
+         bulk: Bool, replacing: Int64? = nil) throws {
+        self.replacing = replacing
         self.database = database
         self.bulk = bulk
         self.importID = importID
@@ -222,10 +228,12 @@ struct FileLoad {
     private mutating func store(_ order: OrderRecord) throws {
         touch(order.userID)
         let existing = try database.cachedStatement(
-            "SELECT user_id, ts, revenue, currency_id, status_id, session_key, props FROM orders WHERE order_id = ?")
+            "SELECT user_id, ts, revenue, currency_id, status_id, session_key, props, import_id FROM orders WHERE order_id = ?")
         try existing.bind([.text(order.orderID)])
+        var storedBy: Int64?
         let stored = try existing.step().map {
-            OrderRecord(orderID: order.orderID, userID: $0.int64(0), timestamp: $0.int64(1), revenue: $0.double(2),
+            storedBy = $0.int64(7)
+            return OrderRecord(orderID: order.orderID, userID: $0.int64(0), timestamp: $0.int64(1), revenue: $0.double(2),
                         currencyID: $0.int64OrNil(3), statusID: $0.int64OrNil(4), sessionKey: $0.stringOrNil(5),
                         props: $0.isNull(6) ? [] : Array($0.data(6)))
         }
@@ -241,6 +249,11 @@ struct FileLoad {
             try insert.bind(values)
             try insert.run()
             rowsImported += 1
+            return
+        }
+        // Re-importing an older file (--force) must not undo what a later file changed (a refund).
+        if let replacing, let storedBy, storedBy > replacing, storedBy != importID {
+            rowsDuplicate += 1
             return
         }
         if stored.userID == order.userID && stored.timestamp == order.timestamp && stored.revenue == order.revenue

@@ -44,4 +44,22 @@ public struct ImportOptions: Sendable {
     public var force = false
 
     public init() {}
+
+    /// The options that change what a file stores, as a canonical text: empty for
+    /// the defaults. Part of the ledger's key with the file's SHA-256.
+    package var storageKey: String {
+        var parts: [String] = []
+        if let kind { parts.append("kind=\(kind.rawValue)") }
+        if delimiter != UInt8(ascii: ",") { parts.append("delimiter=\(delimiter)") }
+        if let assumedZone { parts.append("zone=\(assumedZone.identifier)") }
+        for (field, column) in mapping.columns.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            parts.append("map:\(field.rawValue)=\(column.lowercased())")
+        }
+        for (role, types) in mapping.roles.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            parts.append("role:\(role.rawValue)=" + types.sorted().joined(separator: ","))
+        }
+        if !mapping.ignoredColumns.isEmpty { parts.append("ignore=" + mapping.ignoredColumns.sorted().joined(separator: ",")) }
+        if let properties = mapping.propertyColumns { parts.append("properties=" + properties.sorted().joined(separator: ",")) }
+        return parts.joined(separator: ";")
+    }
 }

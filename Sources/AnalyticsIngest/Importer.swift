@@ -52,18 +52,15 @@ package final class Importer {
             let (sha256, size) = try FileHasher.sha256(path: path)
             result.sha256 = sha256
             result.sizeBytes = size
-            let previous = try database.query(
-                "SELECT id, finished_ms FROM imports WHERE sha256 = ? AND status = 'completed' ORDER BY id DESC LIMIT 1",
-                [.text(sha256)]) { ($0.int64(0), $0.int64(1)) }.first
-            if let previous, !options.force {
-                result.status = .skipped
-                result.previousImportID = previous.0
-                result.message = "already imported as import #\(previous.0) on \(Timestamp.iso8601(previous.1)); "
-                    + "nothing to do (use --force to import it again)"
+            // A quick look first (no parsing for a repeat); the decision is made again inside
+            // the write transaction, where no other import can record the same file meanwhile.
+            if let previous = try previousImport(sha256), !options.force {
+                skip(&result, previous: previous)
                 return result
             }
-            result.previousImportID = previous?.0
-            try load(path: path, replacing: previous?.0, into: &result)
+            try load(path: path, into: &result)
+        } catch let repeated as AlreadyImported {
+            skip(&result, previous: (repeated.importID, repeated.finishedMilliseconds))
         } catch let error as IngestError {
             result.status = error.isAbort ? .aborted : .failed
             result.message = error.description
@@ -78,7 +75,28 @@ package final class Importer {
         return result
     }
 
-    private func load(path: String, replacing previousID: Int64?, into result: inout ImportResult) throws {
+    /// The completed import of the same content with the same storage options, if any.
+    private func previousImport(_ sha256: String) throws -> (Int64, Int64)? {
+        try database.query("""
+            SELECT id, finished_ms FROM imports WHERE sha256 = ? AND options_key = ? AND status = 'completed'
+            ORDER BY id DESC LIMIT 1
+            """, [.text(sha256), .text(options.storageKey)]) { ($0.int64(0), $0.int64(1)) }.first
+    }
+
+    private func skip(_ result: inout ImportResult, previous: (Int64, Int64)) {
+        result.status = .skipped
+        result.previousImportID = previous.0
+        result.message = "already imported as import #\(previous.0) on \(Timestamp.iso8601(previous.1)); "
+            + "nothing to do (use --force to import it again)"
+    }
+
+    /// Thrown inside the transaction when another import recorded the same file first.
+    struct AlreadyImported: Error {
+        let importID: Int64
+        let finishedMilliseconds: Int64
+    }
+
+    private func load(path: String, into result: inout ImportResult) throws {
         let source = try openByteSource(path: path)
         let reader = CSVReader(source: source, delimiter: options.delimiter)
         guard try reader.next() else { throw IngestError.emptyFile(path: path) }
@@ -100,15 +118,22 @@ package final class Importer {
         do {
             try database.transaction {
                 var touched = Set<Int64>()
+                let previous = try previousImport(result.sha256 ?? "")
+                if let previous, !options.force {
+                    throw AlreadyImported(importID: previous.0, finishedMilliseconds: previous.1)
+                }
+                let previousID = previous?.0
+                result.previousImportID = previousID
                 if let previousID { try replace(importID: previousID, touched: &touched) }
-                try database.run(
-                    "INSERT INTO imports (path, size_bytes, sha256, kind, status, started_ms) VALUES (?, ?, ?, ?, 'completed', ?)",
-                    .text(path), .integer(result.sizeBytes), .string(result.sha256), .text(layout.kind.rawValue),
-                    .integer(Clock.nowMilliseconds()))
+                try database.run("""
+                    INSERT INTO imports (path, size_bytes, sha256, kind, status, started_ms, options_key)
+                    VALUES (?, ?, ?, ?, 'completed', ?, ?)
+                    """, .text(path), .integer(result.sizeBytes), .string(result.sha256), .text(layout.kind.rawValue),
+                    .integer(Clock.nowMilliseconds()), .text(options.storageKey))
                 let importID = database.lastInsertRowID
                 result.importID = importID
                 var load = try FileLoad(database: database, importID: importID, layout: layout, options: options,
-                                    labels: try LabelStore(database: database), bulk: bulk)
+                                        labels: try LabelStore(database: database), bulk: bulk, replacing: previousID)
                 try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, progress: progress) { line, reason, raw in
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }
                 }
@@ -123,6 +148,10 @@ package final class Importer {
                 }
                 touched.formUnion(load.touchedUsers)
                 try checkFinalLimit(result: result, path: path)
+                // A file of which no row could be read is not imported: correct the options and try again.
+                if result.rowsRejected > 0, result.rowsRejected == result.rowsRead {
+                    throw FileLoad.Abort(rowsRead: result.rowsRead, rowsRejected: result.rowsRejected, everyRow: true)
+                }
                 try database.run("""
                     UPDATE imports SET rows_read = ?, rows_imported = ?, rows_duplicate = ?, rows_updated = ?,
                         rows_rejected = ?, finished_ms = ? WHERE id = ?
@@ -148,7 +177,10 @@ package final class Importer {
             result.rowsImported = 0
             result.rowsDuplicate = 0
             result.rowsUpdated = 0
-            try recordAborted(path: path, layout: layout, result: &result, rejects: keptRejects)
+            try recordAborted(path: path, layout: layout, result: &result, rejects: keptRejects,
+                              message: abort.everyRow ? "every row was rejected; nothing imported"
+                                  : "too many rejected rows (limit \(options.errorLimit)); nothing imported")
+            if abort.everyRow { throw IngestError.everyRowRejected(path: path, rejected: abort.rowsRejected) }
             throw IngestError.tooManyRejects(path: path, rejected: abort.rowsRejected, limit: options.errorLimit.description)
         }
     }
@@ -174,7 +206,7 @@ package final class Importer {
 
     /// Records an aborted attempt, with the rejects that caused it, in its own transaction.
     private func recordAborted(path: String, layout: HeaderLayout, result: inout ImportResult,
-                               rejects: [(line: Int, reason: String, raw: String)]) throws {
+                               rejects: [(line: Int, reason: String, raw: String)], message: String) throws {
         try database.transaction {
             let now = Clock.nowMilliseconds()
             try database.run("""
@@ -182,7 +214,7 @@ package final class Importer {
                 VALUES (?, ?, ?, ?, 'aborted', ?, ?, ?, ?, ?)
                 """, .text(path), .integer(result.sizeBytes), .string(result.sha256), .text(layout.kind.rawValue),
                 .integer(Int64(result.rowsRead)), .integer(Int64(result.rowsRejected)), .integer(now), .integer(now),
-                .text("too many rejected rows (limit \(options.errorLimit)); nothing imported"))
+                .text(message))
             let importID = database.lastInsertRowID
             result.importID = importID
             for reject in rejects {
@@ -195,7 +227,9 @@ package final class Importer {
 
 extension IngestError {
     var isAbort: Bool {
-        if case .tooManyRejects = self { return true }
-        return false
+        switch self {
+        case .tooManyRejects, .everyRowRejected: return true
+        default: return false
+        }
     }
 }

@@ -12,6 +12,8 @@ public enum IngestError: Error, Equatable, CustomStringConvertible {
     case invalidMapping(String)
     /// A column would become a property with the name of a built-in field.
     case propertyCollision(path: String, column: String)
+    /// Every row of the file was rejected; nothing was imported.
+    case everyRowRejected(path: String, rejected: Int)
     /// More rows were rejected than allowed; nothing of the file was imported.
     case tooManyRejects(path: String, rejected: Int, limit: String)
 
@@ -33,6 +35,9 @@ public enum IngestError: Error, Equatable, CustomStringConvertible {
                 + "map it (--map \(column.lowercased())=\(column)), or leave it out with --ignore-column \(column)"
         case let .invalidMapping(message):
             return "invalid column mapping: \(message)"
+        case let .everyRowRejected(path, rejected):
+            return "\(path): every row (\(rejected)) was rejected, so nothing was imported; see `analytics rejects` "
+                + "for the reasons, correct the options (--map, --delimiter, --assume-timezone...) and import it again."
         case let .tooManyRejects(path, rejected, limit):
             return "\(path): aborted after \(rejected) rejected rows (limit \(limit)); nothing from this file was imported. "
                 + "See `analytics rejects` for the reasons."

@@ -123,7 +123,7 @@ struct ReliabilityTests {
     func rejectsCapped() throws {
         let directory = TemporaryDirectory()
         let bad = String(repeating: "nope,u1,page_view\n", count: 10_050)
-        let path = try directory.write("bad.csv", "timestamp,user_id,event_type\n" + bad)
+        let path = try directory.write("bad.csv", "timestamp,user_id,event_type\n2024-03-01T10:00:00Z,u1,page_view\n" + bad)
         let workspace = try Workspace.open(path: directory.path("r.sqlite"))
         let result = try workspace.importFiles([path]).results[0]
         #expect(result.rowsRejected == 10_050)
@@ -149,5 +149,44 @@ struct ReliabilityTests {
         // Globs and query strings are not anchors.
         let fine = try JourneyDefinition.parse("stages:\n  - {name: a, events: [x], page: /p?a=1&b=2*}\n")
         #expect(fine.stages[0].page == "/p?a=1&b=2*")
+    }
+
+    @Test("the ledger's key is the content and the options that change what is stored; a file whose every row is rejected is not imported")
+    func ledgerKey() throws {
+        let directory = TemporaryDirectory()
+        let path = try directory.write("export.csv", "when,who,what\n2024-03-01T10:00:00Z,u1,page_view\n")
+        let workspace = try Workspace.open(path: directory.path("k.sqlite"))
+        // With the wrong mapping every row is rejected: an error, not an import.
+        var wrong = ImportOptions()
+        wrong.mapping = try ColumnMapping(pairs: ["timestamp=who", "user_id=when", "event_type=what"])
+        let failed = try workspace.importFiles([path], options: wrong).results[0]
+        #expect(failed.status == .aborted)
+        #expect(failed.message?.contains("every row (1) was rejected") == true)
+        // Corrected, the same file imports; again with the same options it is a repeat.
+        var right = ImportOptions()
+        right.mapping = try ColumnMapping(pairs: ["timestamp=when", "user_id=who", "event_type=what"])
+        #expect(try workspace.importFiles([path], options: right).results[0].status == .imported)
+        #expect(try workspace.importFiles([path], options: right).results[0].status == .skipped)
+        // Other storage options make it another import, which does not replace the first.
+        var roles = right
+        roles.mapping = roles.mapping.merging(try ColumnMapping(roles: ["page_view=page_view"]))
+        roles.force = true
+        #expect(try workspace.importFiles([path], options: roles).results[0].previousImportID == nil)
+    }
+
+    @Test("--force re-import of an older orders file keeps what a later file changed")
+    func forceKeepsLaterUpdates() throws {
+        let directory = TemporaryDirectory()
+        let older = try directory.write("older.csv", "order_id,timestamp,user_id,revenue,status\no1,2024-03-01T10:00:00Z,u1,20,completed\n")
+        let later = try directory.write("later.csv", "order_id,timestamp,user_id,revenue,status\no1,2024-03-01T10:00:00Z,u1,20,refunded\n")
+        let workspace = try Workspace.open(path: directory.path("o.sqlite"))
+        _ = try workspace.importFiles([older, later])
+        #expect(try workspace.touchpoints(by: .channel).total.revenue == 0) // refunded
+        var force = ImportOptions()
+        force.force = true
+        let again = try workspace.importFiles([older], options: force).results[0]
+        #expect(again.status == .imported)
+        #expect(try workspace.touchpoints(by: .channel).total.revenue == 0) // still refunded
+        #expect(try workspace.touchpoints(by: .channel).total.orders == 1)
     }
 }
