@@ -61,7 +61,7 @@ package final class Database {
             try execute("PRAGMA foreign_keys = ON")
             if mode != .readOnly && path != ":memory:" {
                 // Reading the header also proves the file is a database.
-                let journal = try scalarText("PRAGMA journal_mode = WAL")
+                let journal = try switchToWAL(busyTimeout: busyTimeout)
                 guard journal?.lowercased() == "wal" else {
                     throw SQLiteError(code: SQLITE_ERROR, message: "could not switch to WAL mode (got \(journal ?? "nothing"))")
                 }
@@ -78,6 +78,21 @@ package final class Database {
     }
 
     deinit { try? close() }
+
+    /// `PRAGMA journal_mode = WAL`, retried while another connection holds the
+    /// lock it needs (two processes creating the same new file): the switch
+    /// does not wait through the busy handler by itself.
+    private func switchToWAL(busyTimeout: Int32) throws -> String? {
+        let deadline = Date().addingTimeInterval(Double(busyTimeout) / 1000)
+        while true {
+            do {
+                return try scalarText("PRAGMA journal_mode = WAL")
+            } catch let error as SQLiteError where (error.code == SQLITE_BUSY || error.code == SQLITE_LOCKED)
+                        && Date() < deadline {
+                usleep(20_000)
+            }
+        }
+    }
 
     /// Closes the connection: finalizes its statements and, when it is the last
     /// connection to a WAL database, lets SQLite checkpoint the WAL into the

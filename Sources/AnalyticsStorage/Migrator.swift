@@ -61,15 +61,19 @@ public struct Migrator: Sendable {
         let done = try verify(database)
         var appliedNow: [Migration] = []
         for migration in migrations where !done.contains(migration.version) {
-            try database.transaction {
+            let applied = try database.transaction { () -> Bool in
+                // Another process may have applied it while this one waited for the write lock.
+                guard try database.scalarInt("SELECT 1 FROM schema_migrations WHERE version = ?",
+                                             .integer(Int64(migration.version))) == nil else { return false }
                 try database.execute(migration.sql)
                 try database.run(
                     "INSERT INTO schema_migrations (version, name, checksum, applied_ms) VALUES (?, ?, ?, ?)",
                     .integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum),
                     .integer(Clock.nowMilliseconds())
                 )
+                return true
             }
-            appliedNow.append(migration)
+            if applied { appliedNow.append(migration) }
         }
         return appliedNow
     }

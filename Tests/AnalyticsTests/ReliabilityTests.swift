@@ -4,6 +4,7 @@ import Testing
 @testable import AnalyticsCore
 @testable import AnalyticsIngest
 @testable import AnalyticsReports
+@testable import AnalyticsStorage
 
 /// Hostile inputs (issue 16): each test failed before its fix.
 @Suite("Reliability")
@@ -188,5 +189,33 @@ struct ReliabilityTests {
         #expect(again.status == .imported)
         #expect(try workspace.touchpoints(by: .channel).total.revenue == 0) // still refunded
         #expect(try workspace.touchpoints(by: .channel).total.orders == 1)
+    }
+
+    @Test("two processes importing the same folder at once into a new database give one import, like a sequential run")
+    func concurrentImports() throws {
+        let sample = ArchitectureTests.packageRoot.appending(path: "SampleData").path
+        for round in 0..<3 {
+            let directory = TemporaryDirectory()
+            let db = directory.path("c.sqlite")
+            let processes = (0..<2).map { _ -> (Process, Pipe) in
+                let process = Process()
+                process.executableURL = CLI.executable
+                process.arguments = ["import", sample, "--db", db, "--quiet"]
+                let errors = Pipe()
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = errors
+                return (process, errors)
+            }
+            for (process, _) in processes { try process.run() }
+            for (process, errors) in processes {
+                let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "round \(round): \(message)")
+            }
+            let database = try Database(path: db, mode: .readOnly)
+            #expect(try database.scalarInt("SELECT count(*) FROM events") == 4000, "round \(round)")
+            #expect(try database.scalarInt("SELECT count(*) FROM imports WHERE status = 'completed'") == 2, "round \(round)")
+            #expect(try database.scalarInt("SELECT count(*) FROM schema_migrations") == Int64(Migration.embedded.count))
+        }
     }
 }
