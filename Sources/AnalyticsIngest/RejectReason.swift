@@ -13,6 +13,8 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case fieldTooLong
     case unterminatedQuote
     case textAfterClosingQuote
+    case tooManyFields
+    case recordTooLong
 
     package var description: String {
         switch self {
@@ -33,9 +35,14 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case .fieldTooLong:
             return "a field is longer than \(CSVReader.maximumFieldLength) bytes"
         case .unterminatedQuote:
-            return "unterminated quote: the file ends inside a quoted field"
+            return "unterminated quote: a quoted field is not closed before the end of the file or within "
+                + "\(CSVReader.maximumQuotedLineBreaks) lines; this line is rejected and reading goes on at the next"
         case .textAfterClosingQuote:
             return "text after a closing quote"
+        case .tooManyFields:
+            return "more than \(CSVReader.maximumFields) fields"
+        case .recordTooLong:
+            return "record longer than \(CSVReader.maximumRecordBytes / 1024) KiB"
         }
     }
 }

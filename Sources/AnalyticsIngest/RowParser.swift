@@ -103,6 +103,8 @@ struct RowParser {
         case .unterminatedQuote: return .unterminatedQuote
         case .fieldTooLong: return .fieldTooLong
         case .textAfterClosingQuote: return .textAfterClosingQuote
+        case .tooManyFields: return .tooManyFields
+        case .recordTooLong: return .recordTooLong
         case nil: break
         }
         if reader.fieldCount != layout.columnCount {

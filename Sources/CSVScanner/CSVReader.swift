@@ -6,6 +6,13 @@
 /// CRLF or CR endings, a UTF-8 byte-order mark, and any one-byte delimiter.
 /// Blank lines are skipped. A record that breaks the format is still returned,
 /// with `problem` set, so the caller can reject it and go on.
+///
+/// Memory is bounded whatever the input: a record keeps at most
+/// `maximumFields` fields and `maximumRecordBytes` bytes (the rest is scanned
+/// and dropped, and the record has a problem). A quote that is not closed
+/// within `maximumQuotedLineBreaks` line breaks (or the record's byte limit,
+/// or the end of the file) makes its record the first line alone, rejected,
+/// and scanning goes on at the next line: one stray quote never swallows the rest.
 package final class CSVReader {
     /// What is wrong with a record as a whole.
     package enum Problem: Equatable, Sendable {
@@ -15,7 +22,18 @@ package final class CSVReader {
         case fieldTooLong
         /// Text follows a closing quote before the delimiter.
         case textAfterClosingQuote
+        /// The record has more fields than the limit.
+        case tooManyFields
+        /// The record is longer than the limit.
+        case recordTooLong
     }
+
+    /// The most fields a record keeps.
+    package static let maximumFields = 4096
+    /// The most bytes of field data a record keeps.
+    package static let maximumRecordBytes = 1 << 20
+    /// The most line breaks a quoted field may span before its quote counts as unterminated.
+    package static let maximumQuotedLineBreaks = 1000
 
     /// The longest field accepted, in bytes.
     package static let maximumFieldLength = 64 * 1024
@@ -37,6 +55,15 @@ package final class CSVReader {
     @usableFromInline private(set) var fieldEnds: [Int] = []
     private var rawCarry: [UInt8] = []
     private var nextLine = 1
+    /// In a quoted field that spans lines: where the record's first line ends in
+    /// the buffer (or `tail` holds what followed once the buffer was refilled),
+    /// so scanning can go back there if the quote turns out to be unterminated.
+    private var resyncStart: Int?
+    private var tail: [UInt8] = []
+    private var tailing = false
+    /// Bytes to scan again before reading the source further.
+    private var pending: [UInt8] = []
+    private var pendingOffset = 0
 
     /// The 1-based line on which the current record starts.
     package private(set) var line = 0
@@ -114,9 +141,13 @@ package final class CSVReader {
         var recordStart = position
         var sawAnything = false
 
+        resyncStart = nil
+        tail.removeAll(keepingCapacity: true)
+        tailing = false
+
         @inline(__always) func append(_ byte: UInt8) {
-            guard fieldLength < Self.maximumFieldLength else {
-                if problem == nil { problem = .fieldTooLong }
+            guard fieldLength < Self.maximumFieldLength, used < Self.maximumRecordBytes else {
+                if problem == nil { problem = fieldLength < Self.maximumFieldLength ? .recordTooLong : .fieldTooLong }
                 return
             }
             if used == fieldDataCapacity { growFieldData() }
@@ -125,17 +156,28 @@ package final class CSVReader {
             fieldLength += 1
         }
         @inline(__always) func endField() {
-            fieldEnds.append(used)
+            if fieldEnds.count < Self.maximumFields {
+                fieldEnds.append(used)
+            } else if problem == nil {
+                problem = .tooManyFields
+            }
             fieldLength = 0
         }
 
         while true {
             if position == filled {
                 keepRaw(from: recordStart)
+                if let start = resyncStart {
+                    tail.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(tailing ? 0 : start)..<filled]))
+                    tailing = true
+                }
                 guard try refill() else {
                     // End of input.
                     if !sawAnything { return false }
-                    if state == .quoted { problem = .unterminatedQuote }
+                    if state == .quoted {
+                        if resyncStart != nil { return resynchronize(recordStart: recordStart) }
+                        problem = .unterminatedQuote
+                    }
                     endField()
                     finishRaw(from: position)
                     return true
@@ -172,7 +214,13 @@ package final class CSVReader {
                 if byte == UInt8(ascii: "\"") {
                     state = .quoteInQuoted
                 } else {
-                    if byte == 0x0A { nextLine += 1 }
+                    if byte == 0x0A {
+                        nextLine += 1
+                        if resyncStart == nil { resyncStart = position }
+                        if nextLine - line > Self.maximumQuotedLineBreaks || tail.count > Self.maximumRecordBytes {
+                            return resynchronize(recordStart: recordStart)
+                        }
+                    }
                     append(byte)
                 }
             case .quoteInQuoted:
@@ -192,6 +240,32 @@ package final class CSVReader {
                 }
             }
         }
+    }
+
+    /// Ends the current record at its first line, as an unterminated quote, and
+    /// puts everything after that line back in front of the unread input.
+    private func resynchronize(recordStart: Int) -> Bool {
+        guard let start = resyncStart else { return true }
+        var again = tailing ? tail : []
+        again.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(tailing ? 0 : start)..<filled]))
+        pending = again + pending[pendingOffset...]
+        pendingOffset = 0
+        if tailing {
+            // The record began in an earlier buffer: its kept text, cut at its first line.
+            if let lineBreak = rawCarry.firstIndex(of: 0x0A) { rawCarry.removeSubrange(lineBreak...) }
+            rawStart = 0
+            rawEnd = 0
+        } else {
+            finishRaw(from: recordStart, end: start - 1)
+        }
+        position = filled
+        problem = .unterminatedQuote
+        fieldEnds.append(fieldEnds.last ?? 0)
+        nextLine = line + 1
+        resyncStart = nil
+        tail.removeAll(keepingCapacity: true)
+        tailing = false
+        return true
     }
 
     private func finishRecord(lineBreak: UInt8, recordStart: Int) throws -> Bool {
@@ -225,6 +299,21 @@ package final class CSVReader {
     }
 
     private func refill() throws -> Bool {
+        if pendingOffset < pending.count {
+            // Bytes put back by a resynchronisation come first.
+            let count = min(buffer.count, pending.count - pendingOffset)
+            pending.withUnsafeBytes { bytes in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[pendingOffset..<pendingOffset + count]))
+            }
+            pendingOffset += count
+            if pendingOffset == pending.count {
+                pending.removeAll(keepingCapacity: true)
+                pendingOffset = 0
+            }
+            position = 0
+            filled = count
+            return true
+        }
         guard !sourceEnded else { return false }
         position = 0
         filled = try source.read(into: buffer)

@@ -105,12 +105,38 @@ struct CSVReaderTests {
         #expect(try readAll(MemorySource("a,\n")).map(\.fields) == [["a", ""]])
     }
 
-    @Test("an unterminated quote is reported at the line where its record starts", arguments: bufferSizes)
+    @Test("an unterminated quote rejects its first line only; reading goes on at the next line", arguments: bufferSizes)
     func unterminated(bufferSize: Int) throws {
         let records = try readAll(MemorySource("a,b\n1,2\n3,\"open\nmore\nlines\n", chunk: 4), bufferSize: bufferSize)
-        #expect(records.count == 3)
+        #expect(records.count == 5)
         #expect(records[2].line == 3)
         #expect(records[2].problem == .unterminatedQuote)
+        #expect(records[3] == ReadRecord(line: 4, fields: ["more"]))
+        #expect(records[4] == ReadRecord(line: 5, fields: ["lines"]))
+    }
+
+    @Test("a quote open for more than the line limit is cut there; the rows after it are read", arguments: bufferSizes)
+    func runawayQuote(bufferSize: Int) throws {
+        var text = "a,b\n1,\"stray\n"
+        for row in 0..<(CSVReader.maximumQuotedLineBreaks + 50) { text += "\(row),x\n" }
+        let records = try readAll(MemorySource(text, chunk: 7), bufferSize: bufferSize)
+        #expect(records.count == 2 + CSVReader.maximumQuotedLineBreaks + 50)
+        #expect(records[1].line == 2)
+        #expect(records[1].problem == .unterminatedQuote)
+        #expect(records[2] == ReadRecord(line: 3, fields: ["0", "x"]))
+        #expect(records.last == ReadRecord(line: 2 + CSVReader.maximumQuotedLineBreaks + 50,
+                                           fields: ["\(CSVReader.maximumQuotedLineBreaks + 49)", "x"]))
+    }
+
+    @Test("records keep at most the field and byte limits; the reader stays in step")
+    func recordLimits() throws {
+        let wide = String(repeating: ",", count: CSVReader.maximumFields + 10)
+        let long = Array(repeating: String(repeating: "y", count: 60_000), count: 20).joined(separator: ",")
+        let records = try readAll(MemorySource("a\n" + wide + "\n" + long + "\nlast\n", chunk: 4096), bufferSize: 1 << 16)
+        #expect(records.count == 4)
+        #expect(records[1].problem == .tooManyFields)
+        #expect(records[2].problem == .recordTooLong)
+        #expect(records[3] == ReadRecord(line: 4, fields: ["last"]))
     }
 
     @Test("text after a closing quote is a problem; the next record is fine")

@@ -73,7 +73,8 @@ struct ImportTests {
             (11, "a field is longer than 65536 bytes"),
             (12, "text after a closing quote"),
             (13, "empty required field event_type"),
-            (15, "unterminated quote: the file ends inside a quoted field"),
+            (15, "unterminated quote: a quoted field is not closed before the end of the file or within 1000 lines; "
+                + "this line is rejected and reading goes on at the next"),
         ]
         #expect(rejects.map(\.line) == expected.map(\.0))
         #expect(rejects.map(\.reason) == expected.map(\.1))
