@@ -30,7 +30,7 @@ package final class CSVReader {
 
     /// The most fields a record keeps.
     package static let maximumFields = 4096
-    /// The most bytes of field data a record keeps.
+    /// The most bytes of field data a record keeps (give or take one field).
     package static let maximumRecordBytes = 1 << 20
     /// The most line breaks a quoted field may span before its quote counts as unterminated.
     package static let maximumQuotedLineBreaks = 1000
@@ -146,8 +146,8 @@ package final class CSVReader {
         tailing = false
 
         @inline(__always) func append(_ byte: UInt8) {
-            guard fieldLength < Self.maximumFieldLength, used < Self.maximumRecordBytes else {
-                if problem == nil { problem = fieldLength < Self.maximumFieldLength ? .recordTooLong : .fieldTooLong }
+            guard fieldLength < Self.maximumFieldLength else {
+                if problem == nil { problem = .fieldTooLong }
                 return
             }
             if used == fieldDataCapacity { growFieldData() }
@@ -156,6 +156,11 @@ package final class CSVReader {
             fieldLength += 1
         }
         @inline(__always) func endField() {
+            // Checked per field, not per byte: a record holds at most the byte limit plus one field.
+            if used > Self.maximumRecordBytes {
+                if problem == nil { problem = .recordTooLong }
+                used = fieldEnds.last ?? 0
+            }
             if fieldEnds.count < Self.maximumFields {
                 fieldEnds.append(used)
             } else if problem == nil {
