@@ -319,7 +319,12 @@ package final class CSVReader {
             filled = count
             return true
         }
-        guard !sourceEnded else { return false }
+        guard !sourceEnded else {
+            // Nothing left: the buffer holds no unread bytes (a resynchronisation must not see old ones).
+            position = 0
+            filled = 0
+            return false
+        }
         position = 0
         filled = try source.read(into: buffer)
         if filled == 0 {

@@ -11,7 +11,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Import nightly CSV exports, then ask where in the journey people drop off, \
             through which touchpoints, and how it changes over time.
 
-            Exit codes: 0 success; 1 some rows were rejected (the files were still imported); \
+            Exit codes (`analytics exit-codes`): 0 success; 1 some rows were rejected (the files were still imported); \
             2 a file was aborted or unreadable; 64 bad usage; 65 bad input such as an invalid journey; \
             66 no database at the path given (only import, report PATH and migrate create one); \
             70 a database error; 73 an output file cannot be written.
@@ -29,6 +29,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Generate.self,
             Info.self,
             Migrate.self,
+            ExitCodes.self,
         ]
     )
 

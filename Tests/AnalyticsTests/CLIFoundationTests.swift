@@ -52,6 +52,15 @@ struct CLIFoundationTests {
         #expect(result.stderr.contains("--db"))
     }
 
+    @Test("analytics exit-codes and analytics help exit-codes list every exit code")
+    func exitCodes() throws {
+        for arguments in [["exit-codes"], ["help", "exit-codes"]] {
+            let result = try CLI.run(arguments)
+            #expect(result.status == 0)
+            for code in ["0 ", "1 ", "2 ", "64", "65", "66", "70", "73"] { #expect(result.stdout.contains("\n\(code)") || result.stdout.hasPrefix(code), "\(code)") }
+        }
+    }
+
     @Test("query commands on a missing database exit 66 and create nothing; import, report PATH and migrate create it")
     func missingDatabase() throws {
         let directory = TemporaryDirectory()
