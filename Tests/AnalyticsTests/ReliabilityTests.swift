@@ -218,4 +218,63 @@ struct ReliabilityTests {
             #expect(try database.scalarInt("SELECT count(*) FROM schema_migrations") == Int64(Migration.embedded.count))
         }
     }
+
+    /// Starts an import, kills it with SIGKILL as soon as its WAL grows past 1 MB (or it ends), and waits.
+    static func killDuring(_ arguments: [String], db: String) throws {
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = arguments + ["--db", db, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
+            if size > 1_000_000 { break }
+            usleep(2_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    @Test("kill -9 during a --force re-import or an orders update leaves the data, sessions and timelines consistent")
+    func killDuringForceAndOrders() throws {
+        let directory = TemporaryDirectory()
+        let data = directory.path("data")
+        #expect(try CLI.run(["generate", "--events", "60000", "--seed", "8", "--out", data]).status == 0)
+        let db = directory.path("k.sqlite")
+        #expect(try CLI.run(["import", data, "--db", db, "--quiet"]).status == 0)
+        func state() throws -> [Int64?] {
+            let database = try Database(path: db)
+            defer { try? database.close() }
+            #expect(try database.scalarText("PRAGMA integrity_check") == "ok")
+            return [try database.scalarInt("SELECT count(*) FROM events"),
+                    try database.scalarInt("SELECT count(*) FROM orders"),
+                    try database.scalarInt("SELECT sum(revenue * 100) FROM orders"),
+                    try database.scalarInt("SELECT count(*) FROM sessions"),
+                    try database.scalarInt("SELECT sum(orders) FROM sessions"),
+                    try database.scalarInt("SELECT count(*) FROM timelines")]
+        }
+        let before = try state()
+        // A forced re-import of the same file: killed or not, the same rows, sessions and timelines.
+        try Self.killDuring(["import", data + "/events.csv", "--force"], db: db)
+        #expect(try state() == before)
+        // An orders update (every order refunded): killed, either all of it or none, with sessions to match.
+        let orders = try String(contentsOfFile: data + "/orders.csv", encoding: .utf8)
+        let refunds = orders.split(separator: "\n").enumerated().map { index, line -> String in
+            guard index > 0 else { return String(line) }
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if let status = orders.split(separator: "\n").first?.split(separator: ",").firstIndex(of: "status") {
+                fields[status] = "refunded"
+            }
+            return fields.joined(separator: ",")
+        }.joined(separator: "\n") + "\n"
+        try refunds.write(toFile: directory.path("refunds.csv"), atomically: true, encoding: .utf8)
+        try Self.killDuring(["import", directory.path("refunds.csv")], db: db)
+        let after = try state()
+        #expect(after[0] == before[0] && after[1] == before[1] && after[3] == before[3] && after[5] == before[5])
+        // Sessions agree with the orders either way: a full rebuild changes nothing.
+        #expect(try CLI.run(["sessions", "rebuild", "--db", db]).status == 0)
+        #expect(try state() == after)
+    }
 }
