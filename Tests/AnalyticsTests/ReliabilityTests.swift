@@ -277,4 +277,47 @@ struct ReliabilityTests {
         #expect(try CLI.run(["sessions", "rebuild", "--db", db]).status == 0)
         #expect(try state() == after)
     }
+
+    @Test("an events-file row of type order is an order everywhere: sessions, KPIs, funnels, the journey")
+    func orderRowsOneDefinition() throws {
+        let directory = TemporaryDirectory()
+        let path = try directory.write("events.csv", """
+            timestamp,user_id,event_type,revenue
+            2024-03-01T10:00:00Z,u1,page_view,
+            2024-03-01T10:01:00Z,u1,product_view,
+            2024-03-01T10:02:00Z,u1,order,10
+            2024-03-01T11:00:00Z,u2,page_view,
+            """)
+        let workspace = try Workspace.open(path: directory.path("o.sqlite"))
+        _ = try workspace.importFiles([path])
+        let total = try workspace.touchpoints(by: .channel).total
+        #expect(total.orders == 1)
+        #expect(total.revenue == 10)
+        #expect(total.conversionRate == 0.5)
+        #expect(try workspace.funnel(FunnelQuery(journey: .customerJourney)).stages.map(\.reached) == [2, 1, 1, 0, 0])
+        let journey = try workspace.journey(of: "u1").render(.json)
+        #expect(journey.contains("\"orders\": 1"))
+    }
+
+    @Test("a file that grows while it is read is an error, and nothing of it is imported")
+    func growingFile() throws {
+        let directory = TemporaryDirectory()
+        var text = "timestamp,user_id,event_type\n"
+        for row in 0..<20_000 { text += "2024-03-01T10:00:00Z,u\(row % 50),page_view\n" }
+        let path = try directory.write("growing.csv", text)
+        let workspace = try Workspace.open(path: directory.path("g.sqlite"))
+        var appended = false
+        // The progress callback runs while the file is read: the export is still being written.
+        let result = try workspace.importFiles([path], progress: { _ in
+            guard !appended, let handle = FileHandle(forWritingAtPath: path) else { return }
+            appended = true
+            handle.seekToEndOfFile()
+            handle.write(Data("2024-03-01T11:00:00Z,late,page_view\n".utf8))
+            handle.closeFile()
+        }).results[0]
+        #expect(appended)
+        #expect(result.status == .failed)
+        #expect(result.message?.contains("the file changed while it was read") == true)
+        #expect(try workspace.info().tables.first { $0.table == "events" }?.rows == 0)
+    }
 }
