@@ -134,22 +134,7 @@ public final class Workspace {
         }
         guard !filters.isEmpty else { return UserJourneyReport(journey) }
         let filter = try EventFilter(filters, catalog: try FieldCatalog(database: database), names: journey.names)
-        let kept = journey.events.indices.filter { index in
-            let event = journey.events[index]
-            let pairs = PropertyCodec.decode(event.props)
-            return filter.conditions.allSatisfy { condition in
-                let id: Int64?
-                switch condition.source {
-                case .eventType: id = event.eventTypeID
-                case .page: id = event.pageID
-                case .channel: id = event.channelID
-                case .device: id = event.deviceID
-                case .campaign: id = event.campaignID
-                case .property(let property, _): id = pairs.first { $0.property == property }?.value
-                }
-                return condition.passes(id ?? 0)
-            }
-        }
+        let kept = journey.events.indices.filter { filter.passes(journey.events[$0]) }
         return UserJourneyReport(journey.keeping(kept))
     }
 

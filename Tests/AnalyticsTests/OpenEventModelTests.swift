@@ -40,6 +40,17 @@ private let rees46Journey = ArchitectureTests.packageRoot.appending(path: "Sampl
 
 @Suite("Open event model")
 struct OpenEventModelTests {
+    /// u1 views a phone on March 1, a laptop on March 3 and carts it 5 minutes later;
+    /// u2 views a phone and carts it a minute later.
+    static let phonesAndLaptops = """
+        timestamp,user_id,event_type,category
+        2024-03-01T10:00:00Z,u1,view,phone
+        2024-03-03T10:00:00Z,u1,view,laptop
+        2024-03-03T10:05:00Z,u1,cart,laptop
+        2024-03-01T10:00:00Z,u2,view,phone
+        2024-03-01T10:01:00Z,u2,cart,phone
+        """
+
     // MARK: Against DuckDB on a REES46-layout file
 
     /// What `scripts/reference/rees46_duckdb.py` computes with DuckDB from the raw file.
@@ -244,14 +255,7 @@ struct OpenEventModelTests {
         let store = try Store()
         // u1 views a phone (no cart within the window), then a laptop followed by a cart: the counted
         // stage-1 event is the laptop view, so u1 counts under laptop. u2 views a phone and carts.
-        try store.load("""
-            timestamp,user_id,event_type,category
-            2024-03-01T10:00:00Z,u1,view,phone
-            2024-03-03T10:00:00Z,u1,view,laptop
-            2024-03-03T10:05:00Z,u1,cart,laptop
-            2024-03-01T10:00:00Z,u2,view,phone
-            2024-03-01T10:01:00Z,u2,cart,phone
-            """)
+        try store.load(Self.phonesAndLaptops)
         let journey = JourneyDefinition(name: "j", windowMilliseconds: 86_400_000, stages: [
             StageDefinition(name: "view", events: ["view"]), StageDefinition(name: "cart", events: ["cart"]),
         ])
@@ -270,14 +274,7 @@ struct OpenEventModelTests {
     @Test("a stage's own where: narrows that stage only; sessions and the report take --where too")
     func stageWhereSessionsAndReport() throws {
         let store = try Store()
-        try store.load("""
-            timestamp,user_id,event_type,category
-            2024-03-01T10:00:00Z,u1,view,phone
-            2024-03-03T10:00:00Z,u1,view,laptop
-            2024-03-03T10:05:00Z,u1,cart,laptop
-            2024-03-01T10:00:00Z,u2,view,phone
-            2024-03-01T10:01:00Z,u2,cart,phone
-            """)
+        try store.load(Self.phonesAndLaptops)
         let journey = try JourneyDefinition.parse("""
             name: phone-first
             window: 3d

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import AnalyticsSessions
 import AnalyticsStorage
 
 /// `--where` conditions compiled against a database's labels: per condition, a
@@ -41,4 +42,38 @@ package struct EventFilter: Sendable {
 
     /// No conditions: everything passes.
     package init() { conditions = [] }
+
+    /// Whether an event with these value ids (nil or 0: absent) meets every condition.
+    @inline(__always)
+    package func passes(eventType: Int64?, page: Int64?, channel: Int64?, device: Int64?, campaign: Int64?,
+                        property: (Int64) -> Int64?) -> Bool {
+        conditions.allSatisfy {
+            $0.passes($0.source.value(eventType: eventType, page: page, channel: channel, device: device,
+                                      campaign: campaign, property: property))
+        }
+    }
+
+    /// Whether a stored event (the journey view's) meets every condition: its own values and properties.
+    package func passes(_ event: JourneyEvent) -> Bool {
+        guard !isEmpty else { return true }
+        let pairs = PropertyCodec.decode(event.props)
+        return passes(eventType: event.eventTypeID, page: event.pageID, channel: event.channelID, device: event.deviceID,
+                      campaign: event.campaignID) { id in pairs.first { $0.property == id }?.value }
+    }
+}
+
+extension FieldCatalog.Source {
+    /// This field's value id among an event's values (0 when absent).
+    @inline(__always)
+    package func value(eventType: Int64?, page: Int64?, channel: Int64?, device: Int64?, campaign: Int64?,
+                       property: (Int64) -> Int64?) -> Int64 {
+        switch self {
+        case .eventType: return eventType ?? 0
+        case .page: return page ?? 0
+        case .channel: return channel ?? 0
+        case .device: return device ?? 0
+        case .campaign: return campaign ?? 0
+        case .property(let id, _): return property(id) ?? 0
+        }
+    }
 }

@@ -310,22 +310,17 @@ struct TimelineScan {
             let eventType = Self.int32(blob, offset + Field.eventType), page = Self.int32(blob, offset + Field.page)
             let channel = Self.int32(blob, offset + Field.channel), device = Self.int32(blob, offset + Field.device)
             let campaign = Self.int32(blob, offset + Field.campaign)
-            // The record's value of a field, for conditions.
-            func value(_ source: FieldCatalog.Source) -> Int64 {
-                switch source {
-                case .eventType: return Int64(eventType)
-                case .page: return Int64(page)
-                case .channel: return Int64(channel)
-                case .device: return Int64(device)
-                case .campaign: return Int64(campaign)
-                case .property(let property, _): return recordPairs.first { $0.property == property }?.value ?? 0
+            // The record's values, for conditions: its own type, page and properties, its session's touchpoint.
+            let properties = recordPairs
+            func passes(_ conditions: EventFilter) -> Bool {
+                conditions.passes(eventType: Int64(eventType), page: Int64(page), channel: Int64(channel),
+                                  device: Int64(device), campaign: Int64(campaign)) { id in
+                    properties.first { $0.property == id }?.value
                 }
             }
-            if !filter.isEmpty, !filter.conditions.allSatisfy({ $0.passes(value($0.source)) }) { continue }
+            if !filter.isEmpty, !passes(filter) { continue }
             var mask = matcher.mask(eventType: eventType, page: page, channel: channel, device: device, campaign: campaign)
-            for stage in stageFilters where mask & stage.bit != 0 {
-                if !stage.filter.conditions.allSatisfy({ $0.passes(value($0.source)) }) { mask &= ~stage.bit }
-            }
+            for stage in stageFilters where mask & stage.bit != 0 && !passes(stage.filter) { mask &= ~stage.bit }
             timestamps.append(time)
             masks.append(mask)
             sessions.append(Self.int32(blob, offset + Field.session))
