@@ -29,19 +29,18 @@ struct FileLoad {
     private(set) var rowsRejected = 0
     private(set) var touchedUsers = Set<Int64>()
     private var lastTouched: Int64 = -1
-    private var pendingEvents: [EventRecord] = []
+    /// The texts of the row being read.
     private var arena = TextArena()
-    /// Whether the event indexes are dropped for this load and built at the end.
-    private let bulk: Bool
+    /// The file's events, grouped by user on the way in and stored after the last row.
+    private var spill = EventSpill()
 
     /// The import this load replaces (`--force`): orders that a later import wrote keep their state.
     private let replacing: Int64?
 
     init(database: Database, importID: Int64, layout: HeaderLayout, options: ImportOptions, labels: LabelStore,
-         bulk: Bool, replacing: Int64? = nil) throws {
+         replacing: Int64? = nil) throws {
         self.replacing = replacing
         self.database = database
-        self.bulk = bulk
         self.importID = importID
         self.layout = layout
         self.options = options
@@ -55,7 +54,6 @@ struct FileLoad {
             try database.run("INSERT INTO labels (kind, value) VALUES ('channel', ?) ON CONFLICT (kind, value) DO NOTHING",
                              .text(ChannelGrouping.direct))
         }
-        pendingEvents.reserveCapacity(Importer.batchSize)
     }
 
     /// Reads every record; `total` is the file's size in bytes (for progress).
@@ -63,11 +61,6 @@ struct FileLoad {
                       progress: ((ImportProgress) -> Void)?, onReject: (Int, String, String) -> Void) throws {
         let started = Date()
         let rejectStatement = try database.prepare("INSERT INTO rejects (import_id, line, reason, raw) VALUES (?, ?, ?, ?)")
-        // The partial amounts index only grows with rows that have revenue or an order id:
-        // a file without such columns leaves it in place (it costs nothing then).
-        let hasAmounts = layout.index[.revenue] != nil || layout.index[.orderID] != nil
-        let deferredIndexes = bulk
-            ? try database.dropIndexes(Self.eventIndexes + (hasAmounts ? [Self.amountsIndex] : [])) : []
         while try reader.next() {
             rowsRead += 1
             if rowsRead & 0x3FFF == 0, let progress {
@@ -78,7 +71,9 @@ struct FileLoad {
             if reason == nil {
                 do {
                     switch layout.kind {
-                    case .events: try add(try parser.event(reader, labels: labels, arena: &arena))
+                    case .events:
+                        arena.reset()
+                        try add(try parser.event(reader, labels: labels, arena: &arena))
                     case .orders: try store(try parser.order(reader, labels: labels))
                     }
                 } catch let problem as RejectReason {
@@ -106,12 +101,10 @@ struct FileLoad {
             throw IngestError.unreadable(path: path, reason: "the file changed while it was read (\(total) bytes when "
                 + "the import started, \(source.bytesConsumed) read); import it again once it is complete")
         }
-        try flushEvents()
-        if bulk {
-            progress?(ImportProgress(step: .indexing, path: path, bytesDone: source.bytesConsumed, bytesTotal: total,
+        if spill.count > 0 {
+            progress?(ImportProgress(step: .storing, path: path, bytesDone: source.bytesConsumed, bytesTotal: total,
                                      rows: rowsRead, seconds: Date().timeIntervalSince(started)))
-            try removeDuplicateEventIDs(indexes: deferredIndexes)
-            try database.createIndexes(deferredIndexes.filter { $0.name != Self.eventIDIndex })
+            try storeEvents()
         }
         progress?(ImportProgress(path: path, bytesDone: source.bytesConsumed, bytesTotal: total, rows: rowsRead,
                                  seconds: Date().timeIntervalSince(started)))
@@ -127,98 +120,52 @@ struct FileLoad {
 
     // MARK: Events
 
-    private mutating func add(_ event: EventRecord) throws {
-        touch(event.userID)
-        pendingEvents.append(event)
-        if pendingEvents.count == Importer.batchSize { try flushEvents() }
-    }
-
-    private static let eventColumns = 13
     /// How many rejected rows of one file are recorded (line, reason, text); the rest are counted.
     static let rejectsKept = 10_000
-    private static let eventIDIndex = "events_by_event_id"
-    private static let eventIndexes = [eventIDIndex, "events_by_user_time"]
-    private static let amountsIndex = "events_amounts_by_user"
 
-    /// A load is bulk when the file is large next to the table: then building
-    /// the indexes afterwards beats updating them row by row.
-    static func isBulk(_ database: Database, kind: FileKind, fileBytes: Int64, compressed: Bool) throws -> Bool {
-        guard kind == .events else { return false }
-        let estimatedRows = fileBytes * (compressed ? 6 : 1) / 100
-        let storedRows = try database.scalarInt("SELECT max(id) - min(id) + 1 FROM events") ?? 0
-        return storedRows < 2 * estimatedRows
-    }
-
-    private static let batchSQL = insertEventsSQL(rows: Importer.batchSize, bulk: false)
-    private static let bulkBatchSQL = insertEventsSQL(rows: Importer.batchSize, bulk: true)
-
-    /// A multi-row INSERT; outside bulk loads it skips `event_id`s already stored.
-    private static func insertEventsSQL(rows: Int, bulk: Bool) -> String {
-        let row = "(" + Array(repeating: "?", count: eventColumns).joined(separator: ",") + ")"
-        return """
-            INSERT INTO events (import_id, user_id, ts, event_type_id, session_key, page_id, channel_id, device_id,
-                                campaign_id, revenue, event_id, props, order_id)
-            VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
-            """ + (bulk ? "" : " ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING")
-    }
-
-    /// After a bulk load: builds the unique `event_id` index; if this load
-    /// brought ids already stored (or repeated them), deletes its later copies
-    /// first and counts them as duplicates.
-    private mutating func removeDuplicateEventIDs(indexes: [Database.IndexDefinition]) throws {
-        guard let unique = indexes.first(where: { $0.name == Self.eventIDIndex }) else { return }
-        do {
-            try database.savepoint("unique_event_ids") { try database.execute(unique.sql) }
-            return
-        } catch SQLiteError.Code.constraint {
-            // Duplicates exist; fall through.
+    private mutating func add(_ record: EventRecord) throws {
+        func text(_ value: ArenaText?) -> String? {
+            guard let value else { return nil }
+            return arena.bytes.withUnsafeBufferPointer {
+                String(decoding: UnsafeBufferPointer(rebasing: $0[Int(value.start)..<Int(value.start + value.count)]), as: UTF8.self)
+            }
         }
-        try database.execute("CREATE INDEX temp_events_by_event_id ON events (event_id) WHERE event_id IS NOT NULL")
-        try database.run("""
-            DELETE FROM events WHERE import_id = ? AND event_id IS NOT NULL
-              AND id > (SELECT min(first.id) FROM events AS first WHERE first.event_id = events.event_id)
-            """, .integer(importID))
-        let removed = database.changes
-        rowsImported -= removed
-        rowsDuplicate += removed
-        try database.execute("DROP INDEX temp_events_by_event_id")
-        try database.execute(unique.sql)
+        let props = record.props.map { Array(arena.bytes[Int($0.start)..<Int($0.start + $0.count)]) } ?? []
+        try spill.add(user: record.userID, StoredEvent(
+            timestamp: record.timestamp, eventTypeID: record.eventTypeID, importID: importID,
+            sessionKey: text(record.sessionKey), pageID: record.pageID, channelID: record.channelID,
+            deviceID: record.deviceID, campaignID: record.campaignID, revenue: record.revenue,
+            eventID: text(record.eventID), orderID: text(record.orderID), props: props))
     }
 
-    private mutating func flushEvents() throws {
-        guard !pendingEvents.isEmpty else { return }
-        let full = pendingEvents.count == Importer.batchSize
-        let statement = try database.cachedStatement(
-            full ? (bulk ? Self.bulkBatchSQL : Self.batchSQL) : Self.insertEventsSQL(rows: pendingEvents.count, bulk: bulk))
-        for (row, event) in pendingEvents.enumerated() {
-            let base = Int32(row * Self.eventColumns)
-            try statement.bind(importID, at: base + 1)
-            try statement.bind(event.userID, at: base + 2)
-            try statement.bind(event.timestamp, at: base + 3)
-            try statement.bind(event.eventTypeID, at: base + 4)
-            try bind(event.sessionKey, to: statement, at: base + 5)
-            try statement.bind(.int(event.pageID), at: base + 6)
-            try statement.bind(.int(event.channelID), at: base + 7)
-            try statement.bind(.int(event.deviceID), at: base + 8)
-            try statement.bind(.int(event.campaignID), at: base + 9)
-            try statement.bind(.double(event.revenue), at: base + 10)
-            try bind(event.eventID, to: statement, at: base + 11)
-            try bind(event.props, to: statement, at: base + 12, asBlob: true)
-            try bind(event.orderID, to: statement, at: base + 13)
-        }
-        try statement.run()
-        let inserted = database.changes
-        rowsImported += inserted
-        rowsDuplicate += pendingEvents.count - inserted
-        pendingEvents.removeAll(keepingCapacity: true)
-        arena.reset()
-    }
-
-    private func bind(_ text: ArenaText?, to statement: Statement, at index: Int32, asBlob: Bool = false) throws {
-        guard let text else { return try statement.bindNull(at: index) }
-        try arena.bytes.withUnsafeBytes { bytes in
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[Int(text.start)..<Int(text.start + text.count)])
-            if asBlob { try statement.bindBlob(slice, at: index) } else { try statement.bindText(slice, at: index) }
+    /// Merges the file's events into each user's stored block, user by user in id order.
+    /// An event whose `event_id` the user already has (stored, or earlier in the file) is a duplicate.
+    private mutating func storeEvents() throws {
+        defer { spill.close() }
+        let hasStoredEvents = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1
+        try spill.forEachUser { user, incoming in
+            var events = hasStoredEvents ? try EventBlock.events(of: user, in: database) : []
+            let stored = events.count
+            if incoming.contains(where: { $0.eventID != nil }) {
+                var seen = Set(events.compactMap(\.eventID))
+                for event in incoming {
+                    if let id = event.eventID, !seen.insert(id).inserted { continue }
+                    events.append(event)
+                }
+            } else {
+                events += incoming
+            }
+            rowsDuplicate += stored + incoming.count - events.count
+            guard events.count > stored else { return }
+            rowsImported += events.count - stored
+            touch(user)
+            if !events.indices.dropFirst().allSatisfy({ events[$0 - 1].timestamp <= events[$0].timestamp }) {
+                // Time order; ties keep their order (stored first, then file order).
+                events = events.indices.sorted {
+                    events[$0].timestamp != events[$1].timestamp ? events[$0].timestamp < events[$1].timestamp : $0 < $1
+                }.map { events[$0] }
+            }
+            try EventBlock.write(events, of: user, in: database)
         }
     }
 

@@ -42,6 +42,8 @@ public struct ImportProgress: Sendable {
     public enum Step: String, Sendable {
         case reading = "reading"
         case indexing = "building indexes"
+        /// Writing the file's events user by user (after reading it).
+        case storing = "storing events by user"
         case sessions = "updating sessions"
     }
 

@@ -17,8 +17,6 @@ package final class Importer {
     /// users whose events or orders changed (the session upkeep hooks in here).
     package var afterFile: ((Database, Set<Int64>) throws -> Void)?
 
-    /// Rows per multi-row INSERT.
-    static let batchSize = 64
     /// Rejects kept to record with an aborted file.
     static let abortedRejectsKept = 1000
 
@@ -110,11 +108,7 @@ package final class Importer {
             result.warnings.append("ignored columns: " + layout.ignoredColumns.joined(separator: ", "))
         }
         var keptRejects: [(line: Int, reason: String, raw: String)] = []
-        // Bulk loads read sequentially and rebuild indexes; incremental ones
-        // read indexes at random, which memory-mapped reads make cheap.
-        let bulk = try FileLoad.isBulk(database, kind: layout.kind, fileBytes: result.sizeBytes,
-                                       compressed: source is GzipSource)
-        try database.setMemoryMapped(!bulk)
+        try database.setMemoryMapped(try isSmall(fileBytes: result.sizeBytes, compressed: source is GzipSource))
         do {
             try database.transaction {
                 var touched = Set<Int64>()
@@ -133,7 +127,7 @@ package final class Importer {
                 let importID = database.lastInsertRowID
                 result.importID = importID
                 var load = try FileLoad(database: database, importID: importID, layout: layout, options: options,
-                                        labels: try LabelStore(database: database), bulk: bulk, replacing: previousID)
+                                        labels: try LabelStore(database: database), replacing: previousID)
                 try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, progress: progress) { line, reason, raw in
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }
                 }
@@ -185,6 +179,15 @@ package final class Importer {
         }
     }
 
+    /// Whether a file is small next to the database. Its users' blocks, sessions and timelines are then
+    /// read at random, which memory-mapped reads make cheap (no system call per page). A large file
+    /// reads and writes mostly new pages: mapping would only add the database to the process's RSS
+    /// (mapped pages count there) when the final checkpoint writes through the map.
+    private func isSmall(fileBytes: Int64, compressed: Bool) throws -> Bool {
+        let databaseBytes = (try database.scalarInt("PRAGMA page_count") ?? 0) * (try database.scalarInt("PRAGMA page_size") ?? 0)
+        return databaseBytes > 4 * fileBytes * (compressed ? 6 : 1)
+    }
+
     private func checkFinalLimit(result: ImportResult, path: String) throws {
         if case .fraction(let fraction) = options.errorLimit, result.rowsRead > 0,
            Double(result.rowsRejected) / Double(result.rowsRead) > fraction {
@@ -194,13 +197,18 @@ package final class Importer {
 
     /// Undoes what an earlier import of the same content added, for `--force`.
     private func replace(importID: Int64, touched: inout Set<Int64>) throws {
-        for user in try database.query("SELECT DISTINCT user_id FROM events WHERE import_id = ?", [.integer(importID)], { $0.int64(0) }) {
+        var users: [Int64] = []
+        try EventBlock.forEachUser(in: database) { user, events in
+            if events.contains(where: { $0.importID == importID }) { users.append(user) }
+        }
+        for user in users {
             touched.insert(user)
+            try EventBlock.write(try EventBlock.events(of: user, in: database).filter { $0.importID != importID },
+                                 of: user, in: database)
         }
         for user in try database.query("SELECT DISTINCT user_id FROM orders WHERE import_id = ?", [.integer(importID)], { $0.int64(0) }) {
             touched.insert(user)
         }
-        try database.run("DELETE FROM events WHERE import_id = ?", .integer(importID))
         try database.run("DELETE FROM orders WHERE import_id = ?", .integer(importID))
     }
 

@@ -131,51 +131,27 @@ package final class SessionStore {
                                       defaultChannelID: defaultChannel.flatMap { names.id(kind: "channel", value: $0) })
         }
 
-        func event(_ row: Row) -> JourneyEvent {
-            // Columns: user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id,
-            // props
-            let type = row.int64(3)
-            let isOrder = orderEventTypeIDs.contains(type)
-            var event = JourneyEvent(timestamp: row.int64(2), isOrder: isOrder, externalID: row.stringOrNil(9),
-                                     eventTypeID: type, eventTypeName: typeNames[type] ?? "", sessionKey: row.stringOrNil(4),
-                                     pageID: row.int64OrNil(5), channelID: row.int64OrNil(6), deviceID: row.int64OrNil(7),
-                                     campaignID: row.int64OrNil(8), rowID: row.int64(1))
-            if isOrder { event.orderKey = event.externalID }
-            if !row.isNull(10) { event.props = row.withBlob(10) { Array($0) } }
+        /// A stored event as sessionization sees it; `position` (its index in the user's block) breaks ties.
+        func event(_ stored: StoredEvent, position: Int) -> JourneyEvent {
+            let isOrder = orderEventTypeIDs.contains(stored.eventTypeID)
+            var event = JourneyEvent(timestamp: stored.timestamp, isOrder: isOrder, externalID: stored.eventID,
+                                     eventTypeID: stored.eventTypeID, eventTypeName: typeNames[stored.eventTypeID] ?? "",
+                                     sessionKey: stored.sessionKey, pageID: stored.pageID, channelID: stored.channelID,
+                                     deviceID: stored.deviceID, campaignID: stored.campaignID, rowID: Int64(position))
+            event.props = stored.props
+            if isOrder {
+                // An event of the order role is an order: its revenue counts when it has one.
+                event.orderKey = stored.orderID ?? stored.eventID
+                if let revenue = stored.revenue {
+                    event.revenue = revenue
+                    event.countsRevenue = true
+                }
+            }
             return event
         }
 
-        /// An event's revenue and order id, from the amounts index.
-        struct Extras {
-            let id: Int64
-            let revenue: Double?
-            let orderID: String?
-
-            /// From a row of `user_id, id, revenue, order_id`.
-            init(_ row: Row) {
-                id = row.int64(1)
-                revenue = row.doubleOrNil(2)
-                orderID = row.stringOrNil(3)
-            }
-        }
-
-        /// Adds amounts to the order events with their row ids. An event of the order
-        /// role is an order: its revenue counts when it has one.
-        func add(_ extras: [Extras], to events: inout [JourneyEvent]) {
-            guard !extras.isEmpty, !orderEventTypeIDs.isEmpty else { return }
-            var position: [Int64: Int] = [:]
-            for index in events.indices where events[index].isOrder && !events[index].fromOrdersFile {
-                position[events[index].rowID] = index
-            }
-            guard !position.isEmpty else { return }
-            for item in extras {
-                guard let index = position[item.id] else { continue }
-                if let revenue = item.revenue {
-                    events[index].revenue = revenue
-                    events[index].countsRevenue = true
-                }
-                if let orderID = item.orderID { events[index].orderKey = orderID }
-            }
+        func events(_ stored: [StoredEvent]) -> [JourneyEvent] {
+            stored.enumerated().map { event($0.element, position: $0.offset) }
         }
 
         func order(_ row: Row) -> JourneyEvent {
@@ -191,61 +167,42 @@ package final class SessionStore {
         }
     }
 
-    // The column lists are covered by the (user_id, ...) indexes.
-    private static let eventColumns =
-        "user_id, id, ts, event_type_id, session_key, page_id, channel_id, device_id, campaign_id, event_id, props"
+    // The column list is covered by the (user_id, ...) index.
     private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id, props"
-    private static let extrasColumns = "user_id, id, revenue, order_id"
-    /// The partial index's condition, repeated so the planner may use it.
-    private static let hasExtras = "(revenue IS NOT NULL OR order_id IS NOT NULL)"
 
     func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {
-        var events = try database.query("SELECT \(Self.eventColumns) FROM events INDEXED BY events_by_user_time WHERE user_id = ?",
-                                        [.integer(user)], context.event)
-        if events.contains(where: \.isOrder) {
-            context.add(try database.query("""
-            SELECT \(Self.extrasColumns) FROM events INDEXED BY events_amounts_by_user WHERE \(Self.hasExtras) AND user_id = ?
-            """, [.integer(user)], Context.Extras.init), to: &events)
-        }
-        events += try database.query("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id = ?",
-                                     [.integer(user)], context.order)
-        return events
+        context.events(try EventBlock.events(of: user, in: database))
+            + (try database.query("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id = ?",
+                                  [.integer(user)], context.order))
     }
 
-
-
-    /// One pass over all events and all orders in user order, merging the two.
+    /// One pass over all event blocks and all orders in user order, merging the two.
     private func scanAll(context: Context) throws {
-        let events = try database.prepare("SELECT \(Self.eventColumns) FROM events INDEXED BY events_by_user_time ORDER BY user_id")
         let orders = try database.prepare("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time ORDER BY user_id")
-        let extras = try database.prepare("""
-            SELECT \(Self.extrasColumns) FROM events INDEXED BY events_amounts_by_user WHERE \(Self.hasExtras) ORDER BY user_id
-            """)
-        var nextEvent = try events.step()
         var nextOrder = try orders.step()
-        var nextExtras = try extras.step()
-        var extrasOfUser: [Context.Extras] = []
         var batch: [JourneyEvent] = []
-        while nextEvent != nil || nextOrder != nil {
-            let user = min(nextEvent?.int64(0) ?? .max, nextOrder?.int64(0) ?? .max)
-            batch.removeAll(keepingCapacity: true)
-            while let row = nextEvent, row.int64(0) == user {
-                batch.append(context.event(row))
-                nextEvent = try events.step()
+        /// Writes the users with orders only, up to `user` (excluded).
+        func flushOrders(before user: Int64) throws {
+            while let row = nextOrder, row.int64(0) < user {
+                let orderUser = row.int64(0)
+                batch.removeAll(keepingCapacity: true)
+                while let row = nextOrder, row.int64(0) == orderUser {
+                    batch.append(context.order(row))
+                    nextOrder = try orders.step()
+                }
+                try write(user: orderUser, events: &batch, context: context, deleteFirst: false)
             }
-            extrasOfUser.removeAll(keepingCapacity: true)
-            let hasOrderEvents = batch.contains(where: \.isOrder)
-            while let row = nextExtras, row.int64(0) <= user {
-                if hasOrderEvents && row.int64(0) == user { extrasOfUser.append(Context.Extras(row)) }
-                nextExtras = try extras.step()
-            }
-            context.add(extrasOfUser, to: &batch)
+        }
+        try EventBlock.forEachUser(in: database) { user, stored in
+            try flushOrders(before: user)
+            batch = context.events(stored)
             while let row = nextOrder, row.int64(0) == user {
                 batch.append(context.order(row))
                 nextOrder = try orders.step()
             }
             try write(user: user, events: &batch, context: context, deleteFirst: false)
         }
+        try flushOrders(before: .max)
     }
 
     // MARK: Writing

@@ -66,6 +66,7 @@ public struct Migrator: Sendable {
                 guard try database.scalarInt("SELECT 1 FROM schema_migrations WHERE version = ?",
                                              .integer(Int64(migration.version))) == nil else { return false }
                 try database.execute(migration.sql)
+                try Self.dataSteps[migration.name]?(database)
                 try database.run(
                     "INSERT INTO schema_migrations (version, name, checksum, applied_ms) VALUES (?, ?, ?, ?)",
                     .integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum),
@@ -94,6 +95,12 @@ public struct Migrator: Sendable {
         }
         return Set(applied.map(\.version))
     }
+
+    /// Work a migration's SQL cannot express (re-encoding stored rows), by migration
+    /// name; it runs right after the SQL, in the same transaction.
+    static let dataSteps: [String: @Sendable (Database) throws -> Void] = [
+        "event_blocks": EventBlock.moveLegacyEvents,
+    ]
 
     private func createLedger(in database: Database) throws {
         try database.execute("""

@@ -25,14 +25,20 @@ package enum Store {
         return database
     }
 
-    /// Row counts of every user table, by name.
+    /// Row counts of every user table, by name, and the number of stored events as `events`.
     package static func tableCounts(_ database: Database) throws -> [(table: String, rows: Int64)] {
         let names = try database.query(
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         ) { $0.string(0) }
-        return try names.map { name in
-            (name, try database.scalarInt("SELECT count(*) FROM \"\(name)\"") ?? 0)
+        var counts = try names.map { name in
+            (table: name, rows: try database.scalarInt("SELECT count(*) FROM \"\(name)\"") ?? 0)
         }
+        // Events are stored per user (`event_blocks`, one row per user); `events` counts the events themselves.
+        if names.contains("event_blocks") {
+            counts.append((table: "events", rows: try EventBlock.eventCount(in: database)))
+            counts.sort { $0.table < $1.table }
+        }
+        return counts
     }
 }
 

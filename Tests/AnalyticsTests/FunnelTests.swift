@@ -291,6 +291,7 @@ struct FunnelSQLReferenceTests {
         try fixture.load(try String(contentsOfFile: output.eventsPath, encoding: .utf8))
         try fixture.load(try String(contentsOfFile: output.ordersPath, encoding: .utf8))
         let sql = try String(contentsOf: packageRoot.appending(path: "scripts/sql/funnel_customer_journey.sql"), encoding: .utf8)
+        try EventBlock.createEventsView(in: fixture.database)
         let reference = try fixture.database.query(sql) { ($0.string(0), $0.int(1)) }
         let report = try FunnelEngine.run(fixture.database, FunnelQuery(journey: .customerJourney))
         #expect(reference.map(\.0) == report.stages.map(\.stage))

@@ -38,7 +38,9 @@ struct MigratorTests {
         #expect(records.map(\.checksum) == Migration.embedded.map(\.checksum))
         #expect(try Migrator().migrate(database).isEmpty)
         #expect(try Migrator().applied(in: database) == records)
-        #expect(try database.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name = 'events'") == 1)
+        #expect(try database.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name = 'event_blocks'") == 1)
+        // Migration 4 moved events into blocks and dropped the table.
+        #expect(try database.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name = 'events'") == 0)
     }
 
     @Test("pending migrations apply in order on top of older ones")

@@ -213,6 +213,7 @@ struct ReliabilityTests {
                 #expect(process.terminationStatus == 0, "round \(round): \(message)")
             }
             let database = try Database(path: db, mode: .readOnly)
+            try EventBlock.createEventsView(in: database)
             #expect(try database.scalarInt("SELECT count(*) FROM events") == 4000, "round \(round)")
             #expect(try database.scalarInt("SELECT count(*) FROM imports WHERE status = 'completed'") == 2, "round \(round)")
             #expect(try database.scalarInt("SELECT count(*) FROM schema_migrations") == Int64(Migration.embedded.count))
@@ -248,6 +249,7 @@ struct ReliabilityTests {
             let database = try Database(path: db)
             defer { try? database.close() }
             #expect(try database.scalarText("PRAGMA integrity_check") == "ok")
+            try EventBlock.createEventsView(in: database)
             return [try database.scalarInt("SELECT count(*) FROM events"),
                     try database.scalarInt("SELECT count(*) FROM orders"),
                     try database.scalarInt("SELECT sum(revenue * 100) FROM orders"),

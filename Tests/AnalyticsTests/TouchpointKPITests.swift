@@ -130,6 +130,7 @@ struct TouchpointKPITests {
         try fixture.load(try String(contentsOfFile: output.eventsPath, encoding: .utf8))
         try fixture.load(try String(contentsOfFile: output.ordersPath, encoding: .utf8))
         let sql = try String(contentsOf: packageRoot.appending(path: "scripts/sql/touchpoints_by_channel.sql"), encoding: .utf8)
+        try EventBlock.createEventsView(in: fixture.database)
         let reference = try fixture.database.query(sql) { row in
             (row.string(0), row.int(1), row.int(2), row.int(3), row.int(4), row.int64(5), row.int(6), row.int(7), row.int(8), row.double(9))
         }

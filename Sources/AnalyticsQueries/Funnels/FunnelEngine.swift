@@ -34,7 +34,7 @@ package enum FunnelEngine {
         }
         var asOf = query.asOf
         if query.matureOnly && asOf == nil {
-            asOf = filter.isEmpty ? try lastEventTime(database, range: query.range) : try lastEventTime(
+            asOf = try lastEventTime(
                 database, FunnelPass(query: query, matcher: matcher, breakdowns: [], fields: [], filter: filter, stageFilters: [],
                                      asOf: nil))
         }
@@ -115,14 +115,6 @@ package enum FunnelEngine {
     /// The last time of an event meeting the filter, in range (for judging windows).
     private static func lastEventTime(_ database: Database, _ pass: FunnelPass) throws -> Int64? {
         try pass.run(database, users: Int64.min...Int64.max).lastTime
-    }
-
-    /// The last event or order time in a range (for judging windows).
-    static func lastEventTime(_ database: Database, range: TimeRange) throws -> Int64? {
-        try database.scalarInt("""
-            SELECT max(m) FROM (SELECT max(ts) AS m FROM events WHERE ts >= ?1 AND ts < ?2
-                                UNION ALL SELECT max(ts) FROM orders WHERE ts >= ?1 AND ts < ?2)
-            """, .integer(range.lower), .integer(range.upper))
     }
 }
 

@@ -1,0 +1,135 @@
+import AnalyticsCore
+import AnalyticsStorage
+import Foundation
+
+/// The events of a file being imported, grouped by user in bounded memory.
+///
+/// Files come in time order, but events are stored per user (`EventBlock`), so
+/// the rows are bucketed by user id on the way in (4,096 consecutive ids per
+/// bucket) and written out user by user at the end. Buckets live in memory
+/// up to `memoryBudget` bytes; beyond it, every bucket is appended to one
+/// unlinked temporary file and memory starts again, so a 10M-row file needs
+/// about the budget, not the file's size. Within a bucket, rows keep their
+/// file order.
+struct EventSpill {
+    /// Users per bucket, as a shift: ids `b << shift ..< (b + 1) << shift` share bucket `b`.
+    static let bucketShift = 12
+    /// Encoded bytes kept in memory before a spill to disk.
+    static let memoryBudget = 48 << 20
+
+    /// Each bucket's rows not yet spilled: varint user id, then the event (`EventBlock.append`).
+    private var buckets: [[UInt8]] = []
+    private var bufferedBytes = 0
+    /// Each bucket's extents in the spill file, in file order.
+    private var spilled: [[(offset: Int64, count: Int)]] = []
+    private var file: Int32 = -1
+    private var fileSize: Int64 = 0
+    private(set) var count = 0
+
+    init() {}
+
+    /// Adds a row of `user`.
+    mutating func add(user: Int64, _ event: StoredEvent) throws {
+        let bucket = Int(user >> Self.bucketShift)
+        if bucket >= buckets.count {
+            buckets.append(contentsOf: repeatElement([], count: bucket + 1 - buckets.count))
+        }
+        let before = buckets[bucket].count
+        PropertyCodec.appendVarint(UInt64(user), to: &buckets[bucket])
+        EventBlock.append(event, after: nil, to: &buckets[bucket])
+        bufferedBytes += buckets[bucket].count - before
+        count += 1
+        if bufferedBytes >= Self.memoryBudget { try spill() }
+    }
+
+    /// Calls `body` once per user, users ascending, with the user's rows in file order.
+    func forEachUser(_ body: (Int64, [StoredEvent]) throws -> Void) throws {
+        for bucket in 0..<max(buckets.count, spilled.count) {
+            var rows: [(user: Int64, event: StoredEvent)] = []
+            if bucket < spilled.count {
+                for extent in spilled[bucket] { try decode(try read(extent), into: &rows) }
+            }
+            if bucket < buckets.count { try decode(buckets[bucket], into: &rows) }
+            guard !rows.isEmpty else { continue }
+            // Stable: by user, then by position (file order).
+            let order = rows.indices.sorted { rows[$0].user != rows[$1].user ? rows[$0].user < rows[$1].user : $0 < $1 }
+            var start = 0
+            while start < order.count {
+                let user = rows[order[start]].user
+                var end = start
+                var events: [StoredEvent] = []
+                while end < order.count, rows[order[end]].user == user {
+                    events.append(rows[order[end]].event)
+                    end += 1
+                }
+                try body(user, events)
+                start = end
+            }
+        }
+    }
+
+    /// Closes the spill file (it was unlinked when created).
+    mutating func close() {
+        if file >= 0 { Foundation.close(file) }
+        file = -1
+    }
+
+    private func decode(_ bytes: [UInt8], into rows: inout [(user: Int64, event: StoredEvent)]) throws {
+        try bytes.withUnsafeBytes { raw in
+            var reader = EventBlock.Reader(bytes: raw)
+            while !reader.atEnd {
+                let user = Int64(try reader.varint())
+                rows.append((user, try reader.event(after: nil)))
+            }
+        }
+    }
+
+    private mutating func spill() throws {
+        if file < 0 { file = try Self.temporaryFile() }
+        if spilled.count < buckets.count {
+            spilled.append(contentsOf: repeatElement([], count: buckets.count - spilled.count))
+        }
+        for bucket in buckets.indices where !buckets[bucket].isEmpty {
+            try buckets[bucket].withUnsafeBytes { bytes in
+                var written = 0
+                while written < bytes.count {
+                    let result = pwrite(file, bytes.baseAddress! + written, bytes.count - written, off_t(fileSize) + off_t(written))
+                    guard result > 0 else { throw Self.failure("write", errno) }
+                    written += result
+                }
+            }
+            spilled[bucket].append((fileSize, buckets[bucket].count))
+            fileSize += Int64(buckets[bucket].count)
+            buckets[bucket] = []
+        }
+        bufferedBytes = 0
+    }
+
+    private func read(_ extent: (offset: Int64, count: Int)) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: extent.count)
+        try bytes.withUnsafeMutableBytes { buffer in
+            var done = 0
+            while done < extent.count {
+                let result = pread(file, buffer.baseAddress! + done, extent.count - done, off_t(extent.offset) + off_t(done))
+                guard result > 0 else { throw Self.failure("read", errno) }
+                done += result
+            }
+        }
+        return bytes
+    }
+
+    /// A new file in the temporary directory (`TMPDIR`), unlinked at once so nothing is left behind.
+    private static func temporaryFile() throws -> Int32 {
+        let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((directory + "/analytics-import-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw failure("create a temporary file in \(directory) for", errno) }
+        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        return descriptor
+    }
+
+    private static func failure(_ action: String, _ code: Int32) -> IngestError {
+        .unreadable(path: "temporary import file", reason: "cannot \(action) it: \(String(cString: strerror(code))); "
+            + "set TMPDIR to a folder with free space")
+    }
+}

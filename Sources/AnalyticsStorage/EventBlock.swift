@@ -1,0 +1,250 @@
+import AnalyticsCore
+import Foundation
+
+/// One stored clickstream event: what its CSV row said, as compact codes.
+package struct StoredEvent: Equatable, Sendable {
+    /// Milliseconds since the Unix epoch, UTC.
+    package var timestamp: Int64
+    /// The `labels` id of the event type.
+    package var eventTypeID: Int64
+    /// The import that stored it (`imports.id`).
+    package var importID: Int64
+    /// The session id given in the file, scoped to the user.
+    package var sessionKey: String?
+    package var pageID: Int64?
+    package var channelID: Int64?
+    package var deviceID: Int64?
+    package var campaignID: Int64?
+    /// The row's amount (revenue, times quantity when mapped), for events of the order role.
+    package var revenue: Double?
+    package var eventID: String?
+    /// The order the row is a line of, as given.
+    package var orderID: String?
+    /// Property pairs (`PropertyCodec`); empty when none.
+    package var props: [UInt8]
+
+    package init(timestamp: Int64, eventTypeID: Int64, importID: Int64, sessionKey: String? = nil, pageID: Int64? = nil,
+                 channelID: Int64? = nil, deviceID: Int64? = nil, campaignID: Int64? = nil, revenue: Double? = nil,
+                 eventID: String? = nil, orderID: String? = nil, props: [UInt8] = []) {
+        self.timestamp = timestamp
+        self.eventTypeID = eventTypeID
+        self.importID = importID
+        self.sessionKey = sessionKey
+        self.pageID = pageID
+        self.channelID = channelID
+        self.deviceID = deviceID
+        self.campaignID = campaignID
+        self.revenue = revenue
+        self.eventID = eventID
+        self.orderID = orderID
+        self.props = props
+    }
+}
+
+/// The stored form of one user's events (`event_blocks.events`): the events in
+/// time order (ties in the order they were stored), each written relative to
+/// the one before it, so a typical event takes 10-20 bytes:
+///
+/// - the block: a format byte (1), a varint event count, then the events;
+/// - an event: a varint of flags (`Flag`), the time as a zig-zag varint
+///   difference from the previous event's (the first from 0), the event type
+///   id; then only what the flags announce: the import id (when it differs
+///   from the previous event's), page, channel, device and campaign ids, the
+///   session key (length and bytes, unless it repeats the previous one), the
+///   revenue (8 bytes, IEEE 754 little-endian), the event id (bytes shared with
+///   the previous event id, length of the rest, the rest), the order id and the
+///   property pairs (length and bytes).
+package enum EventBlock {
+    /// The format written; a reader refuses others.
+    static let format: UInt8 = 1
+
+    struct Flag {
+        static let sessionKey: UInt64 = 1 << 0
+        static let sameSessionKey: UInt64 = 1 << 1
+        static let page: UInt64 = 1 << 2
+        static let channel: UInt64 = 1 << 3
+        static let device: UInt64 = 1 << 4
+        static let campaign: UInt64 = 1 << 5
+        static let revenue: UInt64 = 1 << 6
+        static let eventID: UInt64 = 1 << 7
+        static let orderID: UInt64 = 1 << 8
+        static let props: UInt64 = 1 << 9
+        static let importID: UInt64 = 1 << 10
+    }
+
+    /// A block that cannot be read: a bug or a damaged file, never bad input.
+    package struct Damaged: Error, CustomStringConvertible {
+        package let reason: String
+        package var description: String { "damaged event block: \(reason); run `analytics sessions rebuild` after restoring a backup" }
+    }
+
+    /// Encodes events, which must be in time order.
+    package static func encode(_ events: [StoredEvent]) -> [UInt8] {
+        var bytes: [UInt8] = [format]
+        bytes.reserveCapacity(events.count * 16 + 4)
+        PropertyCodec.appendVarint(UInt64(events.count), to: &bytes)
+        var previous: StoredEvent?
+        for event in events {
+            append(event, after: previous, to: &bytes)
+            previous = event
+        }
+        return bytes
+    }
+
+    /// Appends one event written relative to `previous` (nil: the first of a sequence).
+    package static func append(_ event: StoredEvent, after previous: StoredEvent?, to bytes: inout [UInt8]) {
+        var flags: UInt64 = 0
+        if let key = event.sessionKey { flags |= key == previous?.sessionKey ? Flag.sameSessionKey : Flag.sessionKey }
+        if event.pageID != nil { flags |= Flag.page }
+        if event.channelID != nil { flags |= Flag.channel }
+        if event.deviceID != nil { flags |= Flag.device }
+        if event.campaignID != nil { flags |= Flag.campaign }
+        if event.revenue != nil { flags |= Flag.revenue }
+        if event.eventID != nil { flags |= Flag.eventID }
+        if event.orderID != nil { flags |= Flag.orderID }
+        if !event.props.isEmpty { flags |= Flag.props }
+        if event.importID != previous?.importID { flags |= Flag.importID }
+        PropertyCodec.appendVarint(flags, to: &bytes)
+        PropertyCodec.appendVarint(zigZag(event.timestamp &- (previous?.timestamp ?? 0)), to: &bytes)
+        PropertyCodec.appendVarint(UInt64(bitPattern: event.eventTypeID), to: &bytes)
+        if flags & Flag.importID != 0 { PropertyCodec.appendVarint(UInt64(bitPattern: event.importID), to: &bytes) }
+        for id in [event.pageID, event.channelID, event.deviceID, event.campaignID] {
+            if let id { PropertyCodec.appendVarint(UInt64(bitPattern: id), to: &bytes) }
+        }
+        if flags & Flag.sessionKey != 0, let key = event.sessionKey { appendText(key, to: &bytes) }
+        if let revenue = event.revenue {
+            withUnsafeBytes(of: revenue.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        if let id = event.eventID {
+            var text = id
+            text.withUTF8 { idBytes in
+                let shared = sharedPrefix(idBytes, previous?.eventID)
+                PropertyCodec.appendVarint(UInt64(shared), to: &bytes)
+                PropertyCodec.appendVarint(UInt64(idBytes.count - shared), to: &bytes)
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: idBytes[shared...]))
+            }
+        }
+        if let orderID = event.orderID { appendText(orderID, to: &bytes) }
+        if !event.props.isEmpty {
+            PropertyCodec.appendVarint(UInt64(event.props.count), to: &bytes)
+            bytes += event.props
+        }
+    }
+
+    /// Decodes a block.
+    package static func decode(_ bytes: UnsafeRawBufferPointer) throws -> [StoredEvent] {
+        var reader = Reader(bytes: bytes)
+        guard bytes.first == format else {
+            throw Damaged(reason: "format \(bytes.first.map(String.init) ?? "missing") is not \(format)")
+        }
+        reader.offset = 1
+        let count = Int(try reader.varint())
+        guard count <= bytes.count else { throw Damaged(reason: "\(count) events in \(bytes.count) bytes") }
+        var events: [StoredEvent] = []
+        events.reserveCapacity(count)
+        var previous: StoredEvent?
+        for _ in 0..<count {
+            let event = try reader.event(after: previous)
+            events.append(event)
+            previous = event
+        }
+        guard reader.offset == bytes.count else { throw Damaged(reason: "\(bytes.count - reader.offset) bytes after the events") }
+        return events
+    }
+
+    package static func decode(_ bytes: [UInt8]) throws -> [StoredEvent] {
+        try bytes.withUnsafeBytes { try decode($0) }
+    }
+
+    /// Reads events written one after another by `append`, each relative to the one before.
+    package struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        package var offset = 0
+
+        package init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        package var atEnd: Bool { offset >= bytes.count }
+
+        @inline(__always)
+        package mutating func varint() throws -> UInt64 {
+            guard let value = PropertyCodec.readVarint(bytes, &offset) else { throw Damaged(reason: "a number runs past the end") }
+            return value
+        }
+
+        @inline(__always)
+        mutating func id() throws -> Int64 { Int64(bitPattern: try varint()) }
+
+        mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
+            guard count >= 0, count <= bytes.count - offset else { throw Damaged(reason: "a text runs past the end") }
+            defer { offset += count }
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
+        }
+
+        mutating func text() throws -> String {
+            String(decoding: try take(Int(try varint())), as: UTF8.self)
+        }
+
+        package mutating func event(after previous: StoredEvent?) throws -> StoredEvent {
+            let flags = try varint()
+            var event = StoredEvent(timestamp: (previous?.timestamp ?? 0) &+ unZigZag(try varint()),
+                                    eventTypeID: try id(), importID: previous?.importID ?? 0)
+            if flags & Flag.importID != 0 { event.importID = try id() }
+            if flags & Flag.page != 0 { event.pageID = try id() }
+            if flags & Flag.channel != 0 { event.channelID = try id() }
+            if flags & Flag.device != 0 { event.deviceID = try id() }
+            if flags & Flag.campaign != 0 { event.campaignID = try id() }
+            if flags & Flag.sessionKey != 0 { event.sessionKey = try text() }
+            if flags & Flag.sameSessionKey != 0 { event.sessionKey = previous?.sessionKey }
+            if flags & Flag.revenue != 0 {
+                let raw = try take(8)
+                var pattern: UInt64 = 0
+                for index in 0..<8 { pattern |= UInt64(raw[index]) << (8 * UInt64(index)) }
+                event.revenue = Double(bitPattern: pattern)
+            }
+            if flags & Flag.eventID != 0 {
+                let shared = Int(try varint())
+                let rest = try take(Int(try varint()))
+                if shared == 0 {
+                    event.eventID = String(decoding: rest, as: UTF8.self)
+                } else {
+                    guard var prefix = previous?.eventID, shared <= prefix.utf8.count else {
+                        throw Damaged(reason: "an event id shares more than the previous one has")
+                    }
+                    event.eventID = prefix.withUTF8 { previousBytes in
+                        var joined = Array(UnsafeBufferPointer(rebasing: previousBytes[..<shared]))
+                        joined.append(contentsOf: rest)
+                        return String(decoding: joined, as: UTF8.self)
+                    }
+                }
+            }
+            if flags & Flag.orderID != 0 { event.orderID = try text() }
+            if flags & Flag.props != 0 { event.props = Array(try take(Int(try varint()))) }
+            return event
+        }
+    }
+
+    private static func appendText(_ value: String, to bytes: inout [UInt8]) {
+        var text = value
+        text.withUTF8 { utf8 in
+            PropertyCodec.appendVarint(UInt64(utf8.count), to: &bytes)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// How many leading bytes `bytes` shares with `other`.
+    private static func sharedPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ other: String?) -> Int {
+        guard var other else { return 0 }
+        return other.withUTF8 { otherBytes in
+            var count = 0
+            let limit = min(bytes.count, otherBytes.count)
+            while count < limit, bytes[count] == otherBytes[count] { count += 1 }
+            return count
+        }
+    }
+
+    @inline(__always)
+    static func zigZag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+
+    @inline(__always)
+    static func unZigZag(_ value: UInt64) -> Int64 { Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1) }
+}
