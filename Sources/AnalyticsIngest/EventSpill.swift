@@ -17,7 +17,7 @@ struct EventSpill {
     /// Encoded bytes kept in memory before a spill to disk.
     static let memoryBudget = 48 << 20
 
-    /// Each bucket's rows not yet spilled: varint user id, then the event (`EventBlock.append`).
+    /// Each bucket's rows not yet spilled: varint user id, varint length, then the event (`EventBlock.append`).
     private var buckets: [[UInt8]] = []
     private var bufferedBytes = 0
     /// Each bucket's extents in the spill file, in file order.
@@ -25,6 +25,8 @@ struct EventSpill {
     private var file: Int32 = -1
     private var fileSize: Int64 = 0
     private(set) var count = 0
+    /// One event's encoding, reused.
+    private var scratch: [UInt8] = []
 
     init() {}
 
@@ -34,9 +36,12 @@ struct EventSpill {
         if bucket >= buckets.count {
             buckets.append(contentsOf: repeatElement([], count: bucket + 1 - buckets.count))
         }
+        scratch.removeAll(keepingCapacity: true)
+        EventBlock.append(event, after: nil, to: &scratch)
         let before = buckets[bucket].count
         PropertyCodec.appendVarint(UInt64(user), to: &buckets[bucket])
-        EventBlock.append(event, after: nil, to: &buckets[bucket])
+        PropertyCodec.appendVarint(UInt64(scratch.count), to: &buckets[bucket])
+        buckets[bucket] += scratch
         bufferedBytes += buckets[bucket].count - before
         count += 1
         if bufferedBytes >= Self.memoryBudget { try spill() }
@@ -45,21 +50,38 @@ struct EventSpill {
     /// Calls `body` once per user, users ascending, with the user's rows in file order.
     func forEachUser(_ body: (Int64, [StoredEvent]) throws -> Void) throws {
         for bucket in 0..<max(buckets.count, spilled.count) {
-            var rows: [(user: Int64, event: StoredEvent)] = []
-            if bucket < spilled.count {
-                for extent in spilled[bucket] { try decode(try read(extent), into: &rows) }
+            var parts: [[UInt8]] = []
+            if bucket < spilled.count { parts = try spilled[bucket].map(read) }
+            if bucket < buckets.count, !buckets[bucket].isEmpty { parts.append(buckets[bucket]) }
+            guard !parts.isEmpty else { continue }
+            // Where each row is (part, offset, length) and whose it is; rows are found by their lengths alone.
+            var rows: [(user: Int64, part: Int32, offset: Int32, count: Int32)] = []
+            for (index, part) in parts.enumerated() {
+                try part.withUnsafeBytes { bytes in
+                    var reader = EventBlock.Reader(bytes: bytes)
+                    while !reader.atEnd {
+                        let user = Int64(try reader.varint())
+                        let length = Int(try reader.varint())
+                        rows.append((user, Int32(index), Int32(reader.offset), Int32(length)))
+                        reader.offset += length
+                    }
+                }
             }
-            if bucket < buckets.count { try decode(buckets[bucket], into: &rows) }
-            guard !rows.isEmpty else { continue }
-            // Stable: by user, then by position (file order).
+            // By user; a user's rows stay in file order (parts are in file order, and so are rows within a part).
             let order = rows.indices.sorted { rows[$0].user != rows[$1].user ? rows[$0].user < rows[$1].user : $0 < $1 }
             var start = 0
+            var events: [StoredEvent] = []
             while start < order.count {
                 let user = rows[order[start]].user
+                events.removeAll(keepingCapacity: true)
                 var end = start
-                var events: [StoredEvent] = []
                 while end < order.count, rows[order[end]].user == user {
-                    events.append(rows[order[end]].event)
+                    let row = rows[order[end]]
+                    try parts[Int(row.part)].withUnsafeBytes { bytes in
+                        var reader = EventBlock.Reader(bytes: UnsafeRawBufferPointer(
+                            rebasing: bytes[Int(row.offset)..<Int(row.offset + row.count)]))
+                        events.append(try reader.event(after: nil))
+                    }
                     end += 1
                 }
                 try body(user, events)
@@ -72,16 +94,6 @@ struct EventSpill {
     mutating func close() {
         if file >= 0 { Foundation.close(file) }
         file = -1
-    }
-
-    private func decode(_ bytes: [UInt8], into rows: inout [(user: Int64, event: StoredEvent)]) throws {
-        try bytes.withUnsafeBytes { raw in
-            var reader = EventBlock.Reader(bytes: raw)
-            while !reader.atEnd {
-                let user = Int64(try reader.varint())
-                rows.append((user, try reader.event(after: nil)))
-            }
-        }
     }
 
     private mutating func spill() throws {

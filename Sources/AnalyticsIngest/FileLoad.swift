@@ -36,10 +36,13 @@ struct FileLoad {
 
     /// The import this load replaces (`--force`): orders that a later import wrote keep their state.
     private let replacing: Int64?
+    /// Re-derives each user's sessions as their events are stored; without it, they are `touchedUsers`.
+    private let upkeep: DerivedDataUpkeep?
 
     init(database: Database, importID: Int64, layout: HeaderLayout, options: ImportOptions, labels: LabelStore,
-         replacing: Int64? = nil) throws {
+         replacing: Int64? = nil, upkeep: DerivedDataUpkeep? = nil) throws {
         self.replacing = replacing
+        self.upkeep = upkeep
         self.database = database
         self.importID = importID
         self.layout = layout
@@ -143,6 +146,7 @@ struct FileLoad {
     private mutating func storeEvents() throws {
         defer { spill.close() }
         let hasStoredEvents = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1
+        try upkeep?.willStore(newEvents: spill.count)
         try spill.forEachUser { user, incoming in
             var events = hasStoredEvents ? try EventBlock.events(of: user, in: database) : []
             let stored = events.count
@@ -158,7 +162,6 @@ struct FileLoad {
             rowsDuplicate += stored + incoming.count - events.count
             guard events.count > stored else { return }
             rowsImported += events.count - stored
-            touch(user)
             if !events.indices.dropFirst().allSatisfy({ events[$0 - 1].timestamp <= events[$0].timestamp }) {
                 // Time order; ties keep their order (stored first, then file order).
                 events = events.indices.sorted {
@@ -166,6 +169,12 @@ struct FileLoad {
                 }.map { events[$0] }
             }
             try EventBlock.write(events, of: user, in: database)
+            if let upkeep {
+                try upkeep.stored(user: user, events: events)
+                touchedUsers.remove(user)
+            } else {
+                touch(user)
+            }
         }
     }
 

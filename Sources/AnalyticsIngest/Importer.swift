@@ -13,9 +13,8 @@ package final class Importer {
     private let options: ImportOptions
     /// Receives progress a few times a second while a file is read.
     package var progress: ((ImportProgress) -> Void)?
-    /// Runs inside each file's transaction, after its rows are stored, with the
-    /// users whose events or orders changed (the session upkeep hooks in here).
-    package var afterFile: ((Database, Set<Int64>) throws -> Void)?
+    /// Keeps sessions and timelines current inside each file's transaction (the sessions layer).
+    package var upkeep: DerivedDataUpkeep?
 
     /// Rejects kept to record with an aborted file.
     static let abortedRejectsKept = 1000
@@ -127,7 +126,8 @@ package final class Importer {
                 let importID = database.lastInsertRowID
                 result.importID = importID
                 var load = try FileLoad(database: database, importID: importID, layout: layout, options: options,
-                                        labels: try LabelStore(database: database), replacing: previousID)
+                                        labels: try LabelStore(database: database), replacing: previousID,
+                                        upkeep: upkeep)
                 try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, progress: progress) { line, reason, raw in
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }
                 }
@@ -156,10 +156,12 @@ package final class Importer {
                     try database.run("UPDATE imports SET status = 'replaced', message = ? WHERE id = ?",
                                      .text("replaced by import #\(importID)"), .integer(previousID))
                 }
-                if let afterFile {
-                    progress?(ImportProgress(step: .sessions, path: path, bytesDone: result.sizeBytes,
-                                             bytesTotal: result.sizeBytes, rows: result.rowsRead, seconds: 0))
-                    try afterFile(database, touched)
+                if let upkeep {
+                    if !touched.isEmpty {
+                        progress?(ImportProgress(step: .sessions, path: path, bytesDone: result.sizeBytes,
+                                                 bytesTotal: result.sizeBytes, rows: result.rowsRead, seconds: 0))
+                    }
+                    try upkeep.finish(touched: touched)
                 }
             }
             result.status = .imported

@@ -7,8 +7,52 @@ extension Importer {
     package static func maintainingSessions(database: Database, options: ImportOptions,
                                             strategy: SessionStore.UpdateStrategy = .automatic) -> Importer {
         let importer = Importer(database: database, options: options)
-        let sessions = SessionStore(database: database, strategy: strategy)
-        importer.afterFile = { _, users in try sessions.update(users: users) }
+        importer.upkeep = SessionUpkeep(store: SessionStore(database: database, strategy: strategy))
         return importer
+    }
+}
+
+/// Session and timeline upkeep for one importer: each user's sessions are
+/// derived from the events the importer has just written, without reading them back.
+final class SessionUpkeep: DerivedDataUpkeep {
+    let store: SessionStore
+    private var context: SessionStore.Context?
+    /// Whether derived rows may exist for a user (else there is nothing to delete first).
+    private var hadDerived = true
+    /// Whether any orders are stored (else there are none to read per user).
+    private var hasOrders = true
+    private var droppedIndexes: [Database.IndexDefinition] = []
+
+    init(store: SessionStore) { self.store = store }
+
+    func willStore(newEvents: Int) throws {
+        let database = store.database
+        try store.ensureOrderType()
+        // After the file's rows were read: its new labels and roles are known.
+        context = try SessionStore.Context(store: store)
+        hadDerived = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM timelines)") == 1
+        hasOrders = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM orders)") == 1
+        // About one session per four events: when the file brings sessions on the order of those
+        // stored, building the start-time index once beats inserting into it session by session.
+        let storedSessions = try database.scalarInt("SELECT count(*) FROM sessions") ?? 0
+        if Int64(newEvents) >= storedSessions {
+            droppedIndexes = try database.dropIndexes(["sessions_by_start"])
+        }
+    }
+
+    func stored(user: Int64, events: [StoredEvent]) throws {
+        guard let context else { return }
+        var journey = context.events(events)
+        if hasOrders { journey += try store.orders(of: user, context: context) }
+        try store.write(user: user, events: &journey, context: context, deleteFirst: hadDerived)
+    }
+
+    func finish(touched: Set<Int64>) throws {
+        if !droppedIndexes.isEmpty {
+            try store.database.createIndexes(droppedIndexes)
+            droppedIndexes = []
+        }
+        context = nil
+        try store.update(users: touched)
     }
 }

@@ -91,7 +91,7 @@ package final class SessionStore {
     }
 
     /// Orders appear in timelines with the event type `order`, which needs a label id.
-    private func ensureOrderType() throws {
+    func ensureOrderType() throws {
         try database.run("INSERT INTO labels (kind, value) VALUES ('event_type', 'order') ON CONFLICT (kind, value) DO NOTHING")
     }
 
@@ -171,9 +171,12 @@ package final class SessionStore {
     private static let orderColumns = "user_id, rowid, ts, order_id, session_key, revenue, status_id, props"
 
     func loadEvents(of user: Int64, context: Context) throws -> [JourneyEvent] {
-        context.events(try EventBlock.events(of: user, in: database))
-            + (try database.query("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id = ?",
-                                  [.integer(user)], context.order))
+        context.events(try EventBlock.events(of: user, in: database)) + (try orders(of: user, context: context))
+    }
+
+    func orders(of user: Int64, context: Context) throws -> [JourneyEvent] {
+        try database.query("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id = ?",
+                           [.integer(user)], context.order)
     }
 
     /// One pass over all event blocks and all orders in user order, merging the two.
@@ -207,7 +210,7 @@ package final class SessionStore {
 
     // MARK: Writing
 
-    private func write(user: Int64, events: inout [JourneyEvent], context: Context, deleteFirst: Bool) throws {
+    func write(user: Int64, events: inout [JourneyEvent], context: Context, deleteFirst: Bool) throws {
         if deleteFirst {
             try database.run("DELETE FROM sessions WHERE user_id = ?", .integer(user))
             try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(user))
