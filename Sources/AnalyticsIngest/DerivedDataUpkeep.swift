@@ -4,13 +4,20 @@ import AnalyticsStorage
 /// importer stores a file, inside the file's transaction. Implemented by the
 /// sessions layer; the importer hands it each user's events as it writes
 /// them, so they are not read back.
-package protocol DerivedDataUpkeep: AnyObject {
+package protocol DerivedDataUpkeep: AnyObject, Sendable {
     /// Before a file's events are stored.
     /// - Parameter newEvents: how many events the file brings (an upper bound: before duplicates).
     func willStore(newEvents: Int) throws
-    /// A user's events changed; `events` are all of them now, in time order.
-    func stored(user: Int64, events: [StoredEvent]) throws
+    /// Whether `derive` needs nothing from the database for this file, so it may run on other threads.
+    var derivesConcurrently: Bool { get }
+    /// A user's derived rows from all of the user's events (in time order).
+    func derive(user: Int64, events: [StoredEvent]) throws -> any DerivedRows
+    /// Stores rows that `derive` made, replacing the user's earlier ones (on the importer's thread).
+    func write(_ rows: any DerivedRows) throws
     /// After the file: re-derives the users whose events or orders changed
     /// otherwise (orders files, `--force` replacements), and finishes.
     func finish(touched: Set<Int64>) throws
 }
+
+/// What `DerivedDataUpkeep.derive` computes for one user, ready to write.
+package protocol DerivedRows: Sendable {}

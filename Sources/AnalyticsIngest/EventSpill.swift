@@ -49,11 +49,23 @@ struct EventSpill {
 
     /// Calls `body` once per user, users ascending, with the user's rows in file order.
     func forEachUser(_ body: (Int64, [StoredEvent]) throws -> Void) throws {
-        for bucket in 0..<max(buckets.count, spilled.count) {
+        for bucket in bucketIndices { try forEachUser(inBucket: bucket, body) }
+    }
+
+    /// The buckets that hold rows, in increasing user order.
+    var bucketIndices: [Int] {
+        (0..<max(buckets.count, spilled.count)).filter {
+            ($0 < buckets.count && !buckets[$0].isEmpty) || ($0 < spilled.count && !spilled[$0].isEmpty)
+        }
+    }
+
+    /// `forEachUser` for the users of one bucket; safe to call from several threads at once.
+    func forEachUser(inBucket bucket: Int, _ body: (Int64, [StoredEvent]) throws -> Void) throws {
+        do {
             var parts: [[UInt8]] = []
             if bucket < spilled.count { parts = try spilled[bucket].map(read) }
             if bucket < buckets.count, !buckets[bucket].isEmpty { parts.append(buckets[bucket]) }
-            guard !parts.isEmpty else { continue }
+            guard !parts.isEmpty else { return }
             // Where each row is (part, offset, length) and whose it is; rows are found by their lengths alone.
             var rows: [(user: Int64, part: Int32, offset: Int32, count: Int32)] = []
             for (index, part) in parts.enumerated() {

@@ -141,41 +141,86 @@ struct FileLoad {
             eventID: text(record.eventID), orderID: text(record.orderID), props: props))
     }
 
-    /// Merges the file's events into each user's stored block, user by user in id order.
-    /// An event whose `event_id` the user already has (stored, or earlier in the file) is a duplicate.
+    /// Merges the file's events into each user's stored block, user by user in id order, and
+    /// derives each user's sessions from the result. An event whose `event_id` the user already
+    /// has (stored, or earlier in the file) is a duplicate.
     private mutating func storeEvents() throws {
         defer { spill.close() }
         let hasStoredEvents = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1
         try upkeep?.willStore(newEvents: spill.count)
+        if !hasStoredEvents, let upkeep, upkeep.derivesConcurrently {
+            return try storeConcurrently(upkeep)
+        }
         try spill.forEachUser { user, incoming in
-            var events = hasStoredEvents ? try EventBlock.events(of: user, in: database) : []
-            let stored = events.count
-            if incoming.contains(where: { $0.eventID != nil }) {
-                var seen = Set(events.compactMap(\.eventID))
-                for event in incoming {
-                    if let id = event.eventID, !seen.insert(id).inserted { continue }
-                    events.append(event)
-                }
-            } else {
-                events += incoming
-            }
-            rowsDuplicate += stored + incoming.count - events.count
-            guard events.count > stored else { return }
-            rowsImported += events.count - stored
-            if !events.indices.dropFirst().allSatisfy({ events[$0 - 1].timestamp <= events[$0].timestamp }) {
-                // Time order; ties keep their order (stored first, then file order).
-                events = events.indices.sorted {
-                    events[$0].timestamp != events[$1].timestamp ? events[$0].timestamp < events[$1].timestamp : $0 < $1
-                }.map { events[$0] }
-            }
+            let stored = hasStoredEvents ? try EventBlock.events(of: user, in: database) : []
+            let (events, duplicates) = Self.merge(stored: stored, incoming: incoming)
+            rowsDuplicate += duplicates
+            guard events.count > stored.count else { return }
+            rowsImported += events.count - stored.count
             try EventBlock.write(events, of: user, in: database)
             if let upkeep {
-                try upkeep.stored(user: user, events: events)
+                try upkeep.write(try upkeep.derive(user: user, events: events))
                 touchedUsers.remove(user)
             } else {
                 touch(user)
             }
         }
+    }
+
+    /// A new user's blocks and derived rows for a database without stored events: workers encode
+    /// and derive bucket after bucket of users while this thread writes them, in user order.
+    private mutating func storeConcurrently(_ upkeep: DerivedDataUpkeep) throws {
+        struct Bucket {
+            var users: [(user: Int64, block: [UInt8], rows: any DerivedRows, events: Int)] = []
+            var duplicates = 0
+        }
+        let spill = self.spill
+        let buckets = spill.bucketIndices
+        let work = OrderedWork<Bucket>(count: buckets.count, workers: Self.workers, ahead: 2 * Self.workers) { slot in
+            var bucket = Bucket()
+            try spill.forEachUser(inBucket: buckets[slot]) { user, incoming in
+                let (events, duplicates) = Self.merge(stored: [], incoming: incoming)
+                bucket.duplicates += duplicates
+                bucket.users.append((user, EventBlock.encode(events), try upkeep.derive(user: user, events: events),
+                                     events.count))
+            }
+            return bucket
+        }
+        defer { work.finish() }
+        for slot in buckets.indices {
+            let bucket = try work.take(slot)
+            rowsDuplicate += bucket.duplicates
+            for item in bucket.users {
+                rowsImported += item.events
+                try EventBlock.write(encoded: item.block, of: item.user, in: database)
+                try upkeep.write(item.rows)
+            }
+        }
+    }
+
+    /// Threads that encode and derive users while the importer's thread writes.
+    private static let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+
+    /// A user's stored events and the file's new ones, in time order (ties: stored first, then file
+    /// order), without the new ones whose event id the user already has.
+    static func merge(stored: [StoredEvent], incoming: [StoredEvent]) -> (events: [StoredEvent], duplicates: Int) {
+        var events = stored
+        if incoming.contains(where: { $0.eventID != nil }) {
+            var seen = Set(stored.compactMap(\.eventID))
+            for event in incoming {
+                if let id = event.eventID, !seen.insert(id).inserted { continue }
+                events.append(event)
+            }
+        } else {
+            events += incoming
+        }
+        let duplicates = stored.count + incoming.count - events.count
+        if !events.indices.dropFirst().allSatisfy({ events[$0 - 1].timestamp <= events[$0].timestamp }) {
+            events = events.indices.sorted {
+                events[$0].timestamp != events[$1].timestamp ? events[$0].timestamp < events[$1].timestamp : $0 < $1
+            }.map { events[$0] }
+        }
+        return (events, duplicates)
     }
 
     // MARK: Orders

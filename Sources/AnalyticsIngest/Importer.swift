@@ -107,7 +107,9 @@ package final class Importer {
             result.warnings.append("ignored columns: " + layout.ignoredColumns.joined(separator: ", "))
         }
         var keptRejects: [(line: Int, reason: String, raw: String)] = []
-        try database.setMemoryMapped(try isSmall(fileBytes: result.sizeBytes, compressed: source is GzipSource))
+        // Reads go through SQLite's page cache (Database.cacheKibibytes), not a memory map: mapped pages
+        // count in the process's RSS, and the final checkpoint would write the whole database through them.
+        try database.setMemoryMapped(false)
         do {
             try database.transaction {
                 var touched = Set<Int64>()
@@ -179,15 +181,6 @@ package final class Importer {
             if abort.everyRow { throw IngestError.everyRowRejected(path: path, rejected: abort.rowsRejected) }
             throw IngestError.tooManyRejects(path: path, rejected: abort.rowsRejected, limit: options.errorLimit.description)
         }
-    }
-
-    /// Whether a file is small next to the database. Its users' blocks, sessions and timelines are then
-    /// read at random, which memory-mapped reads make cheap (no system call per page). A large file
-    /// reads and writes mostly new pages: mapping would only add the database to the process's RSS
-    /// (mapped pages count there) when the final checkpoint writes through the map.
-    private func isSmall(fileBytes: Int64, compressed: Bool) throws -> Bool {
-        let databaseBytes = (try database.scalarInt("PRAGMA page_count") ?? 0) * (try database.scalarInt("PRAGMA page_size") ?? 0)
-        return databaseBytes > 4 * fileBytes * (compressed ? 6 : 1)
     }
 
     private func checkFinalLimit(result: ImportResult, path: String) throws {

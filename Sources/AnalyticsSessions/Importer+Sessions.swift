@@ -14,7 +14,8 @@ extension Importer {
 
 /// Session and timeline upkeep for one importer: each user's sessions are
 /// derived from the events the importer has just written, without reading them back.
-final class SessionUpkeep: DerivedDataUpkeep {
+final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
+    // @unchecked: `derive` reads only immutable state (the context) when it runs concurrently.
     let store: SessionStore
     private var context: SessionStore.Context?
     /// Whether derived rows may exist for a user (else there is nothing to delete first).
@@ -40,11 +41,18 @@ final class SessionUpkeep: DerivedDataUpkeep {
         }
     }
 
-    func stored(user: Int64, events: [StoredEvent]) throws {
-        guard let context else { return }
+    var derivesConcurrently: Bool { !hasOrders }
+
+    func derive(user: Int64, events: [StoredEvent]) throws -> any DerivedRows {
+        guard let context else { preconditionFailure("derive before willStore") }
         var journey = context.events(events)
         if hasOrders { journey += try store.orders(of: user, context: context) }
-        try store.write(user: user, events: &journey, context: context, deleteFirst: hadDerived)
+        return try SessionStore.derive(user: user, events: &journey, context: context)
+    }
+
+    func write(_ rows: any DerivedRows) throws {
+        guard let rows = rows as? SessionStore.UserRows else { preconditionFailure("rows of another upkeep") }
+        try store.write(rows, deleteFirst: hadDerived)
     }
 
     func finish(touched: Set<Int64>) throws {

@@ -1,6 +1,7 @@
 import Foundation
 import AnalyticsCore
 import AnalyticsStorage
+import AnalyticsIngest
 
 /// Keeps the derived `sessions` and `timelines` tables in step with the raw
 /// events and orders: after an import only the users it touched are
@@ -211,26 +212,22 @@ package final class SessionStore {
     // MARK: Writing
 
     func write(user: Int64, events: inout [JourneyEvent], context: Context, deleteFirst: Bool) throws {
-        if deleteFirst {
-            try database.run("DELETE FROM sessions WHERE user_id = ?", .integer(user))
-            try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(user))
-        }
-        guard !events.isEmpty else { return }
+        try write(try Self.derive(user: user, events: &events, context: context), deleteFirst: deleteFirst)
+    }
+
+    /// A user's sessions and timeline, ready to store.
+    struct UserRows: DerivedRows {
+        let user: Int64
+        let sessions: [Session]
+        let records: Data
+        /// Per record, its pair count and pairs; nil when no record has properties.
+        let props: Data?
+    }
+
+    /// Sessionizes a user's rows (sorted in place into journey order). Reads nothing from the database.
+    static func derive(user: Int64, events: inout [JourneyEvent], context: Context) throws -> UserRows {
+        guard !events.isEmpty else { return UserRows(user: user, sessions: [], records: Data(), props: nil) }
         let (sessions, sessionOfEvent) = context.sessionizer.sessionize(&events)
-        let insert = try database.cachedStatement("""
-            INSERT INTO sessions (user_id, ordinal, session_key, start_ts, end_ts, events, page_views, orders,
-                                  revenue_orders, revenue, channel_id, device_id, campaign_id, landing_page_id, props)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for session in sessions {
-            try insert.bind([.integer(user), .integer(Int64(session.ordinal)), .string(session.sessionKey),
-                             .integer(session.start), .integer(session.end), .integer(Int64(session.events)),
-                             .integer(Int64(session.pageViews)), .integer(Int64(session.orders)),
-                             .integer(Int64(session.revenueOrders)), .real(session.revenue), .int(session.channelID),
-                             .int(session.deviceID), .int(session.campaignID), .int(session.landingPageID),
-                             session.props.isEmpty ? .null : .blob(Data(session.props))])
-            try insert.run()
-        }
         let records = try events.indices.map { index -> TimelineRecord in
             let event = events[index]
             let session = sessions[sessionOfEvent[index]]
@@ -250,8 +247,34 @@ package final class SessionStore {
                 props += event.props
             }
         }
+        return UserRows(user: user, sessions: sessions, records: TimelineRecord.encode(records),
+                        props: props.isEmpty ? nil : Data(props))
+    }
+
+    /// Stores a user's derived rows; `deleteFirst` removes the user's earlier ones.
+    func write(_ rows: UserRows, deleteFirst: Bool) throws {
+        let user = rows.user
+        if deleteFirst {
+            try database.run("DELETE FROM sessions WHERE user_id = ?", .integer(user))
+            try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(user))
+        }
+        guard !rows.sessions.isEmpty else { return }
+        let insert = try database.cachedStatement("""
+            INSERT INTO sessions (user_id, ordinal, session_key, start_ts, end_ts, events, page_views, orders,
+                                  revenue_orders, revenue, channel_id, device_id, campaign_id, landing_page_id, props)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for session in rows.sessions {
+            try insert.bind([.integer(user), .integer(Int64(session.ordinal)), .string(session.sessionKey),
+                             .integer(session.start), .integer(session.end), .integer(Int64(session.events)),
+                             .integer(Int64(session.pageViews)), .integer(Int64(session.orders)),
+                             .integer(Int64(session.revenueOrders)), .real(session.revenue), .int(session.channelID),
+                             .int(session.deviceID), .int(session.campaignID), .int(session.landingPageID),
+                             session.props.isEmpty ? .null : .blob(Data(session.props))])
+            try insert.run()
+        }
         let timeline = try database.cachedStatement("INSERT INTO timelines (user_id, records, props) VALUES (?, ?, ?)")
-        try timeline.bind([.integer(user), .blob(TimelineRecord.encode(records)), props.isEmpty ? .null : .blob(Data(props))])
+        try timeline.bind([.integer(user), .blob(rows.records), rows.props.map(SQLValue.blob) ?? .null])
         try timeline.run()
     }
 }

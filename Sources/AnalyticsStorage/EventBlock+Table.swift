@@ -17,9 +17,14 @@ extension EventBlock {
         guard !events.isEmpty else {
             return try database.run("DELETE FROM event_blocks WHERE user_id = ?", .integer(user))
         }
+        try write(encoded: encode(events), of: user, in: database)
+    }
+
+    /// Stores a user's block as encoded by `encode`, replacing what was stored.
+    package static func write(encoded block: [UInt8], of user: Int64, in database: Database) throws {
         let statement = try database.cachedStatement("INSERT OR REPLACE INTO event_blocks (user_id, events) VALUES (?, ?)")
         try statement.bind(user, at: 1)
-        try encode(events).withUnsafeBytes { try statement.bindBlob($0, at: 2) }
+        try block.withUnsafeBytes { try statement.bindBlob($0, at: 2) }
         try statement.run()
     }
 
