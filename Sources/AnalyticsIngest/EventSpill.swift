@@ -11,11 +11,13 @@ import Foundation
 /// unlinked temporary file and memory starts again, so a 10M-row file needs
 /// about the budget, not the file's size. Within a bucket, rows keep their
 /// file order.
-struct EventSpill {
+package struct EventSpill {
     /// Users per bucket, as a shift: ids `b << shift ..< (b + 1) << shift` share bucket `b`.
     static let bucketShift = 12
+    /// Encoded bytes kept in memory before a spill to disk, by default.
+    package static let defaultMemoryBudget = 48 << 20
     /// Encoded bytes kept in memory before a spill to disk.
-    static let memoryBudget = 48 << 20
+    private let memoryBudget: Int
 
     /// Each bucket's rows not yet spilled: varint user id, varint length, then the event (`EventBlock.append`).
     private var buckets: [[UInt8]] = []
@@ -24,14 +26,15 @@ struct EventSpill {
     private var spilled: [[(offset: Int64, count: Int)]] = []
     private var file: Int32 = -1
     private var fileSize: Int64 = 0
-    private(set) var count = 0
+    /// Rows added.
+    package private(set) var count = 0
     /// One event's encoding, reused.
     private var scratch: [UInt8] = []
 
-    init() {}
+    package init(memoryBudget: Int = EventSpill.defaultMemoryBudget) { self.memoryBudget = memoryBudget }
 
     /// Adds a row of `user`.
-    mutating func add(user: Int64, _ event: StoredEvent) throws {
+    package mutating func add(user: Int64, _ event: StoredEvent) throws {
         let bucket = Int(user >> Self.bucketShift)
         if bucket >= buckets.count {
             buckets.append(contentsOf: repeatElement([], count: bucket + 1 - buckets.count))
@@ -44,11 +47,11 @@ struct EventSpill {
         buckets[bucket] += scratch
         bufferedBytes += buckets[bucket].count - before
         count += 1
-        if bufferedBytes >= Self.memoryBudget { try spill() }
+        if bufferedBytes >= memoryBudget { try spill() }
     }
 
     /// Calls `body` once per user, users ascending, with the user's rows in file order.
-    func forEachUser(_ body: (Int64, [StoredEvent]) throws -> Void) throws {
+    package func forEachUser(_ body: (Int64, [StoredEvent]) throws -> Void) throws {
         for bucket in bucketIndices { try forEachUser(inBucket: bucket, body) }
     }
 
@@ -102,8 +105,11 @@ struct EventSpill {
         }
     }
 
+    /// Whether rows went to the temporary file.
+    package var spilledToDisk: Bool { file >= 0 }
+
     /// Closes the spill file (it was unlinked when created).
-    mutating func close() {
+    package mutating func close() {
         if file >= 0 { Foundation.close(file) }
         file = -1
     }

@@ -107,7 +107,10 @@ struct FileLoad {
         if spill.count > 0 {
             progress?(ImportProgress(step: .storing, path: path, bytesDone: source.bytesConsumed, bytesTotal: total,
                                      rows: rowsRead, seconds: Date().timeIntervalSince(started)))
+            let t0 = Date()
+            if ProcessInfo.processInfo.environment["TRACE"] != nil { FileHandle.standardError.write("parse \(t0.timeIntervalSince(started))\n".data(using: .utf8)!) }
             try storeEvents()
+            if ProcessInfo.processInfo.environment["TRACE"] != nil { FileHandle.standardError.write("store \(Date().timeIntervalSince(t0))\n".data(using: .utf8)!) }
         }
         progress?(ImportProgress(path: path, bytesDone: source.bytesConsumed, bytesTotal: total, rows: rowsRead,
                                  seconds: Date().timeIntervalSince(started)))
