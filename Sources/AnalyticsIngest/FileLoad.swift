@@ -98,6 +98,7 @@ struct FileLoad {
                 }
             }
         }
+        try labels.saveUsers()
         // The file must be as it was when it was hashed: one that grows or shrinks while it is
         // read would be recorded under a checksum that is not its content.
         if source.bytesConsumed != total {

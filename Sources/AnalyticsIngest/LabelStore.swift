@@ -23,10 +23,16 @@ final class LabelStore {
     /// Whether users were stored before this transaction; if not, a user not
     /// seen in it is new and needs no lookup.
     private let hadUsers: Bool
+    /// The id the next new user gets.
+    private var nextUserID: Int64
+    /// New users not yet written (`saveUsers`), in id order.
+    private var newUsers: [(id: Int64, external: String)] = []
 
     init(database: Database) throws {
         self.database = database
-        hadUsers = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM users)") == 1
+        let maxUserID = try database.scalarInt("SELECT max(id) FROM users")
+        hadUsers = maxUserID != nil
+        nextUserID = (maxUserID ?? 0) + 1
         labels = Array(repeating: ByteInterner(), count: Kind.allCases.count)
         for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
             ($0.string(0), $0.string(1), $0.int64(2))
@@ -94,11 +100,25 @@ final class LabelStore {
         if hadUsers, let existing = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(external)) {
             id = existing
         } else {
-            try database.run("INSERT INTO users (external_id) VALUES (?)", .text(external))
-            id = database.lastInsertRowID
+            id = nextUserID
+            nextUserID += 1
+            newUsers.append((id, external))
         }
         users.insert(bytes, id: id)
         return id
+    }
+
+    /// Writes the users met for the first time (in external id order, so the unique index grows
+    /// at its end); must run before anything reads `users` in the same transaction.
+    func saveUsers() throws {
+        guard !newUsers.isEmpty else { return }
+        let insert = try database.prepare("INSERT INTO users (id, external_id) VALUES (?, ?)")
+        for user in newUsers.sorted(by: { $0.external < $1.external }) {
+            try insert.bind(user.id, at: 1)
+            try insert.bind(user.external, at: 2)
+            try insert.run()
+        }
+        newUsers = []
     }
 }
 

@@ -265,16 +265,35 @@ package final class SessionStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for session in rows.sessions {
-            try insert.bind([.integer(user), .integer(Int64(session.ordinal)), .string(session.sessionKey),
-                             .integer(session.start), .integer(session.end), .integer(Int64(session.events)),
-                             .integer(Int64(session.pageViews)), .integer(Int64(session.orders)),
-                             .integer(Int64(session.revenueOrders)), .real(session.revenue), .int(session.channelID),
-                             .int(session.deviceID), .int(session.campaignID), .int(session.landingPageID),
-                             session.props.isEmpty ? .null : .blob(Data(session.props))])
+            try insert.bind(user, at: 1)
+            try insert.bind(Int64(session.ordinal), at: 2)
+            try insert.bind(.string(session.sessionKey), at: 3)
+            try insert.bind(session.start, at: 4)
+            try insert.bind(session.end, at: 5)
+            try insert.bind(Int64(session.events), at: 6)
+            try insert.bind(Int64(session.pageViews), at: 7)
+            try insert.bind(Int64(session.orders), at: 8)
+            try insert.bind(Int64(session.revenueOrders), at: 9)
+            try insert.bind(session.revenue, at: 10)
+            try insert.bind(.int(session.channelID), at: 11)
+            try insert.bind(.int(session.deviceID), at: 12)
+            try insert.bind(.int(session.campaignID), at: 13)
+            try insert.bind(.int(session.landingPageID), at: 14)
+            if session.props.isEmpty {
+                try insert.bindNull(at: 15)
+            } else {
+                try session.props.withUnsafeBytes { try insert.bindBlob($0, at: 15) }
+            }
             try insert.run()
         }
         let timeline = try database.cachedStatement("INSERT INTO timelines (user_id, records, props) VALUES (?, ?, ?)")
-        try timeline.bind([.integer(user), .blob(rows.records), rows.props.map(SQLValue.blob) ?? .null])
+        try timeline.bind(user, at: 1)
+        try rows.records.withUnsafeBytes { try timeline.bindBlob($0, at: 2) }
+        if let props = rows.props {
+            try props.withUnsafeBytes { try timeline.bindBlob($0, at: 3) }
+        } else {
+            try timeline.bindNull(at: 3)
+        }
         try timeline.run()
     }
 }
