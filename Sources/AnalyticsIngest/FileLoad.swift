@@ -28,6 +28,8 @@ struct FileLoad {
     private(set) var rowsUpdated = 0
     private(set) var rowsRejected = 0
     private(set) var touchedUsers = Set<Int64>()
+    /// `read` and `store` times (`ImportResult.phases`).
+    private(set) var phases: [ImportPhase] = []
     private var lastTouched: Int64 = -1
     /// The texts of the row being read.
     private var arena = TextArena()
@@ -105,7 +107,10 @@ struct FileLoad {
             throw IngestError.unreadable(path: path, reason: "the file changed while it was read (\(total) bytes when "
                 + "the import started, \(source.bytesConsumed) read); import it again once it is complete")
         }
+        phases.append(ImportPhase(name: "read", seconds: Date().timeIntervalSince(started)))
         if spill.count > 0 {
+            let storeStarted = Date()
+            defer { phases.append(ImportPhase(name: "store", seconds: Date().timeIntervalSince(storeStarted))) }
             progress?(ImportProgress(step: .storing, path: path, bytesDone: source.bytesConsumed, bytesTotal: total,
                                      rows: rowsRead, seconds: Date().timeIntervalSince(started)))
             let t0 = Date()

@@ -25,6 +25,9 @@ public struct ImportResult: Sendable, Equatable {
     public var rowsUpdated = 0
     public var rowsRejected = 0
     public var seconds = 0.0
+    /// Where the time went: `hash`, `read` (parse and group by user), `store` (event blocks, sessions
+    /// and timelines), `sessions` (users changed otherwise), `commit`; only the phases that ran.
+    public var phases: [ImportPhase] = []
     /// Header columns that were ignored, and similar notes.
     public var warnings: [String] = []
     /// Why the file was skipped, aborted or failed.
@@ -34,6 +37,12 @@ public struct ImportResult: Sendable, Equatable {
         self.path = path
         self.status = status
     }
+}
+
+/// The wall-clock time of one phase of a file's import.
+public struct ImportPhase: Sendable, Equatable {
+    public let name: String
+    public let seconds: Double
 }
 
 /// Progress of the file being imported, reported a few times a second at most.
