@@ -82,25 +82,31 @@ package struct EventSpill {
                     }
                 }
             }
-            // By user; a user's rows stay in file order (parts are in file order, and so are rows within a part).
-            let order = rows.indices.sorted { rows[$0].user != rows[$1].user ? rows[$0].user < rows[$1].user : $0 < $1 }
-            var start = 0
+            // Counting sort by user (a bucket holds 2^bucketShift consecutive ids): a user's rows stay
+            // in file order (parts are in file order, and so are rows within a part).
+            let base = Int64(bucket) << Self.bucketShift
+            var starts = [Int32](repeating: 0, count: (1 << Self.bucketShift) + 1)
+            for row in rows { starts[Int(row.user - base) + 1] += 1 }
+            for index in 1..<starts.count { starts[index] += starts[index - 1] }
+            var order = [Int32](repeating: 0, count: rows.count)
+            var next = starts
+            for (index, row) in rows.enumerated() {
+                let slot = Int(row.user - base)
+                order[Int(next[slot])] = Int32(index)
+                next[slot] += 1
+            }
             var events: [StoredEvent] = []
-            while start < order.count {
-                let user = rows[order[start]].user
+            for slot in 0..<(1 << Self.bucketShift) where starts[slot + 1] > starts[slot] {
                 events.removeAll(keepingCapacity: true)
-                var end = start
-                while end < order.count, rows[order[end]].user == user {
-                    let row = rows[order[end]]
+                for position in Int(starts[slot])..<Int(starts[slot + 1]) {
+                    let row = rows[Int(order[position])]
                     try parts[Int(row.part)].withUnsafeBytes { bytes in
                         var reader = EventBlock.Reader(bytes: UnsafeRawBufferPointer(
                             rebasing: bytes[Int(row.offset)..<Int(row.offset + row.count)]))
                         events.append(try reader.event(after: nil))
                     }
-                    end += 1
                 }
-                try body(user, events)
-                start = end
+                try body(base + Int64(slot), events)
             }
         }
     }

@@ -214,7 +214,13 @@ struct FileLoad {
     /// order), without the new ones whose event id the user already has.
     static func merge(stored: [StoredEvent], incoming: [StoredEvent]) -> (events: [StoredEvent], duplicates: Int) {
         var events = stored
-        if incoming.contains(where: { $0.eventID != nil }) {
+        if stored.isEmpty && incoming.count <= 16 {
+            // Few events (most users): compare ids pairwise rather than hashing them.
+            for event in incoming {
+                if let id = event.eventID, events.contains(where: { $0.eventID == id }) { continue }
+                events.append(event)
+            }
+        } else if incoming.contains(where: { $0.eventID != nil }) {
             var seen = Set(stored.compactMap(\.eventID))
             for event in incoming {
                 if let id = event.eventID, !seen.insert(id).inserted { continue }
