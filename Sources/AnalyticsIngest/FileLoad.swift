@@ -113,10 +113,7 @@ struct FileLoad {
             defer { phases.append(ImportPhase(name: "store", seconds: Date().timeIntervalSince(storeStarted))) }
             progress?(ImportProgress(step: .storing, path: path, bytesDone: source.bytesConsumed, bytesTotal: total,
                                      rows: rowsRead, seconds: Date().timeIntervalSince(started)))
-            let t0 = Date()
-            if ProcessInfo.processInfo.environment["TRACE"] != nil { FileHandle.standardError.write("parse \(t0.timeIntervalSince(started))\n".data(using: .utf8)!) }
             try storeEvents()
-            if ProcessInfo.processInfo.environment["TRACE"] != nil { FileHandle.standardError.write("store \(Date().timeIntervalSince(t0))\n".data(using: .utf8)!) }
         }
         progress?(ImportProgress(path: path, bytesDone: source.bytesConsumed, bytesTotal: total, rows: rowsRead,
                                  seconds: Date().timeIntervalSince(started)))

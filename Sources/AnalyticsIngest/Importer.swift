@@ -46,11 +46,9 @@ package final class Importer {
         do {
             // Hashing first costs a second read of the file (2.2 s for 829 MB here, measured
             // as the skip of an imported file) but lets a repeat be skipped without parsing it.
-            let t0 = Date()
             let hashStarted = Date()
             let (sha256, size) = try FileHasher.sha256(path: path)
             result.phases.append(ImportPhase(name: "hash", seconds: Date().timeIntervalSince(hashStarted)))
-            if ProcessInfo.processInfo.environment["TRACE"] != nil { FileHandle.standardError.write("hash \(Date().timeIntervalSince(t0))\n".data(using: .utf8)!) }
             result.sha256 = sha256
             result.sizeBytes = size
             // A quick look first (no parsing for a repeat); the decision is made again inside

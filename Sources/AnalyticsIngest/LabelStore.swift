@@ -7,52 +7,95 @@ import AnalyticsStorage
 /// in memory, keyed by bytes, so a value seen before costs one hash lookup
 /// and no `String`. Make one per transaction: ids created in a transaction
 /// that rolls back are gone.
+///
+/// Two threads may parse one file at once, each with its own view (`fork()`):
+/// a view keeps its own copy of the labels it has met, so known labels cost no
+/// lock; new labels, and every user id (millions of them, kept once), go
+/// through the views' shared registry under its lock, which also guards the
+/// database connection while they run.
 final class LabelStore {
     /// The kinds of label, as stored in `labels.kind`.
     enum Kind: String, CaseIterable {
         case eventType = "event_type", page, channel, device, campaign, currency, status
     }
 
-    private let database: Database
-    private var labels: [ByteInterner]
-    /// Values of each property, by property name (label kind `property:<name>`).
-    private var propertyValues: [String: ByteInterner] = [:]
-    /// Interners of the properties in use by the current file, by slot.
-    private var activeProperties: [(name: String, kind: String, values: ByteInterner)] = []
-    private var users = ByteInterner()
-    /// Whether users were stored before this transaction; if not, a user not
-    /// seen in it is new and needs no lookup.
-    private let hadUsers: Bool
-    /// The id the next new user gets.
-    private var nextUserID: Int64
-    /// New users not yet written (`saveUsers`), in id order.
-    private var newUsers: [(id: Int64, external: String)] = []
+    /// What every view shares; every field is read and written under `lock`.
+    private final class Registry: @unchecked Sendable {
+        let lock = NSLock()
+        let database: Database
+        var labels: [ByteInterner]
+        /// Values of each property, by label kind (`property:<name>`).
+        var propertyValues: [String: ByteInterner] = [:]
+        var users = ByteInterner()
+        /// Whether users were stored before this transaction; if not, a user not
+        /// seen in it is new and needs no lookup.
+        let hadUsers: Bool
+        /// The id the next new user gets.
+        var nextUserID: Int64
+        /// New users not yet written (`saveUsers`), in id order.
+        var newUsers: [(id: Int64, external: String)] = []
 
-    init(database: Database) throws {
-        self.database = database
-        let maxUserID = try database.scalarInt("SELECT max(id) FROM users")
-        hadUsers = maxUserID != nil
-        nextUserID = (maxUserID ?? 0) + 1
-        labels = Array(repeating: ByteInterner(), count: Kind.allCases.count)
-        for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
-            ($0.string(0), $0.string(1), $0.int64(2))
-        }) {
-            var text = value
-            if let kind = Kind(rawValue: kind) {
-                text.withUTF8 { labels[kind.slot].insert(UnsafeRawBufferPointer($0), id: id) }
-            } else if kind.hasPrefix(PropertyCodec.labelKindPrefix) {
-                let name = String(kind.dropFirst(PropertyCodec.labelKindPrefix.count))
-                text.withUTF8 { propertyValues[name, default: ByteInterner()].insert(UnsafeRawBufferPointer($0), id: id) }
+        init(database: Database) throws {
+            self.database = database
+            let maxUserID = try database.scalarInt("SELECT max(id) FROM users")
+            hadUsers = maxUserID != nil
+            nextUserID = (maxUserID ?? 0) + 1
+            labels = Array(repeating: ByteInterner(), count: Kind.allCases.count)
+            for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
+                ($0.string(0), $0.string(1), $0.int64(2))
+            }) {
+                var text = value
+                if let known = Kind(rawValue: kind) {
+                    text.withUTF8 { labels[known.slot].insert(UnsafeRawBufferPointer($0), id: id) }
+                } else if kind.hasPrefix(PropertyCodec.labelKindPrefix) {
+                    text.withUTF8 { propertyValues[kind, default: ByteInterner()].insert(UnsafeRawBufferPointer($0), id: id) }
+                }
             }
+        }
+
+        /// The id of a label, created (and stored) when new; call under `lock`.
+        func labelID(slot: Int?, kind: String, _ bytes: UnsafeRawBufferPointer, field: String) throws -> Int64 {
+            if let slot, let id = labels[slot].id(of: bytes) { return id }
+            if slot == nil, let id = propertyValues[kind]?.id(of: bytes) { return id }
+            guard let value = String(validating: bytes, as: UTF8.self) else { throw RejectReason.invalidUTF8(field: field) }
+            try database.run("INSERT INTO labels (kind, value) VALUES (?, ?)", .text(kind), .text(value))
+            let id = database.lastInsertRowID
+            if let slot { labels[slot].insert(bytes, id: id) } else { propertyValues[kind, default: ByteInterner()].insert(bytes, id: id) }
+            return id
         }
     }
 
+    private let registry: Registry
+    /// This view's copies of the labels it has met, by kind slot.
+    private var labels: [ByteInterner]
+    /// Interners of the properties in use by the current file, by slot (this view's copies).
+    private var activeProperties: [(name: String, kind: String, values: ByteInterner)] = []
+
+    init(database: Database) throws {
+        registry = try Registry(database: database)
+        labels = registry.labels
+    }
+
+    private init(registry: Registry, labels: [ByteInterner], activeProperties: [(name: String, kind: String, values: ByteInterner)]) {
+        self.registry = registry
+        self.labels = labels
+        self.activeProperties = activeProperties
+    }
+
+    /// Another view on the same ids, for a second thread; from then on, use each view on one
+    /// thread only, and the database only through the views until both are done.
+    func fork() -> LabelStore {
+        LabelStore(registry: registry, labels: labels, activeProperties: activeProperties)
+    }
+
+    private var database: Database { registry.database }
 
     /// Gets or creates the ids of properties by name and makes them the active
     /// slots for `propertyValueID` (slot i is `names[i]`).
     func activateProperties(_ names: [String]) throws -> [Int64] {
         activeProperties = names.map { name in
-            (name, PropertyCodec.labelKind(name), propertyValues[name] ?? ByteInterner())
+            let kind = PropertyCodec.labelKind(name)
+            return (name, kind, registry.propertyValues[kind] ?? ByteInterner())
         }
         return try names.map { name in
             if let id = try database.scalarInt("SELECT id FROM properties WHERE name = ?", .text(name)) { return id }
@@ -66,11 +109,10 @@ final class LabelStore {
     @inline(__always)
     func propertyValueID(slot: Int, _ bytes: UnsafeRawBufferPointer) throws -> Int64 {
         if let id = activeProperties[slot].values.id(of: bytes) { return id }
-        guard let value = String(validating: bytes, as: UTF8.self) else {
-            throw RejectReason.invalidUTF8(field: activeProperties[slot].name)
-        }
-        try database.run("INSERT INTO labels (kind, value) VALUES (?, ?)", .text(activeProperties[slot].kind), .text(value))
-        let id = database.lastInsertRowID
+        let property = activeProperties[slot]
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        let id = try registry.labelID(slot: nil, kind: property.kind, bytes, field: property.name)
         activeProperties[slot].values.insert(bytes, id: id)
         return id
     }
@@ -80,11 +122,9 @@ final class LabelStore {
     @inline(__always)
     func id(_ kind: Kind, _ bytes: UnsafeRawBufferPointer, field: CanonicalField) throws -> Int64 {
         if let id = labels[kind.slot].id(of: bytes) { return id }
-        guard let value = String(validating: bytes, as: UTF8.self) else {
-            throw RejectReason.invalidUTF8(field: field.rawValue)
-        }
-        try database.run("INSERT INTO labels (kind, value) VALUES (?, ?)", .text(kind.rawValue), .text(value))
-        let id = database.lastInsertRowID
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        let id = try registry.labelID(slot: kind.slot, kind: kind.rawValue, bytes, field: field.rawValue)
         labels[kind.slot].insert(bytes, id: id)
         return id
     }
@@ -92,33 +132,35 @@ final class LabelStore {
     /// The compact id of an external user id given as UTF-8 bytes, created when new.
     @inline(__always)
     func userID(_ bytes: UnsafeRawBufferPointer) throws -> Int64 {
-        if let id = users.id(of: bytes) { return id }
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        if let id = registry.users.id(of: bytes) { return id }
         guard let external = String(validating: bytes, as: UTF8.self) else {
             throw RejectReason.invalidUTF8(field: CanonicalField.userID.rawValue)
         }
         let id: Int64
-        if hadUsers, let existing = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(external)) {
+        if registry.hadUsers, let existing = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(external)) {
             id = existing
         } else {
-            id = nextUserID
-            nextUserID += 1
-            newUsers.append((id, external))
+            id = registry.nextUserID
+            registry.nextUserID += 1
+            registry.newUsers.append((id, external))
         }
-        users.insert(bytes, id: id)
+        registry.users.insert(bytes, id: id)
         return id
     }
 
     /// Writes the users met for the first time (in external id order, so the unique index grows
     /// at its end); must run before anything reads `users` in the same transaction.
     func saveUsers() throws {
-        guard !newUsers.isEmpty else { return }
+        guard !registry.newUsers.isEmpty else { return }
         let insert = try database.prepare("INSERT INTO users (id, external_id) VALUES (?, ?)")
-        for user in newUsers.sorted(by: { $0.external < $1.external }) {
+        for user in registry.newUsers.sorted(by: { $0.external < $1.external }) {
             try insert.bind(user.id, at: 1)
             try insert.bind(user.external, at: 2)
             try insert.run()
         }
-        newUsers = []
+        registry.newUsers = []
     }
 }
 

@@ -106,9 +106,7 @@ package final class Database {
         statementCache.removeAll()
         for statement in liveStatements { statement.value?.finalize() }
         liveStatements.removeAll()
-        let t0 = Date()
         let result = sqlite3_close(connection)
-        if ProcessInfo.processInfo.environment["TRACE"] != nil { FileHandle.standardError.write("close \(Date().timeIntervalSince(t0))\n".data(using: .utf8)!) }
         if result != SQLITE_OK {
             let error = SQLiteError(connection: connection, resultCode: result)
             sqlite3_close_v2(connection) // Never leak the connection: close once the rest is released.
@@ -199,8 +197,6 @@ package final class Database {
     /// returns, rolled back when it throws (the error is rethrown).
     /// See <https://www.sqlite.org/lang_transaction.html>.
     package func transaction<T>(_ body: () throws -> T) throws -> T {
-        let t0 = Date()
-        defer { if ProcessInfo.processInfo.environment["TRACE"] != nil { FileHandle.standardError.write("transaction \(Date().timeIntervalSince(t0))\n".data(using: .utf8)!) } }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
