@@ -63,3 +63,10 @@ package final class OrderedWork<Output>: @unchecked Sendable {
         workers.wait()
     }
 }
+
+/// A mutable box handed to one other thread, which alone uses it until the
+/// handing thread waits for that thread to finish (a `DispatchGroup`).
+package final class Unchecked<Value>: @unchecked Sendable {
+    package var value: Value
+    package init(_ value: Value) { self.value = value }
+}

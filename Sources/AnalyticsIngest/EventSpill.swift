@@ -50,24 +50,34 @@ package struct EventSpill {
         if bufferedBytes >= memoryBudget { try spill() }
     }
 
-    /// Calls `body` once per user, users ascending, with the user's rows in file order.
-    package func forEachUser(_ body: (Int64, [StoredEvent]) throws -> Void) throws {
-        for bucket in bucketIndices { try forEachUser(inBucket: bucket, body) }
+    /// The rows of one bucket, as encoded byte runs in the order they were added.
+    func parts(ofBucket bucket: Int) throws -> [[UInt8]] {
+        var parts: [[UInt8]] = bucket < spilled.count ? try spilled[bucket].map(read) : []
+        if bucket < buckets.count, !buckets[bucket].isEmpty { parts.append(buckets[bucket]) }
+        return parts
     }
 
-    /// The buckets that hold rows, in increasing user order.
-    var bucketIndices: [Int] {
-        (0..<max(buckets.count, spilled.count)).filter {
-            ($0 < buckets.count && !buckets[$0].isEmpty) || ($0 < spilled.count && !spilled[$0].isEmpty)
+    /// The buckets that hold rows in any of `spills`, in increasing user order.
+    package static func bucketIndices(_ spills: [EventSpill]) -> [Int] {
+        let count = spills.map { max($0.buckets.count, $0.spilled.count) }.max() ?? 0
+        return (0..<count).filter { bucket in
+            spills.contains {
+                (bucket < $0.buckets.count && !$0.buckets[bucket].isEmpty)
+                    || (bucket < $0.spilled.count && !$0.spilled[bucket].isEmpty)
+            }
         }
     }
 
+    /// Calls `body` once per user, users ascending, with the user's rows: those of the first
+    /// spill first (the first part of the file), each spill's in the order they were added.
+    package static func forEachUser(in spills: [EventSpill], _ body: (Int64, [StoredEvent]) throws -> Void) throws {
+        for bucket in bucketIndices(spills) { try forEachUser(in: spills, bucket: bucket, body) }
+    }
+
     /// `forEachUser` for the users of one bucket; safe to call from several threads at once.
-    func forEachUser(inBucket bucket: Int, _ body: (Int64, [StoredEvent]) throws -> Void) throws {
+    static func forEachUser(in spills: [EventSpill], bucket: Int, _ body: (Int64, [StoredEvent]) throws -> Void) throws {
         do {
-            var parts: [[UInt8]] = []
-            if bucket < spilled.count { parts = try spilled[bucket].map(read) }
-            if bucket < buckets.count, !buckets[bucket].isEmpty { parts.append(buckets[bucket]) }
+            let parts = try spills.flatMap { try $0.parts(ofBucket: bucket) }
             guard !parts.isEmpty else { return }
             // Where each row is (part, offset, length) and whose it is; rows are found by their lengths alone.
             var rows: [(user: Int64, part: Int32, offset: Int32, count: Int32)] = []

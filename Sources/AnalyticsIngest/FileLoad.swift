@@ -4,8 +4,9 @@ import AnalyticsStorage
 import CSVScanner
 
 /// The row-by-row work of importing one file inside its transaction: parse,
-/// reject or store, count. Events go in multi-row INSERTs that skip known
-/// `event_id`s; orders are inserted or updated by `order_id`.
+/// reject or store, count. Events are grouped by user as they are read and
+/// then merged into each user's block (`storeEvents`); orders are inserted or
+/// updated by `order_id` as they are read.
 struct FileLoad {
     /// Thrown when the reject limit is passed; the transaction rolls back.
     struct Abort: Error {
@@ -31,10 +32,9 @@ struct FileLoad {
     /// `read` and `store` times (`ImportResult.phases`).
     private(set) var phases: [ImportPhase] = []
     private var lastTouched: Int64 = -1
-    /// The texts of the row being read.
-    private var arena = TextArena()
-    /// The file's events, grouped by user on the way in and stored after the last row.
-    private var spill = EventSpill()
+    /// The file's events, grouped by user on the way in and stored after the last row (two
+    /// spills when two threads read the file's halves: the first half's first).
+    private var spills: [EventSpill] = []
 
     /// The import this load replaces (`--force`): orders that a later import wrote keep their state.
     private let replacing: Int64?
@@ -61,62 +61,134 @@ struct FileLoad {
         }
     }
 
+    /// Thrown when the first half of a file cut for two readers did not end where the second
+    /// began (the cut fell inside a quoted field): the import starts again with one reader.
+    struct ReadAgainWhole: Error {}
+
     /// Reads every record; `total` is the file's size in bytes (for progress).
-    mutating func run(reader: CSVReader, source: ByteSource, path: String, total: Int64,
+    /// - Parameter split: whether a large events file may be read by two threads.
+    mutating func run(reader: CSVReader, source: ByteSource, path: String, total: Int64, split: Bool,
                       progress: ((ImportProgress) -> Void)?, onReject: (Int, String, String) -> Void) throws {
         let started = Date()
-        let rejectStatement = try database.prepare("INSERT INTO rejects (import_id, line, reason, raw) VALUES (?, ?, ?, ?)")
+        func report(_ bytes: Int64, _ rows: Int) {
+            progress?(ImportProgress(path: path, bytesDone: min(bytes, total), bytesTotal: total, rows: rows,
+                                     seconds: Date().timeIntervalSince(started)))
+        }
+        var rejects: [RejectedRow] = []
+        var consumed = source.bytesConsumed
+        do {
+            switch layout.kind {
+            case .orders:
+                try readOrders(reader, rejects: &rejects) { report(source.bytesConsumed, $0) }
+                consumed = source.bytesConsumed
+            case .events:
+                consumed = try readEvents(reader, source: source, path: path, total: total, split: split,
+                                          rejects: &rejects, report: report)
+            }
+        } catch let abort as Abort {
+            for reject in rejects { onReject(reject.line, reject.reason, reject.raw) }
+            throw abort
+        }
+        try labels.saveUsers()
+        // The file must be as it was when it was hashed: one that grows or shrinks while it is
+        // read would be recorded under a checksum that is not its content.
+        if consumed != total {
+            throw IngestError.unreadable(path: path, reason: "the file changed while it was read (\(total) bytes when "
+                + "the import started, \(consumed) read); import it again once it is complete")
+        }
+        let insert = try database.prepare("INSERT INTO rejects (import_id, line, reason, raw) VALUES (?, ?, ?, ?)")
+        for reject in rejects {
+            try insert.bind([.integer(importID), .integer(Int64(reject.line)), .text(reject.reason), .text(reject.raw)])
+            try insert.run()
+            onReject(reject.line, reject.reason, reject.raw)
+        }
+        phases.append(ImportPhase(name: "read", seconds: Date().timeIntervalSince(started)))
+        if spills.contains(where: { $0.count > 0 }) {
+            let storeStarted = Date()
+            defer { phases.append(ImportPhase(name: "store", seconds: Date().timeIntervalSince(storeStarted))) }
+            progress?(ImportProgress(step: .storing, path: path, bytesDone: total, bytesTotal: total,
+                                     rows: rowsRead, seconds: Date().timeIntervalSince(started)))
+            try storeEvents()
+        }
+        report(total, rowsRead)
+    }
+
+    /// Reads an events file, its two halves at once when it is large; returns the bytes read.
+    private mutating func readEvents(_ reader: CSVReader, source: ByteSource, path: String, total: Int64, split: Bool,
+                                     rejects: inout [RejectedRow], report: (Int64, Int) -> Void) throws -> Int64 {
+        var first = EventReading(parser: parser, labels: labels, importID: importID, errorLimit: options.errorLimit)
+        func keep(_ readings: [EventReading]) {
+            rowsRead = readings.reduce(0) { $0 + $1.rowsRead }
+            rowsRejected = readings.reduce(0) { $0 + $1.rowsRejected }
+            rejects = Array(readings.flatMap(\.rejects).prefix(Self.rejectsKept))
+            spills = readings.map(\.spill)
+        }
+        guard split, source is PlainFileSource, Self.workers > 1, let cut = try FileSplit.find(path: path, size: total) else {
+            do {
+                _ = try first.read(reader) { report(source.bytesConsumed, $0) }
+            } catch {
+                keep([first])
+                throw error
+            }
+            keep([first])
+            return source.bytesConsumed
+        }
+        let secondSource = try PlainFileSource(path: path, offset: cut.offset)
+        let second = Unchecked(EventReading(parser: parser, labels: labels.fork(), importID: importID,
+                                            errorLimit: options.errorLimit))
+        let secondReader = Unchecked(CSVReader(source: secondSource, delimiter: options.delimiter, firstLine: cut.line))
+        let failure = Unchecked<(any Error)?>(nil)
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) {
+            do { _ = try second.value.read(secondReader.value) { _ in } } catch { failure.value = error }
+        }
+        let clean: Bool
+        do {
+            // Progress: both halves advance at about the same pace.
+            clean = try first.read(reader, stopLine: cut.line) { report(2 * min(source.bytesConsumed, cut.offset), 2 * $0) }
+        } catch {
+            done.wait()
+            keep([first])
+            throw error
+        }
+        done.wait()
+        guard clean else {
+            first.close()
+            second.value.close()
+            throw ReadAgainWhole()
+        }
+        keep([first, second.value])
+        if let error = failure.value { throw error }
+        if case .count(let limit) = options.errorLimit, rowsRejected > limit {
+            throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
+        }
+        return cut.offset + secondSource.bytesConsumed
+    }
+
+    /// Reads an orders file, storing each order as it comes.
+    private mutating func readOrders(_ reader: CSVReader, rejects: inout [RejectedRow], report: (Int) -> Void) throws {
         while try reader.next() {
             rowsRead += 1
-            if rowsRead & 0x3FFF == 0, let progress {
-                progress(ImportProgress(path: path, bytesDone: source.bytesConsumed, bytesTotal: total, rows: rowsRead,
-                                        seconds: Date().timeIntervalSince(started)))
-            }
+            if rowsRead & 0x3FFF == 0 { report(rowsRead) }
             var reason = parser.checkShape(reader)
             if reason == nil {
                 do {
-                    switch layout.kind {
-                    case .events:
-                        arena.reset()
-                        try add(try parser.event(reader, labels: labels, arena: &arena))
-                    case .orders: try store(try parser.order(reader, labels: labels))
-                    }
+                    try store(try parser.order(reader, labels: labels))
                 } catch let problem as RejectReason {
                     reason = problem
                 }
             }
             if let reason {
                 rowsRejected += 1
-                // The first rejects of a file are recorded with their text; the rest are counted.
-                if rowsRejected <= Self.rejectsKept {
-                    let raw = String(decoding: reader.rawText, as: UTF8.self)
-                    try rejectStatement.bind([.integer(importID), .integer(Int64(reader.line)), .text(reason.description),
-                                              .text(raw)])
-                    try rejectStatement.run()
-                    onReject(reader.line, reason.description, raw)
+                if rejects.count < Self.rejectsKept {
+                    rejects.append(RejectedRow(line: reader.line, reason: reason.description,
+                                               raw: String(decoding: reader.rawText, as: UTF8.self)))
                 }
                 if case .count(let limit) = options.errorLimit, rowsRejected > limit {
                     throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
                 }
             }
         }
-        try labels.saveUsers()
-        // The file must be as it was when it was hashed: one that grows or shrinks while it is
-        // read would be recorded under a checksum that is not its content.
-        if source.bytesConsumed != total {
-            throw IngestError.unreadable(path: path, reason: "the file changed while it was read (\(total) bytes when "
-                + "the import started, \(source.bytesConsumed) read); import it again once it is complete")
-        }
-        phases.append(ImportPhase(name: "read", seconds: Date().timeIntervalSince(started)))
-        if spill.count > 0 {
-            let storeStarted = Date()
-            defer { phases.append(ImportPhase(name: "store", seconds: Date().timeIntervalSince(storeStarted))) }
-            progress?(ImportProgress(step: .storing, path: path, bytesDone: source.bytesConsumed, bytesTotal: total,
-                                     rows: rowsRead, seconds: Date().timeIntervalSince(started)))
-            try storeEvents()
-        }
-        progress?(ImportProgress(path: path, bytesDone: source.bytesConsumed, bytesTotal: total, rows: rowsRead,
-                                 seconds: Date().timeIntervalSince(started)))
     }
 
     @inline(__always)
@@ -132,32 +204,17 @@ struct FileLoad {
     /// How many rejected rows of one file are recorded (line, reason, text); the rest are counted.
     static let rejectsKept = 10_000
 
-    private mutating func add(_ record: EventRecord) throws {
-        func text(_ value: ArenaText?) -> String? {
-            guard let value else { return nil }
-            return arena.bytes.withUnsafeBufferPointer {
-                String(decoding: UnsafeBufferPointer(rebasing: $0[Int(value.start)..<Int(value.start + value.count)]), as: UTF8.self)
-            }
-        }
-        let props = record.props.map { Array(arena.bytes[Int($0.start)..<Int($0.start + $0.count)]) } ?? []
-        try spill.add(user: record.userID, StoredEvent(
-            timestamp: record.timestamp, eventTypeID: record.eventTypeID, importID: importID,
-            sessionKey: text(record.sessionKey), pageID: record.pageID, channelID: record.channelID,
-            deviceID: record.deviceID, campaignID: record.campaignID, revenue: record.revenue,
-            eventID: text(record.eventID), orderID: text(record.orderID), props: props))
-    }
-
     /// Merges the file's events into each user's stored block, user by user in id order, and
     /// derives each user's sessions from the result. An event whose `event_id` the user already
     /// has (stored, or earlier in the file) is a duplicate.
     private mutating func storeEvents() throws {
-        defer { spill.close() }
+        defer { for index in spills.indices { spills[index].close() } }
         let hasStoredEvents = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1
-        try upkeep?.willStore(newEvents: spill.count)
+        try upkeep?.willStore(newEvents: spills.reduce(0) { $0 + $1.count })
         if !hasStoredEvents, let upkeep, upkeep.derivesConcurrently {
             return try storeConcurrently(upkeep)
         }
-        try spill.forEachUser { user, incoming in
+        try EventSpill.forEachUser(in: spills) { user, incoming in
             let stored = hasStoredEvents ? try EventBlock.events(of: user, in: database) : []
             let (events, duplicates) = Self.merge(stored: stored, incoming: incoming)
             rowsDuplicate += duplicates
@@ -180,11 +237,11 @@ struct FileLoad {
             var users: [(user: Int64, block: [UInt8], rows: any DerivedRows, events: Int)] = []
             var duplicates = 0
         }
-        let spill = self.spill
-        let buckets = spill.bucketIndices
+        let spills = self.spills
+        let buckets = EventSpill.bucketIndices(spills)
         let work = OrderedWork<Bucket>(count: buckets.count, workers: Self.workers, ahead: 2 * Self.workers) { slot in
             var bucket = Bucket()
-            try spill.forEachUser(inBucket: buckets[slot]) { user, incoming in
+            try EventSpill.forEachUser(in: spills, bucket: buckets[slot]) { user, incoming in
                 let (events, duplicates) = Self.merge(stored: [], incoming: incoming)
                 bucket.duplicates += duplicates
                 bucket.users.append((user, EventBlock.encode(events), try upkeep.derive(user: user, events: events),

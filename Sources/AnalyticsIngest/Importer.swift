@@ -57,7 +57,14 @@ package final class Importer {
                 skip(&result, previous: previous)
                 return result
             }
-            try load(path: path, into: &result)
+            let before = result
+            do {
+                try load(path: path, into: &result, split: true)
+            } catch is FileLoad.ReadAgainWhole {
+                // Rare: the cut for two readers fell inside a quoted field (nothing was kept).
+                result = before
+                try load(path: path, into: &result, split: false)
+            }
         } catch let repeated as AlreadyImported {
             skip(&result, previous: (repeated.importID, repeated.finishedMilliseconds))
         } catch let error as IngestError {
@@ -95,7 +102,7 @@ package final class Importer {
         let finishedMilliseconds: Int64
     }
 
-    private func load(path: String, into result: inout ImportResult) throws {
+    private func load(path: String, into result: inout ImportResult, split: Bool) throws {
         let source = try openByteSource(path: path)
         let reader = CSVReader(source: source, delimiter: options.delimiter)
         guard try reader.next() else { throw IngestError.emptyFile(path: path) }
@@ -133,7 +140,7 @@ package final class Importer {
                 var load = try FileLoad(database: database, importID: importID, layout: layout, options: options,
                                         labels: try LabelStore(database: database), replacing: previousID,
                                         upkeep: upkeep)
-                try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, progress: progress) { line, reason, raw in
+                try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, split: split, progress: progress) { line, reason, raw in
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }
                 }
                 result.phases += load.phases

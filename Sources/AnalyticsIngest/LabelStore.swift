@@ -26,7 +26,10 @@ final class LabelStore {
         var labels: [ByteInterner]
         /// Values of each property, by label kind (`property:<name>`).
         var propertyValues: [String: ByteInterner] = [:]
-        var users = ByteInterner()
+        /// User ids by external id, in shards with locks of their own, so two readers rarely wait
+        /// for each other (every row looks its user up). New ids come from `nextUserID` under `lock`.
+        let userShards = (0..<Registry.userShardCount).map { _ in UserShard() }
+        static let userShardCount = 16
         /// Whether users were stored before this transaction; if not, a user not
         /// seen in it is new and needs no lookup.
         let hadUsers: Bool
@@ -63,6 +66,12 @@ final class LabelStore {
             if let slot { labels[slot].insert(bytes, id: id) } else { propertyValues[kind, default: ByteInterner()].insert(bytes, id: id) }
             return id
         }
+    }
+
+    /// A part of the user ids, under its own lock.
+    private final class UserShard: @unchecked Sendable {
+        let lock = NSLock()
+        var users = ByteInterner()
     }
 
     private let registry: Registry
@@ -132,12 +141,16 @@ final class LabelStore {
     /// The compact id of an external user id given as UTF-8 bytes, created when new.
     @inline(__always)
     func userID(_ bytes: UnsafeRawBufferPointer) throws -> Int64 {
-        registry.lock.lock()
-        defer { registry.lock.unlock() }
-        if let id = registry.users.id(of: bytes) { return id }
+        let hash = ByteInterner.hash(bytes)
+        let shard = registry.userShards[Int(truncatingIfNeeded: hash >> 59) & (Registry.userShardCount - 1)]
+        shard.lock.lock()
+        defer { shard.lock.unlock() }
+        if let id = shard.users.id(of: bytes) { return id }
         guard let external = String(validating: bytes, as: UTF8.self) else {
             throw RejectReason.invalidUTF8(field: CanonicalField.userID.rawValue)
         }
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
         let id: Int64
         if registry.hadUsers, let existing = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(external)) {
             id = existing
@@ -146,7 +159,7 @@ final class LabelStore {
             registry.nextUserID += 1
             registry.newUsers.append((id, external))
         }
-        registry.users.insert(bytes, id: id)
+        shard.users.insert(bytes, id: id)
         return id
     }
 

@@ -35,7 +35,8 @@ package final class PlainFileSource: ByteSource {
     let path: String
     package private(set) var bytesConsumed: Int64 = 0
 
-    package init(path: String) throws {
+    /// - Parameter offset: where reading starts (`bytesConsumed` counts from there).
+    package init(path: String, offset: Int64 = 0) throws {
         self.path = path
         // Non-blocking, so that opening a FIFO does not wait for a writer; only regular
         // files are read (a FIFO or /dev/zero would hang or never end).
@@ -54,6 +55,11 @@ package final class PlainFileSource: ByteSource {
             close(descriptor)
             throw ByteSourceError(path: path, reason: type == S_IFDIR ? "is a directory"
                 : "is not a regular file (a FIFO, device or socket); only regular files are imported")
+        }
+        if offset > 0, lseek(descriptor, off_t(offset), SEEK_SET) < 0 {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw ByteSourceError(path: path, reason: reason)
         }
     }
 

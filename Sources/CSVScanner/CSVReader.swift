@@ -89,8 +89,11 @@ package final class CSVReader {
     /// - Parameters:
     ///   - delimiter: the field separator, `,` by default.
     ///   - bufferSize: bytes read from the source at a time.
-    package init(source: ByteSource, delimiter: UInt8 = UInt8(ascii: ","), bufferSize: Int = 1 << 20) {
+    ///   - firstLine: the line number of the source's first byte (a source that starts mid-file).
+    package init(source: ByteSource, delimiter: UInt8 = UInt8(ascii: ","), bufferSize: Int = 1 << 20, firstLine: Int = 1) {
         self.source = source
+        nextLine = firstLine
+        atFileStart = firstLine == 1
         self.delimiter = delimiter
         buffer = .allocate(byteCount: max(bufferSize, 16), alignment: 16)
         fieldDataCapacity = 1 << 16

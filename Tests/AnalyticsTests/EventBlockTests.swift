@@ -75,7 +75,7 @@ struct EventBlockTests {
             for (user, event) in zip(users, events) { try spill.add(user: user, event) }
             #expect(spill.spilledToDisk == (budget < EventSpill.defaultMemoryBudget))
             var seen: [Int64] = []
-            try spill.forEachUser { user, rows in
+            try EventSpill.forEachUser(in: [spill]) { user, rows in
                 seen.append(user)
                 #expect(rows == expected[user], "user \(user), budget \(budget)")
             }

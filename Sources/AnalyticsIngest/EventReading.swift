@@ -1,0 +1,87 @@
+import AnalyticsCore
+import AnalyticsStorage
+import CSVScanner
+import Foundation
+
+/// A row that could not be imported: where it was, why, and its text.
+struct RejectedRow {
+    let line: Int
+    let reason: String
+    let raw: String
+}
+
+/// One thread's share of reading an events file: its rows, grouped by user
+/// (`EventSpill`), its counts and its first rejects. Touches the database only
+/// through its `LabelStore` view, so two readings can run at once.
+struct EventReading {
+    let parser: RowParser
+    let labels: LabelStore
+    let importID: Int64
+    let errorLimit: ImportOptions.ErrorLimit
+    private(set) var spill = EventSpill()
+    private(set) var rowsRead = 0
+    private(set) var rowsRejected = 0
+    /// The first `FileLoad.rejectsKept` rejects.
+    private(set) var rejects: [RejectedRow] = []
+    /// The texts of the row being read.
+    private var arena = TextArena()
+
+    init(parser: RowParser, labels: LabelStore, importID: Int64, errorLimit: ImportOptions.ErrorLimit) {
+        self.parser = parser
+        self.labels = labels
+        self.importID = importID
+        self.errorLimit = errorLimit
+    }
+
+    /// Reads records until the input ends or, with `stopLine`, until a record starts on that line
+    /// (which is left unread).
+    /// - Parameter rowsRead: called every 16,384 rows with the count so far (progress).
+    /// - Returns: false when a record spanned `stopLine` (it started before the line and ended after it).
+    /// - Throws: `FileLoad.Abort` past a reject count limit; `SQLiteError` when creating ids fails.
+    mutating func read(_ reader: CSVReader, stopLine: Int? = nil, rowsRead report: (Int) -> Void) throws -> Bool {
+        while try reader.next() {
+            if let stopLine, reader.line >= stopLine { return reader.line == stopLine }
+            rowsRead += 1
+            if rowsRead & 0x3FFF == 0 { report(rowsRead) }
+            var reason = parser.checkShape(reader)
+            if reason == nil {
+                do {
+                    arena.reset()
+                    try add(try parser.event(reader, labels: labels, arena: &arena))
+                } catch let problem as RejectReason {
+                    reason = problem
+                }
+            }
+            if let reason {
+                rowsRejected += 1
+                // The first rejects of a file are recorded with their text; the rest are counted.
+                if rejects.count < FileLoad.rejectsKept {
+                    rejects.append(RejectedRow(line: reader.line, reason: reason.description,
+                                               raw: String(decoding: reader.rawText, as: UTF8.self)))
+                }
+                if case .count(let limit) = errorLimit, rowsRejected > limit {
+                    throw FileLoad.Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
+                }
+            }
+        }
+        return stopLine == nil
+    }
+
+    private mutating func add(_ record: EventRecord) throws {
+        func text(_ value: ArenaText?) -> String? {
+            guard let value else { return nil }
+            return arena.bytes.withUnsafeBufferPointer {
+                String(decoding: UnsafeBufferPointer(rebasing: $0[Int(value.start)..<Int(value.start + value.count)]), as: UTF8.self)
+            }
+        }
+        let props = record.props.map { Array(arena.bytes[Int($0.start)..<Int($0.start + $0.count)]) } ?? []
+        try spill.add(user: record.userID, StoredEvent(
+            timestamp: record.timestamp, eventTypeID: record.eventTypeID, importID: importID,
+            sessionKey: text(record.sessionKey), pageID: record.pageID, channelID: record.channelID,
+            deviceID: record.deviceID, campaignID: record.campaignID, revenue: record.revenue,
+            eventID: text(record.eventID), orderID: text(record.orderID), props: props))
+    }
+
+    /// Closes the spill's temporary file.
+    mutating func close() { spill.close() }
+}
