@@ -29,6 +29,8 @@ struct FileLoad {
     private(set) var rowsUpdated = 0
     private(set) var rowsRejected = 0
     private(set) var touchedUsers = Set<Int64>()
+    /// How many threads read the file.
+    private(set) var readers = 1
     /// `read` and `store` times (`ImportResult.phases`).
     private(set) var phases: [ImportPhase] = []
     private var lastTouched: Int64 = -1
@@ -158,6 +160,7 @@ struct FileLoad {
             throw ReadAgainWhole()
         }
         keep([first, second.value])
+        readers = 2
         if let error = failure.value { throw error }
         if case .count(let limit) = options.errorLimit, rowsRejected > limit {
             throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)

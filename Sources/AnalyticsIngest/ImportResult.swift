@@ -28,6 +28,8 @@ public struct ImportResult: Sendable, Equatable {
     /// Where the time went: `hash`, `read` (parse and group by user), `store` (event blocks, sessions
     /// and timelines), `sessions` (users changed otherwise), `commit`; only the phases that ran.
     public var phases: [ImportPhase] = []
+    /// How many threads read the file: 2 when a large events file was read in two halves at once.
+    public var readers = 1
     /// Header columns that were ignored, and similar notes.
     public var warnings: [String] = []
     /// Why the file was skipped, aborted or failed.

@@ -144,6 +144,7 @@ package final class Importer {
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }
                 }
                 result.phases += load.phases
+                result.readers = load.readers
                 result.rowsRead = load.rowsRead
                 result.rowsImported = load.rowsImported
                 result.rowsDuplicate = load.rowsDuplicate

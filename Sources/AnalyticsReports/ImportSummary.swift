@@ -86,7 +86,7 @@ public struct ImportSummary: Sendable {
                 ("rows_read", .integer(Int64(result.rowsRead))), ("rows_imported", .integer(Int64(result.rowsImported))),
                 ("rows_duplicate", .integer(Int64(result.rowsDuplicate))), ("rows_updated", .integer(Int64(result.rowsUpdated))),
                 ("rows_rejected", .integer(Int64(result.rowsRejected))), ("seconds", .number(result.seconds)),
-                ("phase_seconds", .object(result.phases.map { ($0.name, .number($0.seconds)) })),
+                ("readers", .integer(Int64(result.readers))), ("phase_seconds", .object(result.phases.map { ($0.name, .number($0.seconds)) })),
                 ("warnings", .array(result.warnings.map(JSONValue.string))), ("message", .string(result.message)),
             ])
         }
