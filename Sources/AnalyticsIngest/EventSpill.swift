@@ -15,7 +15,7 @@ package struct EventSpill {
     /// Users per bucket, as a shift: ids `b << shift ..< (b + 1) << shift` share bucket `b`.
     static let bucketShift = 12
     /// Encoded bytes kept in memory before a spill to disk, by default.
-    package static let defaultMemoryBudget = 48 << 20
+    package static let defaultMemoryBudget = 24 << 20
     /// Encoded bytes kept in memory before a spill to disk.
     private let memoryBudget: Int
 

@@ -256,7 +256,7 @@ package final class SessionStore {
         let user = rows.user
         if deleteFirst {
             try database.run("DELETE FROM sessions WHERE user_id = ?", .integer(user))
-            try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(user))
+            if rows.sessions.isEmpty { try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(user)) }
         }
         guard !rows.sessions.isEmpty else { return }
         let insert = try database.cachedStatement("""
@@ -286,7 +286,7 @@ package final class SessionStore {
             }
             try insert.run()
         }
-        let timeline = try database.cachedStatement("INSERT INTO timelines (user_id, records, props) VALUES (?, ?, ?)")
+        let timeline = try database.cachedStatement("INSERT OR REPLACE INTO timelines (user_id, records, props) VALUES (?, ?, ?)")
         try timeline.bind(user, at: 1)
         try rows.records.withUnsafeBytes { try timeline.bindBlob($0, at: 2) }
         if let props = rows.props {
