@@ -21,6 +21,15 @@ extension Database {
 
     /// Creates indexes from their definitions.
     package func createIndexes(_ definitions: [IndexDefinition]) throws {
+        guard !definitions.isEmpty else { return }
+        // SQLite sorts an index's entries in memory up to the page cache's size before it merges
+        // runs from temporary files: sorting in smaller runs keeps the build's memory well below
+        // the cache's (measured at 10M events: +80 MB at the peak with the full cache, for no gain).
+        try execute("PRAGMA cache_size = -\(Self.indexBuildKibibytes)")
+        defer { try? execute("PRAGMA cache_size = -\(Self.cacheKibibytes)") }
         for definition in definitions { try execute(definition.sql) }
     }
+
+    /// The page cache while indexes are built, in KiB.
+    static let indexBuildKibibytes = 8192
 }
