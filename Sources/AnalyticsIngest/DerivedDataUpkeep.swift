@@ -8,10 +8,11 @@ package protocol DerivedDataUpkeep: AnyObject, Sendable {
     /// Before a file's events are stored.
     /// - Parameter newEvents: how many events the file brings (an upper bound: before duplicates).
     func willStore(newEvents: Int) throws
-    /// Whether `derive` needs nothing from the database for this file, so it may run on other threads.
-    var derivesConcurrently: Bool { get }
-    /// A user's derived rows from all of the user's events (in time order).
-    func derive(user: Int64, events: [StoredEvent]) throws -> any DerivedRows
+    /// Reads what `derive` needs from the database for these users (ascending), before any derives.
+    func prefetch(users: [Int64]) throws -> any DerivedInputs
+    /// A user's derived rows from all of the user's events (in time order) and what `prefetch`
+    /// read; reads nothing from the database, so it may run on any thread.
+    func derive(user: Int64, events: [StoredEvent], inputs: any DerivedInputs) throws -> any DerivedRows
     /// Stores rows that `derive` made, replacing the user's earlier ones (on the importer's thread).
     func write(_ rows: any DerivedRows) throws
     /// After the file: re-derives the users whose events or orders changed
@@ -21,3 +22,6 @@ package protocol DerivedDataUpkeep: AnyObject, Sendable {
 
 /// What `DerivedDataUpkeep.derive` computes for one user, ready to write.
 package protocol DerivedRows: Sendable {}
+
+/// What `DerivedDataUpkeep.prefetch` read for the users of a file.
+package protocol DerivedInputs: Sendable {}

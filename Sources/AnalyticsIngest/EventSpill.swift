@@ -22,6 +22,8 @@ package struct EventSpill {
     /// Each bucket's rows not yet spilled: varint user id, varint length, then the event (`EventBlock.append`).
     private var buckets: [[UInt8]] = []
     private var bufferedBytes = 0
+    /// Each bucket's users that have rows: one bit per user of the bucket.
+    private var present: [[UInt64]] = []
     /// Each bucket's extents in the spill file, in file order.
     private var spilled: [[(offset: Int64, count: Int)]] = []
     private var file: Int32 = -1
@@ -39,6 +41,12 @@ package struct EventSpill {
         if bucket >= buckets.count {
             buckets.append(contentsOf: repeatElement([], count: bucket + 1 - buckets.count))
         }
+        if bucket >= present.count {
+            present.append(contentsOf: repeatElement([UInt64](repeating: 0, count: Self.usersPerBucket / 64),
+                                                     count: bucket + 1 - present.count))
+        }
+        let slot = Int(user) & (Self.usersPerBucket - 1)
+        present[bucket][slot >> 6] |= 1 << UInt64(slot & 63)
         scratch.removeAll(keepingCapacity: true)
         EventBlock.append(event, after: nil, to: &scratch)
         let before = buckets[bucket].count
@@ -48,6 +56,25 @@ package struct EventSpill {
         bufferedBytes += buckets[bucket].count - before
         count += 1
         if bufferedBytes >= memoryBudget { try spill() }
+    }
+
+    static let usersPerBucket = 1 << bucketShift
+
+    /// The users that have rows in any of `spills`, ascending.
+    package static func users(in spills: [EventSpill]) -> [Int64] {
+        var users: [Int64] = []
+        for bucket in 0..<(spills.map(\.present.count).max() ?? 0) {
+            for word in 0..<(usersPerBucket / 64) {
+                var bits: UInt64 = 0
+                for spill in spills where bucket < spill.present.count { bits |= spill.present[bucket][word] }
+                while bits != 0 {
+                    let bit = bits.trailingZeroBitCount
+                    users.append(Int64(bucket << bucketShift + word * 64 + bit))
+                    bits &= bits - 1
+                }
+            }
+        }
+        return users
     }
 
     /// The rows of one bucket, as encoded byte runs in the order they were added.

@@ -210,45 +210,39 @@ struct FileLoad {
     /// Merges the file's events into each user's stored block, user by user in id order, and
     /// derives each user's sessions from the result. An event whose `event_id` the user already
     /// has (stored, or earlier in the file) is a duplicate.
+    ///
+    /// What the merge and the derivation read from the database (the users' stored blocks, what the
+    /// upkeep needs, such as their orders) is read first, in user order; then workers merge, encode
+    /// and derive bucket after bucket of users while this thread writes them, in user order.
     private mutating func storeEvents() throws {
         defer { for index in spills.indices { spills[index].close() } }
-        let hasStoredEvents = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1
+        let spills = self.spills
         try upkeep?.willStore(newEvents: spills.reduce(0) { $0 + $1.count })
-        if !hasStoredEvents, let upkeep, upkeep.derivesConcurrently {
-            return try storeConcurrently(upkeep)
-        }
-        try EventSpill.forEachUser(in: spills) { user, incoming in
-            let stored = hasStoredEvents ? try EventBlock.events(of: user, in: database) : []
-            let (events, duplicates) = Self.merge(stored: stored, incoming: incoming)
-            rowsDuplicate += duplicates
-            guard events.count > stored.count else { return }
-            rowsImported += events.count - stored.count
-            try EventBlock.write(events, of: user, in: database)
-            if let upkeep {
-                try upkeep.write(try upkeep.derive(user: user, events: events))
-                touchedUsers.remove(user)
-            } else {
-                touch(user)
+        let users = EventSpill.users(in: spills)
+        var stored: [Int64: [UInt8]] = [:]
+        if try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1 {
+            for user in users {
+                if let block = try EventBlock.encodedBlock(of: user, in: database) { stored[user] = block }
             }
         }
-    }
-
-    /// A new user's blocks and derived rows for a database without stored events: workers encode
-    /// and derive bucket after bucket of users while this thread writes them, in user order.
-    private mutating func storeConcurrently(_ upkeep: DerivedDataUpkeep) throws {
+        let inputs = try upkeep?.prefetch(users: users)
         struct Bucket {
-            var users: [(user: Int64, block: [UInt8], rows: any DerivedRows, events: Int)] = []
+            var users: [(user: Int64, block: [UInt8], rows: (any DerivedRows)?, added: Int)] = []
             var duplicates = 0
         }
-        let spills = self.spills
+        let upkeep = self.upkeep
         let buckets = EventSpill.bucketIndices(spills)
-        let work = OrderedWork<Bucket>(count: buckets.count, workers: Self.workers, ahead: 2 * Self.workers) { slot in
+        let work = OrderedWork<Bucket>(count: buckets.count, workers: Self.workers, ahead: 2 * Self.workers) {
+            [stored] slot in
             var bucket = Bucket()
             try EventSpill.forEachUser(in: spills, bucket: buckets[slot]) { user, incoming in
-                let (events, duplicates) = Self.merge(stored: [], incoming: incoming)
+                let before = try stored[user].map { try EventBlock.decode($0) } ?? []
+                let (events, duplicates) = Self.merge(stored: before, incoming: incoming)
                 bucket.duplicates += duplicates
-                bucket.users.append((user, EventBlock.encode(events), try upkeep.derive(user: user, events: events),
-                                     events.count))
+                guard events.count > before.count else { return }
+                bucket.users.append((user, EventBlock.encode(events),
+                                     try inputs.map { try upkeep?.derive(user: user, events: events, inputs: $0) } ?? nil,
+                                     events.count - before.count))
             }
             return bucket
         }
@@ -257,9 +251,14 @@ struct FileLoad {
             let bucket = try work.take(slot)
             rowsDuplicate += bucket.duplicates
             for item in bucket.users {
-                rowsImported += item.events
+                rowsImported += item.added
                 try EventBlock.write(encoded: item.block, of: item.user, in: database)
-                try upkeep.write(item.rows)
+                if let upkeep, let rows = item.rows {
+                    try upkeep.write(rows)
+                    touchedUsers.remove(item.user)
+                } else {
+                    touch(item.user)
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ extension Importer {
 /// Session and timeline upkeep for one importer: each user's sessions are
 /// derived from the events the importer has just written, without reading them back.
 final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
-    // @unchecked: `derive` reads only immutable state (the context) when it runs concurrently.
+    // @unchecked: `derive` reads only state set before it runs (the context), on any thread.
     let store: SessionStore
     private var context: SessionStore.Context?
     /// Whether derived rows may exist for a user (else there is nothing to delete first).
@@ -41,12 +41,26 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         }
     }
 
-    var derivesConcurrently: Bool { !hasOrders }
+    /// The orders of the users a file brings events for, by user.
+    struct Orders: DerivedInputs {
+        let byUser: [Int64: [JourneyEvent]]
+    }
 
-    func derive(user: Int64, events: [StoredEvent]) throws -> any DerivedRows {
-        guard let context else { preconditionFailure("derive before willStore") }
+    func prefetch(users: [Int64]) throws -> any DerivedInputs {
+        guard hasOrders, let context, !users.isEmpty else { return Orders(byUser: [:]) }
+        // One ordered pass over the orders (few next to events) beats a lookup per user.
+        let wanted = Set(users)
+        var byUser: [Int64: [JourneyEvent]] = [:]
+        try store.forEachOrder(context: context) { user, order in
+            if wanted.contains(user) { byUser[user, default: []].append(order) }
+        }
+        return Orders(byUser: byUser)
+    }
+
+    func derive(user: Int64, events: [StoredEvent], inputs: any DerivedInputs) throws -> any DerivedRows {
+        guard let context, let orders = inputs as? Orders else { preconditionFailure("derive before willStore") }
         var journey = context.events(events)
-        if hasOrders { journey += try store.orders(of: user, context: context) }
+        journey += orders.byUser[user] ?? []
         return try SessionStore.derive(user: user, events: &journey, context: context)
     }
 

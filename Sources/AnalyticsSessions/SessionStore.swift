@@ -175,6 +175,12 @@ package final class SessionStore {
         context.events(try EventBlock.events(of: user, in: database)) + (try orders(of: user, context: context))
     }
 
+    /// Every stored order, users ascending.
+    func forEachOrder(context: Context, _ body: (Int64, JourneyEvent) throws -> Void) throws {
+        let orders = try database.prepare("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time ORDER BY user_id")
+        while let row = try orders.step() { try body(row.int64(0), context.order(row)) }
+    }
+
     func orders(of user: Int64, context: Context) throws -> [JourneyEvent] {
         try database.query("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id = ?",
                            [.integer(user)], context.order)

@@ -12,6 +12,14 @@ extension EventBlock {
         return try row.withBlob(0) { try decode($0) }
     }
 
+    /// A user's stored block as encoded (`decode` reads it); nil when none.
+    package static func encodedBlock(of user: Int64, in database: Database) throws -> [UInt8]? {
+        let statement = try database.cachedStatement("SELECT events FROM event_blocks WHERE user_id = ?")
+        try statement.bind([.integer(user)])
+        defer { try? statement.reset() }
+        return try statement.step().map { row in row.withBlob(0) { Array($0) } }
+    }
+
     /// Stores a user's events (which must be in time order), replacing what was stored; none deletes the row.
     package static func write(_ events: [StoredEvent], of user: Int64, in database: Database) throws {
         guard !events.isEmpty else {
