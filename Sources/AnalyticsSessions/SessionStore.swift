@@ -56,9 +56,35 @@ package final class SessionStore {
             try recomputeEveryone(context: context)
             return
         }
-        for user in users.sorted() {
-            var events = try loadEvents(of: user, context: context)
-            try write(user: user, events: &events, context: context, deleteFirst: true)
+        try updateConcurrently(users.sorted(), context: context)
+    }
+
+    /// Users per unit of work handed to a worker.
+    static let usersPerSlot = 1024
+
+    /// Reads the users' blocks and orders in user order, then workers derive slot after slot of
+    /// users while this thread writes them (replacing their earlier rows), in user order.
+    private func updateConcurrently(_ users: [Int64], context: Context) throws {
+        var blocks: [[UInt8]?] = []
+        blocks.reserveCapacity(users.count)
+        for user in users { blocks.append(try EventBlock.encodedBlock(of: user, in: database)) }
+        let wanted = Set(users)
+        var orders: [Int64: [JourneyEvent]] = [:]
+        try forEachOrder(context: context) { user, order in
+            if wanted.contains(user) { orders[user, default: []].append(order) }
+        }
+        let slots = (users.count + Self.usersPerSlot - 1) / Self.usersPerSlot
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+        let work = OrderedWork<[UserRows]>(count: slots, workers: workers, ahead: 2 * workers) { [blocks, orders] slot in
+            try (slot * Self.usersPerSlot..<min(users.count, (slot + 1) * Self.usersPerSlot)).map { index in
+                let user = users[index]
+                var events = context.events(try blocks[index].map { try EventBlock.decode($0) } ?? []) + (orders[user] ?? [])
+                return try Self.derive(user: user, events: &events, context: context)
+            }
+        }
+        defer { work.finish() }
+        for slot in 0..<slots {
+            for rows in try work.take(slot) { try write(rows, deleteFirst: true) }
         }
     }
 
