@@ -10,35 +10,21 @@ struct RejectedRow {
     let raw: String
 }
 
-/// One thread's share of reading an events file: its rows, grouped by user
-/// (`EventSpill`), its counts and its first rejects. Touches the database only
-/// through its `LabelStore` view, so two readings can run at once.
-struct EventReading {
-    let parser: RowParser
-    let labels: LabelStore
-    let importID: Int64
+/// A reading thread's row counts and first rejects.
+struct RowTally {
     let errorLimit: ImportOptions.ErrorLimit
-    private(set) var spill = EventSpill()
     private(set) var rowsRead = 0
     private(set) var rowsRejected = 0
     /// The first `FileLoad.rejectsKept` rejects.
     private(set) var rejects: [RejectedRow] = []
-    /// The texts of the row being read.
-    private var arena = TextArena()
-
-    init(parser: RowParser, labels: LabelStore, importID: Int64, errorLimit: ImportOptions.ErrorLimit) {
-        self.parser = parser
-        self.labels = labels
-        self.importID = importID
-        self.errorLimit = errorLimit
-    }
 
     /// Reads records until the input ends or, with `stopLine`, until a record starts on that line
-    /// (which is left unread).
-    /// - Parameter rowsRead: called every 16,384 rows with the count so far (progress).
+    /// (which is left unread); `store` keeps a well-shaped row or throws why it is rejected.
+    /// - Parameter report: called every 16,384 rows with the count so far (progress).
     /// - Returns: false when a record spanned `stopLine` (it started before the line and ended after it).
-    /// - Throws: `FileLoad.Abort` past a reject count limit; `SQLiteError` when creating ids fails.
-    mutating func read(_ reader: CSVReader, stopLine: Int? = nil, rowsRead report: (Int) -> Void) throws -> Bool {
+    /// - Throws: `FileLoad.Abort` past a reject count limit, and what `store` throws but `RejectReason`.
+    mutating func read(_ reader: CSVReader, parser: RowParser, stopLine: Int? = nil, report: (Int) -> Void,
+                       store: (CSVReader) throws -> Void) throws -> Bool {
         while try reader.next() {
             if let stopLine, reader.line >= stopLine { return reader.line == stopLine }
             rowsRead += 1
@@ -46,25 +32,57 @@ struct EventReading {
             var reason = parser.checkShape(reader)
             if reason == nil {
                 do {
-                    arena.reset()
-                    try add(try parser.event(reader, labels: labels, arena: &arena))
+                    try store(reader)
                 } catch let problem as RejectReason {
                     reason = problem
                 }
             }
-            if let reason {
-                rowsRejected += 1
-                // The first rejects of a file are recorded with their text; the rest are counted.
-                if rejects.count < FileLoad.rejectsKept {
-                    rejects.append(RejectedRow(line: reader.line, reason: reason.description,
-                                               raw: String(decoding: reader.rawText, as: UTF8.self)))
-                }
-                if case .count(let limit) = errorLimit, rowsRejected > limit {
-                    throw FileLoad.Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
-                }
+            guard let reason else { continue }
+            rowsRejected += 1
+            // The first rejects of a file are recorded with their text; the rest are counted.
+            if rejects.count < FileLoad.rejectsKept {
+                rejects.append(RejectedRow(line: reader.line, reason: reason.description,
+                                           raw: String(decoding: reader.rawText, as: UTF8.self)))
+            }
+            if case .count(let limit) = errorLimit, rowsRejected > limit {
+                throw FileLoad.Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
             }
         }
         return stopLine == nil
+    }
+}
+
+/// One thread's share of reading an events file: its rows, grouped by user
+/// (`EventSpill`), its counts and its first rejects. Touches the database only
+/// through its `LabelStore` view, so two readings can run at once.
+struct EventReading {
+    let parser: RowParser
+    let labels: LabelStore
+    let importID: Int64
+    private(set) var tally: RowTally
+    private(set) var spill = EventSpill()
+    /// The texts of the row being read.
+    private var arena = TextArena()
+
+    var rowsRead: Int { tally.rowsRead }
+    var rowsRejected: Int { tally.rowsRejected }
+    var rejects: [RejectedRow] { tally.rejects }
+
+    init(parser: RowParser, labels: LabelStore, importID: Int64, errorLimit: ImportOptions.ErrorLimit) {
+        self.parser = parser
+        self.labels = labels
+        self.importID = importID
+        tally = RowTally(errorLimit: errorLimit)
+    }
+
+    /// Reads the events of `reader` (`RowTally.read`).
+    mutating func read(_ reader: CSVReader, stopLine: Int? = nil, rowsRead report: (Int) -> Void) throws -> Bool {
+        var tally = self.tally
+        defer { self.tally = tally }
+        return try tally.read(reader, parser: parser, stopLine: stopLine, report: report) { reader in
+            arena.reset()
+            try add(try parser.event(reader, labels: labels, arena: &arena))
+        }
     }
 
     private mutating func add(_ record: EventRecord) throws {

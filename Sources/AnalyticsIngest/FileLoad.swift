@@ -170,27 +170,14 @@ struct FileLoad {
 
     /// Reads an orders file, storing each order as it comes.
     private mutating func readOrders(_ reader: CSVReader, rejects: inout [RejectedRow], report: (Int) -> Void) throws {
-        while try reader.next() {
-            rowsRead += 1
-            if rowsRead & 0x3FFF == 0 { report(rowsRead) }
-            var reason = parser.checkShape(reader)
-            if reason == nil {
-                do {
-                    try store(try parser.order(reader, labels: labels))
-                } catch let problem as RejectReason {
-                    reason = problem
-                }
-            }
-            if let reason {
-                rowsRejected += 1
-                if rejects.count < Self.rejectsKept {
-                    rejects.append(RejectedRow(line: reader.line, reason: reason.description,
-                                               raw: String(decoding: reader.rawText, as: UTF8.self)))
-                }
-                if case .count(let limit) = options.errorLimit, rowsRejected > limit {
-                    throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
-                }
-            }
+        var tally = RowTally(errorLimit: options.errorLimit)
+        defer {
+            rowsRead = tally.rowsRead
+            rowsRejected = tally.rowsRejected
+            rejects = tally.rejects
+        }
+        _ = try tally.read(reader, parser: parser, report: report) { reader in
+            try store(try parser.order(reader, labels: labels))
         }
     }
 
