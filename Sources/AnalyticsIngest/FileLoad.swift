@@ -136,7 +136,7 @@ struct FileLoad {
             return source.bytesConsumed
         }
         let secondSource = try PlainFileSource(path: path, offset: cut.offset)
-        let second = Unchecked(EventReading(parser: parser, labels: labels.fork(), importID: importID,
+        let second = Unchecked(EventReading(parser: parser.copy(), labels: labels.fork(), importID: importID,
                                             errorLimit: options.errorLimit))
         let secondReader = Unchecked(CSVReader(source: secondSource, delimiter: options.delimiter, firstLine: cut.line))
         let failure = Unchecked<(any Error)?>(nil)

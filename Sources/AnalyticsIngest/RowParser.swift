@@ -68,9 +68,14 @@ struct OrderRecord {
 
 /// Turns the current record of a `CSVReader` into a typed row, or says why not.
 /// Empty optional fields become NULL; surrounding spaces are kept.
-struct RowParser {
+///
+/// A class: a row's parse must not copy it (its arrays would be retained per row), and each
+/// reading thread has its own (`copy()`), so no reference count is shared between threads.
+final class RowParser {
     let layout: HeaderLayout
     let timestamps: TimestampParser
+    /// What `init` was given, for `copy()`.
+    private let propertyIDs: [Int64]
     /// Column index of each canonical field (by `CanonicalField.slot`), -1 when absent.
     private let columns: [Int]
     /// The property columns in property id order: (column, label store slot, property id).
@@ -83,6 +88,7 @@ struct RowParser {
     init(layout: HeaderLayout, timestamps: TimestampParser, propertyIDs: [Int64] = []) {
         self.layout = layout
         self.timestamps = timestamps
+        self.propertyIDs = propertyIDs
         var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
         for (field, index) in layout.index { columns[field.slot] = index }
         self.columns = columns
@@ -96,6 +102,9 @@ struct RowParser {
         }
         derivedProperties = derived
     }
+
+    /// Another parser of the same layout, sharing nothing with this one.
+    func copy() -> RowParser { RowParser(layout: layout, timestamps: timestamps, propertyIDs: propertyIDs) }
 
     /// Checks the record's shape (quoting, field count).
     func checkShape(_ reader: CSVReader) -> RejectReason? {
