@@ -64,9 +64,74 @@ package final class OrderedWork<Output>: @unchecked Sendable {
     }
 }
 
+/// How many workers run CPU work next to the one thread that writes: one per core, at most 4.
+package enum Workers {
+    package static var count: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4)) }
+}
+
 /// A mutable box handed to one other thread, which alone uses it until the
 /// handing thread waits for that thread to finish (a `DispatchGroup`).
 package final class Unchecked<Value>: @unchecked Sendable {
     package var value: Value
     package init(_ value: Value) { self.value = value }
+}
+
+extension OrderedWork {
+    /// Three stages over slots 0..<count: `prepare` on the calling thread (reading what the work
+    /// needs, at most `ahead` slots before what was consumed), `work` on `workers` background
+    /// threads, and `consume` on the calling thread, in slot order. Memory holds at most `ahead`
+    /// slots' inputs and outputs.
+    package static func pipeline<Input: Sendable>(
+        count: Int, workers: Int, ahead: Int, prepare: (Int) throws -> Input,
+        work: @escaping @Sendable (Int, Input) throws -> Output, consume: (Int, Output) throws -> Void
+    ) throws {
+        let inputs = PreparedInputs<Input>()
+        let ordered = OrderedWork(count: count, workers: workers, ahead: ahead) { slot in
+            try work(slot, try inputs.wait(slot))
+        }
+        defer {
+            inputs.cancel()
+            ordered.finish()
+        }
+        var prepared = 0
+        for slot in 0..<count {
+            while prepared < min(count, slot + ahead) {
+                inputs.put(prepared, try prepare(prepared))
+                prepared += 1
+            }
+            try consume(slot, try ordered.take(slot))
+        }
+    }
+}
+
+/// Inputs handed from the preparing thread to the workers, by slot.
+private final class PreparedInputs<Input: Sendable>: @unchecked Sendable {
+    // @unchecked: every mutable field is read and written under `condition`.
+    private let condition = NSCondition()
+    private var inputs: [Int: Input] = [:]
+    private var cancelled = false
+
+    struct Cancelled: Error {}
+
+    func put(_ slot: Int, _ input: Input) {
+        condition.lock()
+        inputs[slot] = input
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(_ slot: Int) throws -> Input {
+        condition.lock()
+        defer { condition.unlock() }
+        while inputs[slot] == nil && !cancelled { condition.wait() }
+        guard let input = inputs.removeValue(forKey: slot) else { throw Cancelled() }
+        return input
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
 }

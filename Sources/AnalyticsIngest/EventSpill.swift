@@ -60,10 +60,10 @@ package struct EventSpill {
 
     static let usersPerBucket = 1 << bucketShift
 
-    /// The users that have rows in any of `spills`, ascending.
-    package static func users(in spills: [EventSpill]) -> [Int64] {
+    /// The users of one bucket that have rows in any of `spills`, ascending.
+    package static func users(in spills: [EventSpill], bucket: Int) -> [Int64] {
         var users: [Int64] = []
-        for bucket in 0..<(spills.map(\.present.count).max() ?? 0) {
+        do {
             for word in 0..<(usersPerBucket / 64) {
                 var bits: UInt64 = 0
                 for spill in spills where bucket < spill.present.count { bits |= spill.present[bucket][word] }

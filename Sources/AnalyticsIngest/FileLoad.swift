@@ -125,7 +125,7 @@ struct FileLoad {
             rejects = Array(readings.flatMap(\.rejects).prefix(Self.rejectsKept))
             spills = readings.map(\.spill)
         }
-        guard split, source is PlainFileSource, Self.workers > 1, let cut = try FileSplit.find(path: path, size: total) else {
+        guard split, source is PlainFileSource, Workers.count > 1, let cut = try FileSplit.find(path: path, size: total) else {
             do {
                 _ = try first.read(reader) { report(source.bytesConsumed, $0) }
             } catch {
@@ -198,44 +198,49 @@ struct FileLoad {
     /// derives each user's sessions from the result. An event whose `event_id` the user already
     /// has (stored, or earlier in the file) is a duplicate.
     ///
-    /// What the merge and the derivation read from the database (the users' stored blocks, what the
-    /// upkeep needs, such as their orders) is read first, in user order; then workers merge, encode
-    /// and derive bucket after bucket of users while this thread writes them, in user order.
+    /// This thread reads what a bucket of users needs from the database (their stored blocks, what
+    /// the upkeep needs, such as their orders) a few buckets ahead; workers merge, encode and derive
+    /// them; this thread writes the results in user order. Memory holds a few buckets, whatever the
+    /// sizes of the file and the database.
     private mutating func storeEvents() throws {
         defer { for index in spills.indices { spills[index].close() } }
         let spills = self.spills
         try upkeep?.willStore(newEvents: spills.reduce(0) { $0 + $1.count })
-        let users = EventSpill.users(in: spills)
-        var stored: [Int64: [UInt8]] = [:]
-        if try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1 {
-            for user in users {
-                if let block = try EventBlock.encodedBlock(of: user, in: database) { stored[user] = block }
-            }
+        let hasStoredEvents = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1
+        struct Input: @unchecked Sendable {
+            // @unchecked: read-only once made; `derived` is what the upkeep's prefetch read.
+            var stored: [Int64: [UInt8]] = [:]
+            var derived: (any DerivedInputs)?
         }
-        let inputs = try upkeep?.prefetch(users: users)
         struct Bucket {
             var users: [(user: Int64, block: [UInt8], rows: (any DerivedRows)?, added: Int)] = []
             var duplicates = 0
         }
         let upkeep = self.upkeep
         let buckets = EventSpill.bucketIndices(spills)
-        let work = OrderedWork<Bucket>(count: buckets.count, workers: Self.workers, ahead: 2 * Self.workers) {
-            [stored] slot in
+        try OrderedWork<Bucket>.pipeline(count: buckets.count, workers: Workers.count, ahead: 2 * Workers.count) { slot in
+            // The bucket's users' stored blocks and what the upkeep needs, read in user order.
+            let users = EventSpill.users(in: spills, bucket: buckets[slot])
+            var input = Input()
+            if hasStoredEvents {
+                for user in users {
+                    if let block = try EventBlock.encodedBlock(of: user, in: database) { input.stored[user] = block }
+                }
+            }
+            input.derived = try upkeep?.prefetch(users: users)
+            return input
+        } work: { slot, input in
             var bucket = Bucket()
             try EventSpill.forEachUser(in: spills, bucket: buckets[slot]) { user, incoming in
-                let before = try stored[user].map { try EventBlock.decode($0) } ?? []
+                let before = try input.stored[user].map { try EventBlock.decode($0) } ?? []
                 let (events, duplicates) = Self.merge(stored: before, incoming: incoming)
                 bucket.duplicates += duplicates
                 guard events.count > before.count else { return }
-                bucket.users.append((user, EventBlock.encode(events),
-                                     try inputs.map { try upkeep?.derive(user: user, events: events, inputs: $0) } ?? nil,
-                                     events.count - before.count))
+                let rows = try input.derived.map { try upkeep?.derive(user: user, events: events, inputs: $0) } ?? nil
+                bucket.users.append((user, EventBlock.encode(events), rows, events.count - before.count))
             }
             return bucket
-        }
-        defer { work.finish() }
-        for slot in buckets.indices {
-            let bucket = try work.take(slot)
+        } consume: { _, bucket in
             rowsDuplicate += bucket.duplicates
             for item in bucket.users {
                 rowsImported += item.added
@@ -249,9 +254,6 @@ struct FileLoad {
             }
         }
     }
-
-    /// Threads that encode and derive users while the importer's thread writes.
-    private static let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
 
     /// A user's stored events and the file's new ones, in time order (ties: stored first, then file
     /// order), without the new ones whose event id the user already has.

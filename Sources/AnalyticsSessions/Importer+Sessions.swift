@@ -41,20 +41,14 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         }
     }
 
-    /// The orders of the users a file brings events for, by user.
+    /// The orders of a bucket of users the file brings events for, by user.
     struct Orders: DerivedInputs {
         let byUser: [Int64: [JourneyEvent]]
     }
 
     func prefetch(users: [Int64]) throws -> any DerivedInputs {
         guard hasOrders, let context, !users.isEmpty else { return Orders(byUser: [:]) }
-        // One ordered pass over the orders (few next to events) beats a lookup per user.
-        let wanted = Set(users)
-        var byUser: [Int64: [JourneyEvent]] = [:]
-        try store.forEachOrder(context: context) { user, order in
-            if wanted.contains(user) { byUser[user, default: []].append(order) }
-        }
-        return Orders(byUser: byUser)
+        return Orders(byUser: try store.orders(of: users, context: context))
     }
 
     func derive(user: Int64, events: [StoredEvent], inputs: any DerivedInputs) throws -> any DerivedRows {

@@ -62,29 +62,26 @@ package final class SessionStore {
     /// Users per unit of work handed to a worker.
     static let usersPerSlot = 1024
 
-    /// Reads the users' blocks and orders in user order, then workers derive slot after slot of
-    /// users while this thread writes them (replacing their earlier rows), in user order.
+    /// This thread reads the blocks and orders of slot after slot of users (in user order, a few slots
+    /// ahead), workers derive them, and this thread writes them (replacing their earlier rows).
     private func updateConcurrently(_ users: [Int64], context: Context) throws {
-        var blocks: [[UInt8]?] = []
-        blocks.reserveCapacity(users.count)
-        for user in users { blocks.append(try EventBlock.encodedBlock(of: user, in: database)) }
-        let wanted = Set(users)
-        var orders: [Int64: [JourneyEvent]] = [:]
-        try forEachOrder(context: context) { user, order in
-            if wanted.contains(user) { orders[user, default: []].append(order) }
+        struct Input: Sendable {
+            let blocks: [[UInt8]?]
+            let orders: [Int64: [JourneyEvent]]
         }
+        @Sendable func range(_ slot: Int) -> Range<Int> { slot * Self.usersPerSlot..<min(users.count, (slot + 1) * Self.usersPerSlot) }
         let slots = (users.count + Self.usersPerSlot - 1) / Self.usersPerSlot
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
-        let work = OrderedWork<[UserRows]>(count: slots, workers: workers, ahead: 2 * workers) { [blocks, orders] slot in
-            try (slot * Self.usersPerSlot..<min(users.count, (slot + 1) * Self.usersPerSlot)).map { index in
-                let user = users[index]
-                var events = context.events(try blocks[index].map { try EventBlock.decode($0) } ?? []) + (orders[user] ?? [])
+        try OrderedWork<[UserRows]>.pipeline(count: slots, workers: Workers.count, ahead: 2 * Workers.count) { slot in
+            let slice = Array(users[range(slot)])
+            return Input(blocks: try slice.map { try EventBlock.encodedBlock(of: $0, in: database) },
+                         orders: try orders(of: slice, context: context))
+        } work: { slot, input in
+            try zip(users[range(slot)], input.blocks).map { user, block in
+                var events = context.events(try block.map { try EventBlock.decode($0) } ?? []) + (input.orders[user] ?? [])
                 return try Self.derive(user: user, events: &events, context: context)
             }
-        }
-        defer { work.finish() }
-        for slot in 0..<slots {
-            for rows in try work.take(slot) { try write(rows, deleteFirst: true) }
+        } consume: { _, rows in
+            for user in rows { try write(user, deleteFirst: true) }
         }
     }
 
@@ -201,10 +198,20 @@ package final class SessionStore {
         context.events(try EventBlock.events(of: user, in: database)) + (try orders(of: user, context: context))
     }
 
-    /// Every stored order, users ascending.
-    func forEachOrder(context: Context, _ body: (Int64, JourneyEvent) throws -> Void) throws {
-        let orders = try database.prepare("SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time ORDER BY user_id")
-        while let row = try orders.step() { try body(row.int64(0), context.order(row)) }
+    /// The orders of some users (ascending), by user: one range of the orders index.
+    func orders(of users: [Int64], context: Context) throws -> [Int64: [JourneyEvent]] {
+        guard let first = users.first, let last = users.last else { return [:] }
+        let wanted = Set(users)
+        var byUser: [Int64: [JourneyEvent]] = [:]
+        let statement = try database.cachedStatement(
+            "SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id BETWEEN ? AND ?")
+        try statement.bind([.integer(first), .integer(last)])
+        defer { try? statement.reset() }
+        while let row = try statement.step() {
+            let user = row.int64(0)
+            if wanted.contains(user) { byUser[user, default: []].append(context.order(row)) }
+        }
+        return byUser
     }
 
     func orders(of user: Int64, context: Context) throws -> [JourneyEvent] {
