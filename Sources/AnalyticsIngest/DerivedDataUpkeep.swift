@@ -11,8 +11,10 @@ package protocol DerivedDataUpkeep: AnyObject, Sendable {
     /// Reads what `derive` needs from the database for these users (ascending), before any derives.
     func prefetch(users: [Int64]) throws -> any DerivedInputs
     /// A user's derived rows from all of the user's events (in time order) and what `prefetch`
-    /// read; reads nothing from the database, so it may run on any thread.
-    func derive(user: Int64, events: [StoredEvent], inputs: any DerivedInputs) throws -> any DerivedRows
+    /// read; reads nothing from the database, so it may run on any thread. `previous` are the
+    /// user's events before this file, from which the stored rows were derived.
+    func derive(user: Int64, events: [StoredEvent], previous: [StoredEvent], inputs: any DerivedInputs) throws
+        -> any DerivedRows
     /// Stores rows that `derive` made, replacing the user's earlier ones (on the importer's thread).
     func write(_ rows: any DerivedRows) throws
     /// After the file: re-derives the users whose events or orders changed

@@ -236,7 +236,9 @@ struct FileLoad {
                 let (events, duplicates) = Self.merge(stored: before, incoming: incoming)
                 bucket.duplicates += duplicates
                 guard events.count > before.count else { return }
-                let rows = try input.derived.map { try upkeep?.derive(user: user, events: events, inputs: $0) } ?? nil
+                let rows = try input.derived.map {
+                    try upkeep?.derive(user: user, events: events, previous: before, inputs: $0)
+                } ?? nil
                 bucket.users.append((user, EventBlock.encode(events), rows, events.count - before.count))
             }
             return bucket

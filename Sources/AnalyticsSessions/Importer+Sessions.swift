@@ -51,11 +51,19 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         return Orders(byUser: try store.orders(of: users, context: context))
     }
 
-    func derive(user: Int64, events: [StoredEvent], inputs: any DerivedInputs) throws -> any DerivedRows {
+    func derive(user: Int64, events: [StoredEvent], previous: [StoredEvent], inputs: any DerivedInputs) throws
+        -> any DerivedRows {
         guard let context, let orders = inputs as? Orders else { preconditionFailure("derive before willStore") }
-        var journey = context.events(events)
-        journey += orders.byUser[user] ?? []
-        return try SessionStore.derive(user: user, events: &journey, context: context)
+        var journey = context.events(events) + (orders.byUser[user] ?? [])
+        var rows = try SessionStore.derive(user: user, events: &journey, context: context)
+        if hadDerived && !previous.isEmpty {
+            // The stored sessions were derived from the previous events and the same orders: those
+            // before the first one the file changes stay as they are (usually all but the last).
+            var before = context.events(previous) + (orders.byUser[user] ?? [])
+            let stored = context.sessionizer.sessionize(&before).sessions
+            rows.unchangedSessions = zip(stored, rows.sessions).prefix { $0 == $1 }.count
+        }
+        return rows
     }
 
     func write(_ rows: any DerivedRows) throws {

@@ -261,6 +261,8 @@ package final class SessionStore {
         let records: Data
         /// Per record, its pair count and pairs; nil when no record has properties.
         let props: Data?
+        /// How many leading sessions equal the stored ones (kept, not rewritten).
+        var unchangedSessions = 0
     }
 
     /// Sessionizes a user's rows (sorted in place into journey order). Reads nothing from the database.
@@ -293,8 +295,9 @@ package final class SessionStore {
     /// Stores a user's derived rows; `deleteFirst` removes the user's earlier ones.
     func write(_ rows: UserRows, deleteFirst: Bool) throws {
         let user = rows.user
+        let kept = deleteFirst ? rows.unchangedSessions : 0
         if deleteFirst {
-            try database.run("DELETE FROM sessions WHERE user_id = ?", .integer(user))
+            try database.run("DELETE FROM sessions WHERE user_id = ? AND ordinal > ?", .integer(user), .integer(Int64(kept)))
             if rows.sessions.isEmpty { try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(user)) }
         }
         guard !rows.sessions.isEmpty else { return }
@@ -303,7 +306,7 @@ package final class SessionStore {
                                   revenue_orders, revenue, channel_id, device_id, campaign_id, landing_page_id, props)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for session in rows.sessions {
+        for session in rows.sessions[kept...] {
             try insert.bind(user, at: 1)
             try insert.bind(Int64(session.ordinal), at: 2)
             try insert.bind(.string(session.sessionKey), at: 3)
