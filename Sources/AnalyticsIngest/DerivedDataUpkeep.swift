@@ -5,6 +5,9 @@ import AnalyticsStorage
 /// sessions layer; the importer hands it each user's events as it writes
 /// them, so they are not read back.
 package protocol DerivedDataUpkeep: AnyObject, Sendable {
+    /// At the start of each file's transaction, before anything of the file is read or written
+    /// (a file that failed before leaves nothing behind, in the database or here).
+    func beginFile() throws
     /// Before a file's events are stored.
     /// - Parameter newEvents: how many events the file brings (an upper bound: before duplicates).
     func willStore(newEvents: Int) throws

@@ -17,6 +17,9 @@ struct RowTally {
     private(set) var rowsRejected = 0
     /// The first `FileLoad.rejectsKept` rejects.
     private(set) var rejects: [RejectedRow] = []
+    /// With a reject count limit: the rows read when each of the first rejects (up to the limit
+    /// and one) happened, so two halves can tell where one reader would have stopped.
+    private(set) var rowsReadAtReject: [Int] = []
 
     /// Reads records until the input ends or, with `stopLine`, until a record starts on that line
     /// (which is left unread); `store` keeps a well-shaped row or throws why it is rejected.
@@ -39,6 +42,7 @@ struct RowTally {
             }
             guard let reason else { continue }
             rowsRejected += 1
+            if case .count(let limit) = errorLimit, rowsReadAtReject.count <= limit { rowsReadAtReject.append(rowsRead) }
             // The first rejects of a file are recorded with their text; the rest are counted.
             if rejects.count < FileLoad.rejectsKept {
                 rejects.append(RejectedRow(line: reader.line, reason: reason.description,

@@ -26,7 +26,8 @@ package struct EventSpill {
     private var present: [[UInt64]] = []
     /// Each bucket's extents in the spill file, in file order.
     private var spilled: [[(offset: Int64, count: Int)]] = []
-    private var file: Int32 = -1
+    /// The temporary file, once rows were spilled; closed when the last copy of the spill goes.
+    private var file: SpillFile?
     private var fileSize: Int64 = 0
     /// Rows added.
     package private(set) var count = 0
@@ -113,7 +114,7 @@ package struct EventSpill {
                     var reader = EventBlock.Reader(bytes: bytes)
                     while !reader.atEnd {
                         let user = Int64(try reader.varint())
-                        let length = Int(try reader.varint())
+                        let length = try reader.count()
                         rows.append((user, Int32(index), Int32(reader.offset), Int32(length)))
                         reader.offset += length
                     }
@@ -149,16 +150,18 @@ package struct EventSpill {
     }
 
     /// Whether rows went to the temporary file.
-    package var spilledToDisk: Bool { file >= 0 }
+    package var spilledToDisk: Bool { file != nil }
 
-    /// Closes the spill file (it was unlinked when created).
+    /// Gives the temporary file's space back now (it was unlinked when created; it is closed anyway
+    /// when the last copy of this spill goes, also when an import fails).
     package mutating func close() {
-        if file >= 0 { Foundation.close(file) }
-        file = -1
+        file?.close()
+        file = nil
     }
 
     private mutating func spill() throws {
-        if file < 0 { file = try Self.temporaryFile() }
+        if file == nil { file = SpillFile(descriptor: try Self.temporaryFile()) }
+        guard let descriptor = file?.descriptor else { return }
         if spilled.count < buckets.count {
             spilled.append(contentsOf: repeatElement([], count: buckets.count - spilled.count))
         }
@@ -166,7 +169,7 @@ package struct EventSpill {
             try buckets[bucket].withUnsafeBytes { bytes in
                 var written = 0
                 while written < bytes.count {
-                    let result = pwrite(file, bytes.baseAddress! + written, bytes.count - written, off_t(fileSize) + off_t(written))
+                    let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(fileSize) + off_t(written))
                     guard result > 0 else { throw Self.failure("write", errno) }
                     written += result
                 }
@@ -179,11 +182,12 @@ package struct EventSpill {
     }
 
     private func read(_ extent: (offset: Int64, count: Int)) throws -> [UInt8] {
+        guard let descriptor = file?.descriptor else { throw Self.failure("read", EBADF) }
         var bytes = [UInt8](repeating: 0, count: extent.count)
         try bytes.withUnsafeMutableBytes { buffer in
             var done = 0
             while done < extent.count {
-                let result = pread(file, buffer.baseAddress! + done, extent.count - done, off_t(extent.offset) + off_t(done))
+                let result = pread(descriptor, buffer.baseAddress! + done, extent.count - done, off_t(extent.offset) + off_t(done))
                 guard result > 0 else { throw Self.failure("read", errno) }
                 done += result
             }
@@ -205,4 +209,19 @@ package struct EventSpill {
         .unreadable(path: "temporary import file", reason: "cannot \(action) it: \(String(cString: strerror(code))); "
             + "set TMPDIR to a folder with free space")
     }
+}
+
+/// An open, unlinked temporary file, closed when released.
+private final class SpillFile: @unchecked Sendable {
+    // @unchecked: the descriptor is written once (and by `close`, after the workers are done).
+    private(set) var descriptor: Int32
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    func close() {
+        if descriptor >= 0 { Foundation.close(descriptor) }
+        descriptor = -1
+    }
+
+    deinit { close() }
 }

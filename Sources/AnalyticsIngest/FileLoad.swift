@@ -149,7 +149,9 @@ struct FileLoad {
             // Progress: both halves advance at about the same pace.
             clean = try first.read(reader, stopLine: cut.line) { report(2 * min(source.bytesConsumed, cut.offset), 2 * $0) }
         } catch {
+            // The first half is the file's beginning: what it read is what one reader would have.
             done.wait()
+            second.value.close()
             keep([first])
             throw error
         }
@@ -161,9 +163,19 @@ struct FileLoad {
         }
         keep([first, second.value])
         readers = 2
-        if let error = failure.value { throw error }
-        if case .count(let limit) = options.errorLimit, rowsRejected > limit {
-            throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
+        switch failure.value {
+        case is Abort, nil:
+            // Past a reject count limit over both halves: stop where one reader would have, at the
+            // second half's reject that passed the limit, with the same counts and rejects.
+            if case .count(let limit) = options.errorLimit, rowsRejected > limit {
+                let needed = limit + 1 - first.rowsRejected
+                rowsRead = first.rowsRead + second.value.tally.rowsReadAtReject[needed - 1]
+                rowsRejected = limit + 1
+                rejects = Array((first.rejects + second.value.rejects.prefix(needed)).prefix(Self.rejectsKept))
+                throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
+            }
+        case let error?:
+            throw error
         }
         return cut.offset + secondSource.bytesConsumed
     }

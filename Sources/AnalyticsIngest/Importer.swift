@@ -129,6 +129,7 @@ package final class Importer {
                 }
                 let previousID = previous?.0
                 result.previousImportID = previousID
+                try upkeep?.beginFile()
                 if let previousID { try replace(importID: previousID, touched: &touched) }
                 try database.run("""
                     INSERT INTO imports (path, size_bytes, sha256, kind, status, started_ms, options_key)

@@ -23,6 +23,21 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
     /// Whether any orders are stored (else there are none to read per user).
     private var hasOrders = true
     private var droppedIndexes: [Database.IndexDefinition] = []
+    /// The default channel when the file's transaction began.
+    private var defaultChannelBefore: String?
+    /// Whether a user's stored sessions are what the current settings derive from the user's
+    /// stored events (false when this file changed a setting sessions depend on).
+    private var storedSessionsCurrent = true
+
+    func beginFile() throws {
+        context = nil
+        droppedIndexes = []
+        defaultChannelBefore = try Self.defaultChannel(store.database)
+    }
+
+    private static func defaultChannel(_ database: Database) throws -> String? {
+        try database.scalarText("SELECT value FROM settings WHERE key = 'default_channel'")
+    }
 
     init(store: SessionStore) { self.store = store }
 
@@ -32,6 +47,8 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         // After the file's rows were read: its new labels and roles are known.
         context = try SessionStore.Context(store: store)
         hadDerived = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM timelines)") == 1
+        // A file that brings the default channel grouping changes what sessions without a channel get.
+        storedSessionsCurrent = try Self.defaultChannel(database) == defaultChannelBefore
         hasOrders = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM orders)") == 1
         // About one session per four events: when the file brings sessions on the order of those
         // stored, building the start-time index once beats inserting into it session by session.
@@ -56,7 +73,7 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         guard let context, let orders = inputs as? Orders else { preconditionFailure("derive before willStore") }
         var journey = context.events(events) + (orders.byUser[user] ?? [])
         var rows = try SessionStore.derive(user: user, events: &journey, context: context)
-        if hadDerived && !previous.isEmpty {
+        if hadDerived && storedSessionsCurrent && !previous.isEmpty {
             // The stored sessions were derived from the previous events and the same orders: those
             // before the first one the file changes stay as they are (usually all but the last).
             var before = context.events(previous) + (orders.byUser[user] ?? [])

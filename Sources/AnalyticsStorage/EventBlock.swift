@@ -138,7 +138,7 @@ package enum EventBlock {
             throw Damaged(reason: "format \(bytes.first.map(String.init) ?? "missing") is not \(format)")
         }
         reader.offset = 1
-        let count = Int(try reader.varint())
+        let count = try reader.count()
         guard count <= bytes.count else { throw Damaged(reason: "\(count) events in \(bytes.count) bytes") }
         var events: [StoredEvent] = []
         events.reserveCapacity(count)
@@ -174,6 +174,13 @@ package enum EventBlock {
         @inline(__always)
         mutating func id() throws -> Int64 { Int64(bitPattern: try varint()) }
 
+        /// A count or length, which can never exceed the block's size.
+        package mutating func count() throws -> Int {
+            let value = try varint()
+            guard value <= UInt64(bytes.count) else { throw Damaged(reason: "a length of \(value) in \(bytes.count) bytes") }
+            return Int(value)
+        }
+
         mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
             guard count >= 0, count <= bytes.count - offset else { throw Damaged(reason: "a text runs past the end") }
             defer { offset += count }
@@ -181,7 +188,7 @@ package enum EventBlock {
         }
 
         mutating func text() throws -> String {
-            String(decoding: try take(Int(try varint())), as: UTF8.self)
+            String(decoding: try take(try count()), as: UTF8.self)
         }
 
         package mutating func event(after previous: StoredEvent?) throws -> StoredEvent {
@@ -202,8 +209,8 @@ package enum EventBlock {
                 event.revenue = Double(bitPattern: pattern)
             }
             if flags & Flag.eventID != 0 {
-                let shared = Int(try varint())
-                let rest = try take(Int(try varint()))
+                let shared = try count()
+                let rest = try take(try count())
                 if shared == 0 {
                     event.eventID = String(decoding: rest, as: UTF8.self)
                 } else {
@@ -218,7 +225,7 @@ package enum EventBlock {
                 }
             }
             if flags & Flag.orderID != 0 { event.orderID = try text() }
-            if flags & Flag.props != 0 { event.props = Array(try take(Int(try varint()))) }
+            if flags & Flag.props != 0 { event.props = Array(try take(try count())) }
             return event
         }
     }

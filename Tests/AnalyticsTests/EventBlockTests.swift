@@ -55,6 +55,14 @@ struct EventBlockTests {
         }
         #expect(throws: EventBlock.Damaged.self) { try EventBlock.decode([9] + block.dropFirst()) }
         #expect(throws: EventBlock.Damaged.self) { try EventBlock.decode(block + [0]) }
+        // A count or length beyond any block: an error, not a trap converting it.
+        let huge: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]
+        #expect(throws: EventBlock.Damaged.self) { try EventBlock.decode([EventBlock.format] + huge) }
+        #expect(throws: EventBlock.Damaged.self) {
+            // One event (flags: session key and import id, as a varint: 0x81 0x08), time 0, type 1,
+            // import 1, then a session key whose length is huge.
+            try EventBlock.decode([EventBlock.format, 1, 0x81, 0x08, 0, 1, 1] + huge)
+        }
     }
 
     @Test("rows spilled to disk come back grouped by user in file order, as when kept in memory")
@@ -126,6 +134,29 @@ struct EventBlockTests {
 
 @Suite("Two readers")
 struct TwoReaderTests {
+    @Test("a reject count limit stops two readers where one reader stops: same counts, same rejects")
+    func rejectLimit() throws {
+        let directory = TemporaryDirectory()
+        let header = "event_id,timestamp,user_id,event_type,page\n"
+        // Every 37th row is a reject: 81 in 3,000 rows, about 40 in each half.
+        let file = try directory.write("r.csv", header + Self.rows(3000, users: 40, seed: 1))
+        // Passed in the first half, in the second half alone, only by both halves together, never.
+        for limit in [20, 45, 60, 100] {
+            var outputs: [String] = []
+            for bytes in ["1", "999999999999"] {
+                let db = directory.path("r\(limit)-\(bytes.count).sqlite")
+                let result = try CLI.run(["import", file, "--db", db, "--max-errors", String(limit), "--format", "json"],
+                                         environment: ["ANALYTICS_SPLIT_BYTES": bytes])
+                #expect(result.status == (limit < 81 ? 2 : 1), "\(result.stdout)")
+                let rejects = try CLI.run(["rejects", "--db", db, "--format", "csv"]).stdout
+                outputs.append(result.stdout.split(separator: "\n").filter {
+                    $0.contains("rows_") || $0.contains("\"status\"")
+                }.joined(separator: "\n") + rejects)
+            }
+            #expect(outputs[0] == outputs[1], "limit \(limit)")
+        }
+    }
+
     /// Everything an import stored, as text: counts, rejects with their lines, events, sessions, timelines.
     static func contents(_ path: String) throws -> [String] {
         let database = try Database(path: path, mode: .readOnly)

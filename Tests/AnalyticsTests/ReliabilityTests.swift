@@ -322,4 +322,42 @@ struct ReliabilityTests {
         #expect(result.message?.contains("the file changed while it was read") == true)
         #expect(try workspace.info().tables.first { $0.table == "events" }?.rows == 0)
     }
+
+    @Test("a file that fails after its events were grouped leaves the next file of the run unharmed")
+    func failureThenNextFile() throws {
+        let directory = TemporaryDirectory()
+        var rows = "event_id,timestamp,user_id,event_type\n"
+        for index in 0..<200 { rows += "e\(index),\(index % 10 == 0 ? "bad" : "2024-03-01T10:00:00Z"),u\(index % 9),page_view\n" }
+        let events = try directory.write("a-events.csv", rows)
+        let orders = try directory.write("b-orders.csv", "order_id,timestamp,user_id,revenue\no1,2024-03-01T11:00:00Z,u1,10\n")
+        let db = directory.path("f.sqlite")
+        // 10% rejects against a 2% limit: the events file is aborted after it was read and stored.
+        let result = try CLI.run(["import", events, orders, "--db", db, "--max-errors", "2%", "--format", "json"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stdout.contains("\"status\": \"aborted\""))
+        #expect(result.stdout.contains("\"status\": \"imported\""), "\(result.stdout) \(result.stderr)")
+        #expect(try count("orders", in: db) == 1)
+        #expect(try count("sqlite_schema", in: db, where: "name = 'sessions_by_start'") == 1)
+    }
+
+    @Test("a file that brings the default channel grouping re-derives all of a touched user's sessions")
+    func defaultChannelSwitch() throws {
+        let directory = TemporaryDirectory()
+        let first = try directory.write("1.csv", """
+            event_id,timestamp,user_id,event_type,channel
+            e1,2024-03-01T10:00:00Z,u1,page_view,
+            e2,2024-03-02T10:00:00Z,u1,page_view,
+            """)
+        let second = try directory.write("2.csv", """
+            event_id,timestamp,user_id,event_type,page_url
+            e3,2024-03-03T10:00:00Z,u1,page_view,https://shop.example/
+            """)
+        let db = directory.path("c.sqlite")
+        #expect(try CLI.run(["import", first, "--db", db]).status == 0)
+        #expect(try CLI.run(["import", second, "--db", db]).status == 0)
+        let incremental = try CLI.run(["sessions", "--db", db, "--format", "csv"]).stdout
+        #expect(try CLI.run(["sessions", "rebuild", "--db", db]).status == 0)
+        #expect(try CLI.run(["sessions", "--db", db, "--format", "csv"]).stdout == incremental)
+        #expect(incremental.components(separatedBy: "Direct").count - 1 == 3, "\(incremental)")
+    }
 }
