@@ -69,13 +69,6 @@ package enum Workers {
     package static var count: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4)) }
 }
 
-/// A mutable box handed to one other thread, which alone uses it until the
-/// handing thread waits for that thread to finish (a `DispatchGroup`).
-package final class Unchecked<Value>: @unchecked Sendable {
-    package var value: Value
-    package init(_ value: Value) { self.value = value }
-}
-
 extension OrderedWork {
     /// Three stages over slots 0..<count: `prepare` on the calling thread (reading what the work
     /// needs, at most `ahead` slots before what was consumed), `work` on `workers` background

@@ -96,14 +96,10 @@ package struct EventSpill {
         }
     }
 
-    /// Calls `body` once per user, users ascending, with the user's rows: those of the first
-    /// spill first (the first part of the file), each spill's in the order they were added.
-    package static func forEachUser(in spills: [EventSpill], _ body: (Int64, [StoredEvent]) throws -> Void) throws {
-        for bucket in bucketIndices(spills) { try forEachUser(in: spills, bucket: bucket, body) }
-    }
-
-    /// `forEachUser` for the users of one bucket; safe to call from several threads at once.
-    static func forEachUser(in spills: [EventSpill], bucket: Int, _ body: (Int64, [StoredEvent]) throws -> Void) throws {
+    /// Calls `body` once per user of one bucket, users ascending, with the user's rows: those of
+    /// the first spill first (the first part of the file), each spill's in the order they were
+    /// added. Safe to call from several threads at once.
+    package static func forEachUser(in spills: [EventSpill], bucket: Int, _ body: (Int64, [StoredEvent]) throws -> Void) throws {
         do {
             let parts = try spills.flatMap { try $0.parts(ofBucket: bucket) }
             guard !parts.isEmpty else { return }

@@ -261,7 +261,6 @@ struct FileLoad {
                 try EventBlock.write(encoded: item.block, of: item.user, in: database)
                 if let upkeep, let rows = item.rows {
                     try upkeep.write(rows)
-                    touchedUsers.remove(item.user)
                 } else {
                     touch(item.user)
                 }

@@ -52,6 +52,7 @@ public struct ImportProgress: Sendable {
     /// What the import is doing.
     public enum Step: String, Sendable {
         case reading = "reading"
+        /// No longer reported (events have no indexes to build since schema 4); kept for callers.
         case indexing = "building indexes"
         /// Writing the file's events user by user (after reading it).
         case storing = "storing events by user"

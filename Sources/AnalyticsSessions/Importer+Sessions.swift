@@ -26,8 +26,11 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
     /// The default channel when the file's transaction began.
     private var defaultChannelBefore: String?
     /// Whether a user's stored sessions are what the current settings derive from the user's
-    /// stored events (false when this file changed a setting sessions depend on).
-    private var storedSessionsCurrent = true
+    /// stored events and orders (not when none are stored, or this file changed a setting they
+    /// depend on), so that those the file does not change can stay.
+    private var keepsUnchangedSessions = false
+
+    init(store: SessionStore) { self.store = store }
 
     func beginFile() throws {
         context = nil
@@ -39,8 +42,6 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         try database.scalarText("SELECT value FROM settings WHERE key = 'default_channel'")
     }
 
-    init(store: SessionStore) { self.store = store }
-
     func willStore(newEvents: Int) throws {
         let database = store.database
         try store.ensureOrderType()
@@ -48,7 +49,7 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         context = try SessionStore.Context(store: store)
         hadDerived = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM timelines)") == 1
         // A file that brings the default channel grouping changes what sessions without a channel get.
-        storedSessionsCurrent = try Self.defaultChannel(database) == defaultChannelBefore
+        keepsUnchangedSessions = try hadDerived && Self.defaultChannel(database) == defaultChannelBefore
         hasOrders = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM orders)") == 1
         // About one session per four events: when the file brings sessions on the order of those
         // stored, building the start-time index once beats inserting into it session by session.
@@ -73,7 +74,7 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         guard let context, let orders = inputs as? Orders else { preconditionFailure("derive before willStore") }
         var journey = context.events(events) + (orders.byUser[user] ?? [])
         var rows = try SessionStore.derive(user: user, events: &journey, context: context)
-        if hadDerived && storedSessionsCurrent && !previous.isEmpty {
+        if keepsUnchangedSessions && !previous.isEmpty {
             // The stored sessions were derived from the previous events and the same orders: those
             // before the first one the file changes stay as they are (usually all but the last).
             var before = context.events(previous) + (orders.byUser[user] ?? [])

@@ -5,19 +5,20 @@ import Foundation
 extension EventBlock {
     /// A user's stored events in time order; empty when none.
     package static func events(of user: Int64, in database: Database) throws -> [StoredEvent] {
-        let statement = try database.cachedStatement("SELECT events FROM event_blocks WHERE user_id = ?")
-        try statement.bind([.integer(user)])
-        defer { try? statement.reset() }
-        guard let row = try statement.step() else { return [] }
-        return try row.withBlob(0) { try decode($0) }
+        try withBlock(of: user, in: database) { try decode($0) } ?? []
     }
 
     /// A user's stored block as encoded (`decode` reads it); nil when none.
     package static func encodedBlock(of user: Int64, in database: Database) throws -> [UInt8]? {
+        try withBlock(of: user, in: database) { Array($0) }
+    }
+
+    private static func withBlock<T>(of user: Int64, in database: Database,
+                                     _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
         let statement = try database.cachedStatement("SELECT events FROM event_blocks WHERE user_id = ?")
         try statement.bind([.integer(user)])
         defer { try? statement.reset() }
-        return try statement.step().map { row in row.withBlob(0) { Array($0) } }
+        return try statement.step().map { row in try row.withBlob(0, body) }
     }
 
     /// Stores a user's events (which must be in time order), replacing what was stored; none deletes the row.

@@ -108,6 +108,7 @@ struct SessionTests {
         try whole.load(orders)
         // More than one bucket (4,096 users) and one upkeep slot (1,024 users): orders first, then two halves.
         #expect(try whole.database.scalarInt("SELECT count(*) FROM users") ?? 0 > 2 * 4096)
+        #expect(try whole.database.scalarInt("SELECT count(DISTINCT user_id) FROM orders") ?? 0 > SessionStore.usersPerSlot)
         let pieces = try Fixture()
         try pieces.load(orders)
         let body = Array(lines.dropFirst()), half = body.count / 2
