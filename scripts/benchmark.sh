@@ -197,27 +197,25 @@ put ours_import_seconds "$secs" ours_import_rows_per_s "$rps" ours_import_peak_r
 
 # --- 4. orders.csv incremental; events + orders in one go ------------------------------
 
+# After `once` imported into $db: prints the row of LABEL and records KEY_* (ROWS rows were imported).
+import_row() {
+  local key=$1 label=$2 rows_in=$3 rps db_bytes wal_bytes db_csv
+  rps=$(ratio "$rows_in" "$secs" "%.0f")
+  db_bytes=$(bytes "$db")
+  wal_bytes=$(bytes "$db-wal")
+  db_csv=$(ratio $((db_bytes + wal_bytes)) $((events_bytes + orders_bytes)) "%.2f")
+  row "$label" "$secs" "$rps" "$peak_kb" "$db_bytes" "$wal_bytes" "(db+wal)/CSVs $db_csv"
+  put "${key}_seconds" "$secs" "${key}_rows_per_s" "$rps" "${key}_peak_rss_kb" "$peak_kb" \
+    "${key}_db_bytes" "$db_bytes" "${key}_wal_bytes" "$wal_bytes" "${key}_db_csv_ratio" "$db_csv"
+}
+
 once "$bin" import "$work/orders.csv" --db "$db" --quiet
-rps=$(ratio "$order_rows" "$secs" "%.0f")
-db_bytes=$(bytes "$db")
-wal_bytes=$(bytes "$db-wal")
-db_csv=$(ratio $((db_bytes + wal_bytes)) $((events_bytes + orders_bytes)) "%.2f")
-row "analytics import orders.csv (incremental)" "$secs" "$rps" "$peak_kb" "$db_bytes" "$wal_bytes" \
-  "(db+wal)/CSVs $db_csv"
-put ours_orders_seconds "$secs" ours_orders_rows_per_s "$rps" ours_orders_peak_rss_kb "$peak_kb" \
-  ours_orders_db_bytes "$db_bytes" ours_orders_wal_bytes "$wal_bytes" ours_orders_db_csv_ratio "$db_csv"
+import_row ours_orders "analytics import orders.csv (incremental)" "$order_rows"
 
 db=$work/oneshot.sqlite
 rm -f "$db" "$db-journal" "$db-wal" "$db-shm"
 once "$bin" import "$work/events.csv" "$work/orders.csv" --db "$db" --quiet
-rps=$(ratio $((rows + order_rows)) "$secs" "%.0f")
-db_bytes=$(bytes "$db")
-wal_bytes=$(bytes "$db-wal")
-db_csv=$(ratio $((db_bytes + wal_bytes)) $((events_bytes + orders_bytes)) "%.2f")
-row "analytics import events.csv orders.csv (new)" "$secs" "$rps" "$peak_kb" "$db_bytes" "$wal_bytes" \
-  "(db+wal)/CSVs $db_csv"
-put ours_oneshot_seconds "$secs" ours_oneshot_rows_per_s "$rps" ours_oneshot_peak_rss_kb "$peak_kb" \
-  ours_oneshot_db_bytes "$db_bytes" ours_oneshot_wal_bytes "$wal_bytes" ours_oneshot_db_csv_ratio "$db_csv"
+import_row ours_oneshot "analytics import events.csv orders.csv (new)" $((rows + order_rows))
 
 # --- 5. nightly: the history, then one more day -----------------------------------
 
