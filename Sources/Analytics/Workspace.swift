@@ -28,7 +28,16 @@ public final class Workspace {
     /// - Throws: `StoreError` when the file is missing or cannot be opened,
     ///   `Migrator.Failure` for a database this binary cannot use, `SQLiteError` otherwise.
     public static func open(path: String, create: Bool = true) throws -> Workspace {
-        Workspace(database: try Store.open(path: path, create: create))
+        let database = try Store.open(path: path, create: create)
+        try rederiveIfNeeded(database)
+        return Workspace(database: database)
+    }
+
+    /// Derives every session and timeline again when a migration asked for it
+    /// (its derived data gained a field); once, in one transaction.
+    private static func rederiveIfNeeded(_ database: Database) throws {
+        let sessions = SessionStore(database: database)
+        if try sessions.needsRederive() { try sessions.rebuild() }
     }
 
     /// Creates the database or brings its schema up to date.
@@ -37,6 +46,7 @@ public final class Workspace {
         let database = try Store.open(path: path, migrate: false)
         defer { try? database.close() }
         let applied = try Migrator().migrate(database).map { "\($0.version) \($0.name)" }
+        try rederiveIfNeeded(database)
         try database.close()
         return applied
     }
@@ -96,6 +106,24 @@ public final class Workspace {
     /// A funnel: reach, drop-off and timing per stage, overall and per breakdown group.
     public func funnel(_ query: FunnelQuery) throws -> FunnelReport {
         try FunnelEngine.run(database, query)
+    }
+
+    /// The most common paths after (or before) an anchor event, and their step-to-step edges.
+    /// - Throws: `UnknownField` for a `--where` field the database does not know.
+    public func paths(_ query: PathQuery) throws -> PathReport {
+        try PathEngine.run(database, query)
+    }
+
+    /// Retention cohorts: users by calendar period of entry, and how many returned in each later period.
+    /// - Throws: `UnknownField` for a breakdown or `--where` field the database does not know.
+    public func retention(_ query: RetentionQuery) throws -> RetentionReport {
+        try RetentionEngine.run(database, query)
+    }
+
+    /// Orders and revenue credited to touchpoint values; `models` computes several side by side.
+    /// - Throws: `UnknownField` for a property the database does not know.
+    public func attribution(_ query: AttributionQuery, models: [AttributionModel]? = nil) throws -> AttributionReport {
+        try AttributionEngine.run(database, query, models: models)
     }
 
     /// Touchpoint KPIs per value of a dimension (a touchpoint or a property), over

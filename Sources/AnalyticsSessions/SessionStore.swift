@@ -97,6 +97,11 @@ package final class SessionStore {
         }
     }
 
+    /// Whether derived data must be computed again before use (a migration changed what it holds).
+    package func needsRederive() throws -> Bool {
+        try database.scalarText("SELECT value FROM settings WHERE key = 'rederive'") != nil
+    }
+
     /// Adds event type names to roles; when any is new and events exist,
     /// recomputes every session and timeline (in one transaction).
     /// - Returns: whether the stored roles changed.
@@ -122,7 +127,7 @@ package final class SessionStore {
     /// Empties the derived tables and fills them in one scan, building the
     /// session indexes once at the end instead of row by row.
     private func recomputeEveryone(context: Context) throws {
-        try database.execute("DELETE FROM sessions; DELETE FROM timelines;")
+        try database.execute("DELETE FROM sessions; DELETE FROM timelines; DELETE FROM settings WHERE key = 'rederive';")
         let indexes = try database.dropIndexes(["sessions_by_user", "sessions_by_start"])
         try scanAll(context: context)
         try database.createIndexes(indexes)
@@ -261,6 +266,8 @@ package final class SessionStore {
         let records: Data
         /// Per record, its pair count and pairs; nil when no record has properties.
         let props: Data?
+        /// The user's orders (`OrderRecord`); nil when it has none.
+        var orders: Data? = nil
         /// How many leading sessions equal the stored ones (kept, not rewritten).
         var unchangedSessions = 0
     }
@@ -288,8 +295,9 @@ package final class SessionStore {
                 props += event.props
             }
         }
+        let orders = OrderRecord.orders(of: events, sessionOfEvent: sessionOfEvent)
         return UserRows(user: user, sessions: sessions, records: TimelineRecord.encode(records),
-                        props: props.isEmpty ? nil : Data(props))
+                        props: props.isEmpty ? nil : Data(props), orders: orders.isEmpty ? nil : OrderRecord.encode(orders))
     }
 
     /// Stores a user's derived rows; `deleteFirst` removes the user's earlier ones.
@@ -328,13 +336,19 @@ package final class SessionStore {
             }
             try insert.run()
         }
-        let timeline = try database.cachedStatement("INSERT OR REPLACE INTO timelines (user_id, records, props) VALUES (?, ?, ?)")
+        let timeline = try database.cachedStatement(
+            "INSERT OR REPLACE INTO timelines (user_id, records, props, orders) VALUES (?, ?, ?, ?)")
         try timeline.bind(user, at: 1)
         try rows.records.withUnsafeBytes { try timeline.bindBlob($0, at: 2) }
         if let props = rows.props {
             try props.withUnsafeBytes { try timeline.bindBlob($0, at: 3) }
         } else {
             try timeline.bindNull(at: 3)
+        }
+        if let orders = rows.orders {
+            try orders.withUnsafeBytes { try timeline.bindBlob($0, at: 4) }
+        } else {
+            try timeline.bindNull(at: 4)
         }
         try timeline.run()
     }

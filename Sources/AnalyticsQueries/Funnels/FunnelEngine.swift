@@ -266,6 +266,8 @@ struct TimelineScan {
     private var bytes: [UInt8] = []
     /// The last event time seen in range over all timelines.
     private(set) var lastTime: Int64?
+    /// The last event or order time over all timelines read, whatever the range and filter.
+    private(set) var latestStored: Int64?
 
     /// - Parameter keptProperties: the properties breakdowns read on kept records.
     init(matcher: StageMatcher, range: TimeRange, filter: EventFilter = EventFilter(),
@@ -323,6 +325,11 @@ struct TimelineScan {
             if time > latest { latest = time }
         }
         if !timestamps.isEmpty { lastTime = latest }
+        if blob.count >= size {
+            // Records are in journey order: the last one is the latest.
+            let last = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: (blob.count / size - 1) * size, as: Int64.self))
+            latestStored = max(latestStored ?? last, last)
+        }
     }
 
     /// Reads the next record's pairs into `recordPairs` (none when the blob has ended).

@@ -1,0 +1,214 @@
+import Foundation
+import AnalyticsCore
+import AnalyticsSessions
+import AnalyticsStorage
+
+/// Attributes orders to touchpoints from the per-user timelines and their
+/// order records, in one sequential read of the users with orders.
+package enum AttributionEngine {
+    /// A sum that keeps the rounding error of each addition (Neumaier), so
+    /// credits over millions of orders add up to the totals.
+    struct CompensatedSum {
+        private(set) var sum = 0.0
+        private var compensation = 0.0
+
+        mutating func add(_ value: Double) {
+            let total = sum + value
+            compensation += abs(sum) >= abs(value) ? (sum - total) + value : (value - total) + sum
+            sum = total
+        }
+
+        var value: Double { sum + compensation }
+    }
+
+    private struct Credits {
+        var orders = CompensatedSum()
+        var revenue = CompensatedSum()
+    }
+
+    /// One session of the user being read: when it started and its values.
+    struct Touchpoint {
+        var start: Int64
+        var value: Int64
+        var direct: Bool
+    }
+
+    /// - Parameter models: the models to compute side by side (default: the query's).
+    /// - Throws: `UnknownField` for a property the database does not know; `SQLiteError`.
+    package static func run(_ database: Database, _ query: AttributionQuery,
+                            models: [AttributionModel]? = nil) throws -> AttributionReport {
+        let models = models ?? [query.model]
+        let names = try LabelNames(database: database)
+        var property: Int64?
+        if case .property(let name) = query.dimension {
+            guard case .property(let id, _) = try FieldCatalog(database: database).resolve(name) else {
+                throw UnknownField(name: name, known: try FieldCatalog(database: database).names)
+            }
+            property = id
+        }
+        // Channels that are not a marketing touch for last-non-direct: `direct` (any case); none is absent (0).
+        let directChannels = Set(names.all(kind: "channel").filter { $0.key.lowercased() == "direct" }.map(\.value))
+        var credits = [[Int64: Credits]](repeating: [:], count: models.count)
+        var orderCount = 0, touchpointCount = 0
+        var revenue = CompensatedSum()
+        var sessions: [Touchpoint] = []
+        var seen: [Bool] = []
+        var orders: [OrderRecord] = []
+        var weights: [Double] = []
+        var pairs: [(property: Int64, value: Int64)] = []
+        let lookback = query.lookbackMilliseconds, halfLife = Double(max(1, query.halfLifeMilliseconds))
+        let size = TimelineRecord.size
+        typealias Field = TimelineRecord.Offset
+
+        let statement = try database.prepare("""
+            SELECT records, \(property == nil ? "NULL" : "props"), orders FROM timelines WHERE orders IS NOT NULL
+            ORDER BY user_id
+            """)
+        while let row = try statement.step() {
+            // The user's sessions, by index: start (first record), touchpoint value, channel.
+            sessions.removeAll(keepingCapacity: true)
+            seen.removeAll(keepingCapacity: true)
+            row.withBlob(0) { records in
+                row.withBlob(1) { props in
+                    var propsOffset = 0
+                    for offset in stride(from: 0, to: records.count - size + 1, by: size) {
+                        func int32(_ at: Int) -> Int64 {
+                            Int64(Int32(littleEndian: records.loadUnaligned(fromByteOffset: offset + at, as: Int32.self)))
+                        }
+                        if property != nil { readPairs(props, &propsOffset, into: &pairs) }
+                        let session = Int(int32(Field.session))
+                        while sessions.count <= session {
+                            sessions.append(Touchpoint(start: .max, value: 0, direct: true))
+                            seen.append(false)
+                        }
+                        if !seen[session] {
+                            seen[session] = true
+                            let channel = int32(Field.channel)
+                            let value: Int64
+                            switch query.dimension {
+                            case .channel: value = channel
+                            case .device: value = int32(Field.device)
+                            case .campaign: value = int32(Field.campaign)
+                            case .landingPage: value = int32(Field.page)
+                            case .property: value = 0
+                            }
+                            sessions[session] = Touchpoint(
+                                start: Int64(littleEndian: records.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self)),
+                                value: value, direct: channel <= 0 || directChannels.contains(channel))
+                        }
+                        // A session's property value: the first of its events that has one.
+                        if let property, sessions[session].value == 0, let found = pairs.first(where: { $0.property == property }) {
+                            sessions[session].value = found.value
+                        }
+                    }
+                }
+            }
+            row.withBlob(2) { OrderRecord.decode($0, into: &orders) }
+            for order in orders where query.range.contains(order.timestamp) {
+                let time = order.timestamp
+                // Touchpoints: sessions starting in [time - lookback, time], and the order's own session;
+                // starts ascend with the session index, so those in the lookback are one index range.
+                let lower = partition(sessions) { $0.start >= time - lookback }
+                let upper = partition(sessions) { $0.start > time }
+                let own = Int(order.sessionIndex)
+                var touchpoints = Array(lower..<upper)
+                if own < sessions.count, !(lower..<upper).contains(own) {
+                    touchpoints.append(own)
+                    touchpoints.sort()
+                }
+                guard !touchpoints.isEmpty else { continue }
+                orderCount += 1
+                touchpointCount += touchpoints.count
+                let amount = order.countsRevenue ? order.revenue : 0
+                revenue.add(amount)
+                let touched = touchpoints.map { sessions[$0] }
+                for (position, model) in models.enumerated() {
+                    weigh(model, touched, orderTime: time, halfLife: halfLife, into: &weights)
+                    for (index, touchpoint) in touchpoints.enumerated() where weights[index] != 0 {
+                        let value = sessions[touchpoint].value
+                        credits[position][value, default: Credits()].orders.add(weights[index])
+                        credits[position][value, default: Credits()].revenue.add(weights[index] * amount)
+                    }
+                }
+            }
+        }
+
+        // Rows: every value credited under any model, with names merged (ids of one name add up).
+        var byName: [String: [Credits]] = [:]
+        for (position, modelCredits) in credits.enumerated() {
+            for (id, credit) in modelCredits {
+                let name = names.name(id > 0 ? id : nil)
+                var row = byName[name] ?? Array(repeating: Credits(), count: models.count)
+                row[position].orders.add(credit.orders.value)
+                row[position].revenue.add(credit.revenue.value)
+                byName[name] = row
+            }
+        }
+        let totalRevenue = revenue.value
+        let rows = byName.map { name, credits in
+            AttributionReport.Row(value: name, credits: credits.map { credit in
+                AttributionReport.Credit(orders: credit.orders.value, revenue: credit.revenue.value,
+                                         orderShare: orderCount == 0 ? nil : credit.orders.value / Double(orderCount),
+                                         revenueShare: totalRevenue == 0 ? nil : credit.revenue.value / totalRevenue)
+            })
+        }.sorted { a, b in
+            let x = a.credits.first?.orders ?? 0, y = b.credits.first?.orders ?? 0
+            return x != y ? x > y : ByteOrder.precedes(a.value, b.value)
+        }
+        return AttributionReport(models: models, dimension: query.dimension, lookbackMilliseconds: lookback,
+                                 halfLifeMilliseconds: query.halfLifeMilliseconds, range: query.range, orders: orderCount,
+                                 revenue: totalRevenue,
+                                 touchpointsPerOrder: orderCount == 0 ? nil : Double(touchpointCount) / Double(orderCount),
+                                 rows: rows)
+    }
+
+    /// The credit each touchpoint (in order) gets under a model; they sum to 1.
+    static func weigh(_ model: AttributionModel, _ touchpoints: [Touchpoint], orderTime: Int64,
+                      halfLife: Double, into weights: inout [Double]) {
+        let count = touchpoints.count
+        weights = Array(repeating: 0, count: count)
+        switch model {
+        case .first: weights[0] = 1
+        case .last: weights[count - 1] = 1
+        case .lastNonDirect: weights[touchpoints.lastIndex { !$0.direct } ?? count - 1] = 1
+        case .linear: for index in 0..<count { weights[index] = 1 / Double(count) }
+        case .position:
+            switch count {
+            case 1: weights[0] = 1
+            case 2: weights = [0.5, 0.5]
+            default:
+                weights[0] = 0.4
+                weights[count - 1] = 0.4
+                for index in 1..<(count - 1) { weights[index] = 0.2 / Double(count - 2) }
+            }
+        case .timeDecay:
+            for index in 0..<count {
+                weights[index] = exp2(-Double(orderTime - touchpoints[index].start) / halfLife)
+            }
+            let total = weights.reduce(0, +)
+            for index in 0..<count { weights[index] /= total }
+        }
+    }
+
+    /// The first index whose session meets `predicate` (which must be false, then true, along the array).
+    private static func partition(_ sessions: [Touchpoint], _ predicate: (Touchpoint) -> Bool) -> Int {
+        var low = 0, high = sessions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(sessions[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// Reads the next record's property pairs (none when the blob has ended).
+    private static func readPairs(_ props: UnsafeRawBufferPointer, _ offset: inout Int,
+                                  into pairs: inout [(property: Int64, value: Int64)]) {
+        pairs.removeAll(keepingCapacity: true)
+        guard offset < props.count, let count = PropertyCodec.readVarint(props, &offset) else { return }
+        for _ in 0..<count {
+            guard let property = PropertyCodec.readVarint(props, &offset),
+                  let value = PropertyCodec.readVarint(props, &offset) else { return }
+            pairs.append((Int64(property), Int64(value)))
+        }
+    }
+}

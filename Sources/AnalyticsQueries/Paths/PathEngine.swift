@@ -1,0 +1,139 @@
+import AnalyticsCore
+import AnalyticsSessions
+import AnalyticsStorage
+
+/// Computes paths from the per-user timelines: one sequential read, each
+/// actor's path cut from its kept records, counted by distinct node sequence.
+package enum PathEngine {
+    /// Node ids in a path key: event type ids, or these two.
+    private static let endID: Int32 = -1, startID: Int32 = -2
+
+    /// - Throws: `UnknownField` for a `--where` field the database does not know; `SQLiteError`.
+    package static func run(_ database: Database, _ query: PathQuery) throws -> PathReport {
+        let names = try LabelNames(database: database)
+        let catalog = try FieldCatalog(database: database)
+        let filter = try EventFilter(query.filters, catalog: catalog, names: names)
+        let anchorStage: StageDefinition
+        switch query.anchor {
+        case .firstEvent: anchorStage = StageDefinition(name: "anchor", events: [])
+        case .start(let event), .end(let event): anchorStage = StageDefinition(name: "anchor", events: [event])
+        case .startStage(let stage): anchorStage = stage
+        }
+        let matcher = StageMatcher(journey: JourneyDefinition(name: "paths", windowMilliseconds: 1, stages: [anchorStage]),
+                                   names: names, roles: try EventRoles(database: database))
+        let stageFilters = anchorStage.filters.isEmpty ? []
+            : [(bit: UInt32(1), filter: try EventFilter(anchorStage.filters, catalog: catalog, names: names))]
+        var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter, stageFilters: stageFilters,
+                                readsProperties: filter.readsProperties || stageFilters.contains { $0.filter.readsProperties })
+        let steps = max(1, query.steps)
+        var counts: [[Int32]: Int] = [:]
+        var actors = 0
+        var types: [Int32] = []
+        var path: [Int32] = []
+
+        func follow(_ range: Range<Int>) {
+            types.removeAll(keepingCapacity: true)
+            for index in range { types.append(Int32(truncatingIfNeeded: scan.value(of: .eventType, at: index))) }
+            let masks = scan.masks
+            path.removeAll(keepingCapacity: true)
+            switch query.anchor {
+            case .end:
+                guard let last = range.last(where: { masks[$0] & 1 != 0 }) else { return }
+                var index = last - range.lowerBound
+                while index >= 0 && path.count < steps {
+                    if !(query.collapse && path.last == types[index]) { path.append(types[index]) }
+                    index -= 1
+                }
+                if path.count < steps { path.append(startID) }
+                path.reverse()
+            default:
+                let first: Int?
+                if case .firstEvent = query.anchor { first = range.isEmpty ? nil : range.lowerBound } else {
+                    first = range.first { masks[$0] & 1 != 0 }
+                }
+                guard let first else { return }
+                var index = first - range.lowerBound
+                while index < types.count && path.count < steps {
+                    if !(query.collapse && path.last == types[index]) { path.append(types[index]) }
+                    index += 1
+                }
+                if path.count < steps { path.append(endID) }
+            }
+            actors += 1
+            counts[path, default: 0] += 1
+        }
+
+        let statement = try database.prepare("""
+            SELECT records, \(scan.readsProperties ? "props" : "NULL") FROM timelines ORDER BY user_id
+            """)
+        while let row = try statement.step() {
+            row.withBlob(0) { records in row.withBlob(1) { props in scan.load(records, props: props) } }
+            guard scan.count > 0 else { continue }
+            switch query.actor {
+            case .user: follow(0..<scan.count)
+            case .session: for range in scan.sessionRanges() { follow(range) }
+            }
+        }
+        return report(query, counts: counts, actors: actors, names: names, steps: steps)
+    }
+
+    private static func report(_ query: PathQuery, counts: [[Int32]: Int], actors: Int, names: LabelNames,
+                               steps: Int) -> PathReport {
+        func name(_ id: Int32) -> String {
+            switch id {
+            case endID: return PathReport.endNode
+            case startID: return PathReport.startNode
+            default: return names.name(Int64(id))
+            }
+        }
+        let share = { (count: Int) -> Double? in actors == 0 ? nil : Double(count) / Double(actors) }
+        let named = counts.map { (nodes: $0.key.map(name), actors: $0.value) }
+        let ranked = named.sorted { a, b in
+            a.actors != b.actors ? a.actors > b.actors : ByteOrder.precedes(a.nodes, b.nodes)
+        }
+        var edgeCounts: [PathEdgeKey: Int] = [:]
+        for (nodes, count) in named {
+            for step in nodes.indices.dropLast() {
+                edgeCounts[PathEdgeKey(step: step + 1, from: nodes[step], to: nodes[step + 1]), default: 0] += count
+            }
+        }
+        let edges = edgeCounts.map { PathReport.Edge(step: $0.key.step, from: $0.key.from, to: $0.key.to, actors: $0.value) }
+            .sorted { a, b in
+                if a.step != b.step { return a.step < b.step }
+                if a.actors != b.actors { return a.actors > b.actors }
+                return ByteOrder.precedes([a.from, a.to], [b.from, b.to])
+            }
+        let anchor: String
+        switch query.anchor {
+        case .firstEvent: anchor = "first event"
+        case .start(let event): anchor = "start=\(event)"
+        case .startStage(let stage): anchor = "stage=\(stage.name)"
+        case .end(let event): anchor = "end=\(event)"
+        }
+        return PathReport(anchor: anchor, steps: steps, actor: query.actor, collapse: query.collapse, range: query.range,
+                          filters: query.filters, actorsWithAnchor: actors, distinctPaths: counts.count,
+                          paths: ranked.prefix(max(0, query.top)).map {
+                              PathReport.Path(nodes: $0.nodes, actors: $0.actors, share: share($0.actors))
+                          },
+                          edges: edges)
+    }
+}
+
+private struct PathEdgeKey: Hashable {
+    let step: Int
+    let from: String
+    let to: String
+}
+
+/// Byte-order comparison of names (UTF-8 bytes), independent of locale and Unicode normalization.
+package enum ByteOrder {
+    package static func precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// Lexicographic order of name lists, each name in byte order.
+    package static func precedes(_ a: [String], _ b: [String]) -> Bool {
+        for (x, y) in zip(a, b) where x != y { return precedes(x, y) }
+        return a.count < b.count
+    }
+}

@@ -1,0 +1,130 @@
+import AnalyticsCore
+import AnalyticsSessions
+import AnalyticsStorage
+
+/// Computes retention cohorts from the per-user timelines in one sequential read.
+package enum RetentionEngine {
+    /// What a breakdown reads on the entry event.
+    private enum Field {
+        case value(FieldCatalog.Source)
+        /// The page of the first event of the entry's session.
+        case landingPage
+    }
+
+    /// Sums of one cohort: its size and, per period, the users who returned.
+    private struct CohortSums {
+        var size = 0
+        var returned: [Int]
+    }
+
+    /// - Throws: `UnknownField` for a breakdown or `--where` field the database does not know; `SQLiteError`.
+    package static func run(_ database: Database, _ query: RetentionQuery) throws -> RetentionReport {
+        let names = try LabelNames(database: database)
+        let catalog = try FieldCatalog(database: database)
+        let filter = try EventFilter(query.filters, catalog: catalog, names: names)
+        let field: Field? = try query.breakdown.map { $0 == "landing-page" ? .landingPage : .value(try catalog.resolve($0)) }
+        let journey = JourneyDefinition(name: "retention", windowMilliseconds: 1, stages: [
+            StageDefinition(name: "start", events: query.start.map { [$0] } ?? []),
+            StageDefinition(name: "return", events: query.returnEvent.map { [$0] } ?? []),
+        ])
+        let matcher = StageMatcher(journey: journey, names: names, roles: try EventRoles(database: database))
+        let anyStart = query.start == nil, anyReturn = query.returnEvent == nil
+        var kept: [Int64] = []
+        if case .value(.property(let id, _))? = field { kept = [id] }
+        var scan = TimelineScan(matcher: matcher, range: .all, filter: filter, readsProperties: filter.readsProperties,
+                                keptProperties: kept)
+        let periods = max(1, query.periods)
+        let calendar = CalendarPeriod(query.period, zone: query.zone)
+        var indexer = CalendarPeriod.Indexer(calendar)
+        var sums: [Int64: [Int64: CohortSums]] = [:]
+        var returned = [Bool](repeating: false, count: periods)
+
+        let statement = try database.prepare(
+            "SELECT records, \(scan.readsProperties ? "props" : "NULL") FROM timelines ORDER BY user_id")
+        while let row = try statement.step() {
+            row.withBlob(0) { records in row.withBlob(1) { props in scan.load(records, props: props) } }
+            let times = scan.timestamps, masks = scan.masks
+            guard let entry = times.indices.first(where: {
+                (anyStart || masks[$0] & 1 != 0) && query.range.contains(times[$0])
+            }) else { continue }
+            let cohort = indexer.index(of: times[entry])
+            for index in returned.indices { returned[index] = false }
+            for index in (entry + 1)..<times.count where times[index] > times[entry] && (anyReturn || masks[index] & 2 != 0) {
+                let offset = indexer.index(of: times[index]) - cohort
+                if offset >= Int64(periods) { break }
+                returned[Int(offset)] = true
+            }
+            let key: Int64
+            switch field {
+            case nil: key = 0
+            case .value(let source)?: key = scan.value(of: source, at: entry)
+            case .landingPage?:
+                let session = scan.sessions[entry]
+                key = scan.value(of: .page, at: scan.sessions.firstIndex(of: session) ?? entry)
+            }
+            var cohortSums = sums[key, default: [:]][cohort] ?? CohortSums(returned: Array(repeating: 0, count: periods))
+            cohortSums.size += 1
+            for index in returned.indices where returned[index] { cohortSums.returned[index] += 1 }
+            sums[key, default: [:]][cohort] = cohortSums
+        }
+
+        let asOf = query.asOf ?? scan.latestStored
+        func group(_ value: String, _ cohorts: [Int64: CohortSums]) -> RetentionReport.Group {
+            var meanReturned = [Int](repeating: 0, count: periods), meanBase = [Int](repeating: 0, count: periods)
+            let rows = cohorts.keys.sorted().map { index -> RetentionReport.Cohort in
+                let sums = cohorts[index]!
+                let cells = (0..<periods).map { offset -> RetentionReport.Cell in
+                    let period = index + Int64(offset)
+                    guard let asOf, calendar.start(of: period) <= asOf else {
+                        return RetentionReport.Cell(returned: asOf == nil ? sums.returned[offset] : nil,
+                                                    rate: asOf == nil ? Double(sums.returned[offset]) / Double(sums.size) : nil,
+                                                    open: false)
+                    }
+                    let open = calendar.end(of: period) > asOf
+                    if !open {
+                        meanReturned[offset] += sums.returned[offset]
+                        meanBase[offset] += sums.size
+                    }
+                    return RetentionReport.Cell(returned: sums.returned[offset],
+                                                rate: Double(sums.returned[offset]) / Double(sums.size), open: open)
+                }
+                return RetentionReport.Cohort(label: calendar.label(of: index), start: calendar.start(of: index),
+                                              size: sums.size, cells: cells)
+            }
+            return RetentionReport.Group(value: value, cohorts: rows,
+                                         meanRates: (0..<periods).map {
+                                             meanBase[$0] == 0 ? nil : Double(meanReturned[$0]) / Double(meanBase[$0])
+                                         },
+                                         meanBase: meanBase)
+        }
+
+        var everyone: [Int64: CohortSums] = [:]
+        for cohorts in sums.values {
+            for (index, part) in cohorts {
+                var merged = everyone[index] ?? CohortSums(returned: Array(repeating: 0, count: periods))
+                merged.size += part.size
+                for offset in 0..<periods { merged.returned[offset] += part.returned[offset] }
+                everyone[index] = merged
+            }
+        }
+        var groups: [RetentionReport.Group] = []
+        if field != nil {
+            var byName: [String: [Int64: CohortSums]] = [:]
+            for (key, cohorts) in sums {
+                let name = names.name(key > 0 ? key : nil)
+                for (index, part) in cohorts {
+                    var merged = byName[name]?[index] ?? CohortSums(returned: Array(repeating: 0, count: periods))
+                    merged.size += part.size
+                    for offset in 0..<periods { merged.returned[offset] += part.returned[offset] }
+                    byName[name, default: [:]][index] = merged
+                }
+            }
+            groups = byName.map { (size: $0.value.values.reduce(0) { $0 + $1.size }, group: group($0.key, $0.value)) }
+                .sorted { a, b in a.size != b.size ? a.size > b.size : ByteOrder.precedes(a.group.value, b.group.value) }
+                .map(\.group)
+        }
+        return RetentionReport(start: query.start, returnEvent: query.returnEvent, period: query.period, periods: periods,
+                               zone: calendar.zoneName, range: query.range, asOf: asOf, filters: query.filters,
+                               breakdown: query.breakdown, total: group("(all)", everyone), groups: groups)
+    }
+}
