@@ -12,7 +12,7 @@
 #   4. analytics import orders.csv into that database (incremental), and a
 #      one-shot `analytics import events.csv orders.csv` into a fresh database;
 #   5. a nightly run: the history (all rows but the last 2%), then that day;
-#   6. the KPI and funnel queries (and the HTML report) on the analytics
+#   6. the KPI, funnel, paths, retention and attribution queries (and the HTML report) on the analytics
 #      database, each against the same query in plain SQL run by sqlite3 on the
 #      baseline database: scripts/sql/raw/*.sql read the CSV tables as .import
 #      left them (all TEXT) and compute exactly what analytics does
@@ -260,6 +260,14 @@ query ours_funnel "analytics funnel (5 stages, users)" "$bin" funnel --db "$db"
 query ours_funnel_breakdown_channel "analytics funnel --breakdown channel" \
   "$bin" funnel --db "$db" --breakdown channel
 query ours_funnel_by_session "analytics funnel --by session" "$bin" funnel --db "$db" --by session
+if grep -q ' paths ' <<<"$("$bin" --help)"; then
+  query ours_paths "analytics paths --start product_view" "$bin" paths --db "$db" --start product_view
+  query ours_paths_by_session "analytics paths --by session --collapse" "$bin" paths --db "$db" --by session --collapse
+  query ours_retention "analytics retention (weekly, 8 periods)" "$bin" retention --db "$db"
+  query ours_retention_orders "analytics retention --start order --return order --period month" \
+    "$bin" retention --db "$db" --start order --return order --period month
+  query ours_attribution "analytics attribution --compare-models" "$bin" attribution --db "$db" --compare-models
+fi
 if grep -q ' report ' <<<"$("$bin" --help)"; then
   query ours_report "analytics report (HTML)" "$bin" report --db "$db" --out "$work/report.html"
 fi

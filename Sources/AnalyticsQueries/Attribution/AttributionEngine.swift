@@ -8,9 +8,11 @@ import AnalyticsStorage
 package enum AttributionEngine {
     /// A sum that keeps the rounding error of each addition (Neumaier), so
     /// credits over millions of orders add up to the totals.
-    struct CompensatedSum {
+    struct CompensatedSum: Sendable {
         private(set) var sum = 0.0
         private var compensation = 0.0
+
+        mutating func add(_ other: CompensatedSum) { add(other.value) }
 
         mutating func add(_ value: Double) {
             let total = sum + value
@@ -21,7 +23,7 @@ package enum AttributionEngine {
         var value: Double { sum + compensation }
     }
 
-    private struct Credits {
+    struct Credits: Sendable {
         var orders = CompensatedSum()
         var revenue = CompensatedSum()
     }
@@ -48,90 +50,10 @@ package enum AttributionEngine {
         }
         // Channels that are not a marketing touch for last-non-direct: `direct` (any case); none is absent (0).
         let directChannels = Set(names.all(kind: "channel").filter { $0.key.lowercased() == "direct" }.map(\.value))
-        var credits = [[Int64: Credits]](repeating: [:], count: models.count)
-        var orderCount = 0, touchpointCount = 0
-        var revenue = CompensatedSum()
-        var sessions: [Touchpoint] = []
-        var seen: [Bool] = []
-        var orders: [OrderRecord] = []
-        var weights: [Double] = []
-        var pairs: [(property: Int64, value: Int64)] = []
-        let lookback = query.lookbackMilliseconds, halfLife = Double(max(1, query.halfLifeMilliseconds))
-        let size = TimelineRecord.size
-        typealias Field = TimelineRecord.Offset
-
-        let statement = try database.prepare("""
-            SELECT records, \(property == nil ? "NULL" : "props"), orders FROM timelines WHERE orders IS NOT NULL
-            ORDER BY user_id
-            """)
-        while let row = try statement.step() {
-            // The user's sessions, by index: start (first record), touchpoint value, channel.
-            sessions.removeAll(keepingCapacity: true)
-            seen.removeAll(keepingCapacity: true)
-            row.withBlob(0) { records in
-                row.withBlob(1) { props in
-                    var propsOffset = 0
-                    for offset in stride(from: 0, to: records.count - size + 1, by: size) {
-                        func int32(_ at: Int) -> Int64 {
-                            Int64(Int32(littleEndian: records.loadUnaligned(fromByteOffset: offset + at, as: Int32.self)))
-                        }
-                        if property != nil { readPairs(props, &propsOffset, into: &pairs) }
-                        let session = Int(int32(Field.session))
-                        while sessions.count <= session {
-                            sessions.append(Touchpoint(start: .max, value: 0, direct: true))
-                            seen.append(false)
-                        }
-                        if !seen[session] {
-                            seen[session] = true
-                            let channel = int32(Field.channel)
-                            let value: Int64
-                            switch query.dimension {
-                            case .channel: value = channel
-                            case .device: value = int32(Field.device)
-                            case .campaign: value = int32(Field.campaign)
-                            case .landingPage: value = int32(Field.page)
-                            case .property: value = 0
-                            }
-                            sessions[session] = Touchpoint(
-                                start: Int64(littleEndian: records.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self)),
-                                value: value, direct: channel <= 0 || directChannels.contains(channel))
-                        }
-                        // A session's property value: the first of its events that has one.
-                        if let property, sessions[session].value == 0, let found = pairs.first(where: { $0.property == property }) {
-                            sessions[session].value = found.value
-                        }
-                    }
-                }
-            }
-            row.withBlob(2) { OrderRecord.decode($0, into: &orders) }
-            for order in orders where query.range.contains(order.timestamp) {
-                let time = order.timestamp
-                // Touchpoints: sessions starting in [time - lookback, time], and the order's own session;
-                // starts ascend with the session index, so those in the lookback are one index range.
-                let lower = partition(sessions) { $0.start >= time - lookback }
-                let upper = partition(sessions) { $0.start > time }
-                let own = Int(order.sessionIndex)
-                var touchpoints = Array(lower..<upper)
-                if own < sessions.count, !(lower..<upper).contains(own) {
-                    touchpoints.append(own)
-                    touchpoints.sort()
-                }
-                guard !touchpoints.isEmpty else { continue }
-                orderCount += 1
-                touchpointCount += touchpoints.count
-                let amount = order.countsRevenue ? order.revenue : 0
-                revenue.add(amount)
-                let touched = touchpoints.map { sessions[$0] }
-                for (position, model) in models.enumerated() {
-                    weigh(model, touched, orderTime: time, halfLife: halfLife, into: &weights)
-                    for (index, touchpoint) in touchpoints.enumerated() where weights[index] != 0 {
-                        let value = sessions[touchpoint].value
-                        credits[position][value, default: Credits()].orders.add(weights[index])
-                        credits[position][value, default: Credits()].revenue.add(weights[index] * amount)
-                    }
-                }
-            }
-        }
+        let pass = AttributionPass(query: query, models: models, property: property, directChannels: directChannels)
+        let partial = try TimelineHalves.run(database, pass: pass.run) { merged, part in merged.add(part) }
+        let credits = partial.credits, orderCount = partial.orders, touchpointCount = partial.touchpoints
+        let revenue = partial.revenue
 
         // Rows: every value credited under any model, with names merged (ids of one name add up).
         var byName: [String: [Credits]] = [:]
@@ -155,7 +77,7 @@ package enum AttributionEngine {
             let x = a.credits.first?.orders ?? 0, y = b.credits.first?.orders ?? 0
             return x != y ? x > y : ByteOrder.precedes(a.value, b.value)
         }
-        return AttributionReport(models: models, dimension: query.dimension, lookbackMilliseconds: lookback,
+        return AttributionReport(models: models, dimension: query.dimension, lookbackMilliseconds: query.lookbackMilliseconds,
                                  halfLifeMilliseconds: query.halfLifeMilliseconds, range: query.range, orders: orderCount,
                                  revenue: totalRevenue,
                                  touchpointsPerOrder: orderCount == 0 ? nil : Double(touchpointCount) / Double(orderCount),
@@ -191,7 +113,7 @@ package enum AttributionEngine {
     }
 
     /// The first index whose session meets `predicate` (which must be false, then true, along the array).
-    private static func partition(_ sessions: [Touchpoint], _ predicate: (Touchpoint) -> Bool) -> Int {
+    static func partition(_ sessions: [Touchpoint], _ predicate: (Touchpoint) -> Bool) -> Int {
         var low = 0, high = sessions.count
         while low < high {
             let middle = (low + high) / 2
@@ -201,7 +123,7 @@ package enum AttributionEngine {
     }
 
     /// Reads the next record's property pairs (none when the blob has ended).
-    private static func readPairs(_ props: UnsafeRawBufferPointer, _ offset: inout Int,
+    static func readPairs(_ props: UnsafeRawBufferPointer, _ offset: inout Int,
                                   into pairs: inout [(property: Int64, value: Int64)]) {
         pairs.removeAll(keepingCapacity: true)
         guard offset < props.count, let count = PropertyCodec.readVarint(props, &offset) else { return }
@@ -210,5 +132,123 @@ package enum AttributionEngine {
                   let value = PropertyCodec.readVarint(props, &offset) else { return }
             pairs.append((Int64(property), Int64(value)))
         }
+    }
+}
+
+/// The credits of a range of users: per model, per value id.
+struct AttributionPartial: Sendable {
+    var credits: [[Int64: AttributionEngine.Credits]]
+    var orders = 0
+    var touchpoints = 0
+    var revenue = AttributionEngine.CompensatedSum()
+
+    mutating func add(_ other: AttributionPartial) {
+        for (position, modelCredits) in other.credits.enumerated() {
+            for (value, credit) in modelCredits {
+                credits[position][value, default: AttributionEngine.Credits()].orders.add(credit.orders)
+                credits[position][value, default: AttributionEngine.Credits()].revenue.add(credit.revenue)
+            }
+        }
+        orders += other.orders
+        touchpoints += other.touchpoints
+        revenue.add(other.revenue)
+    }
+}
+
+/// One attribution computation over a range of users (those with orders).
+struct AttributionPass: Sendable {
+    let query: AttributionQuery
+    let models: [AttributionModel]
+    /// The property credited (`--by PROPERTY`), else nil.
+    let property: Int64?
+    /// Channel ids that are `direct` (any letter case).
+    let directChannels: Set<Int64>
+
+    func run(_ database: Database, users: ClosedRange<Int64>) throws -> AttributionPartial {
+        typealias Touchpoint = AttributionEngine.Touchpoint
+        var partial = AttributionPartial(credits: Array(repeating: [:], count: models.count))
+        var sessions: [Touchpoint] = []
+        var seen: [Bool] = []
+        var orders: [OrderRecord] = []
+        var weights: [Double] = []
+        var pairs: [(property: Int64, value: Int64)] = []
+        let lookback = query.lookbackMilliseconds, halfLife = Double(max(1, query.halfLifeMilliseconds))
+        let size = TimelineRecord.size
+        typealias Field = TimelineRecord.Offset
+
+        let statement = try database.prepare("""
+            SELECT records, \(property == nil ? "NULL" : "props"), orders FROM timelines
+            WHERE user_id BETWEEN ? AND ? AND orders IS NOT NULL ORDER BY user_id
+            """)
+        try statement.bind([.integer(users.lowerBound), .integer(users.upperBound)])
+        while let row = try statement.step() {
+            // The user's sessions, by index: start (first record), touchpoint value, channel.
+            sessions.removeAll(keepingCapacity: true)
+            seen.removeAll(keepingCapacity: true)
+            row.withBlob(0) { records in
+                row.withBlob(1) { props in
+                    var propsOffset = 0
+                    for offset in stride(from: 0, to: records.count - size + 1, by: size) {
+                        func int32(_ at: Int) -> Int64 {
+                            Int64(Int32(littleEndian: records.loadUnaligned(fromByteOffset: offset + at, as: Int32.self)))
+                        }
+                        if property != nil { AttributionEngine.readPairs(props, &propsOffset, into: &pairs) }
+                        let session = Int(int32(Field.session))
+                        while sessions.count <= session {
+                            sessions.append(Touchpoint(start: .max, value: 0, direct: true))
+                            seen.append(false)
+                        }
+                        if !seen[session] {
+                            seen[session] = true
+                            let channel = int32(Field.channel)
+                            let value: Int64
+                            switch query.dimension {
+                            case .channel: value = channel
+                            case .device: value = int32(Field.device)
+                            case .campaign: value = int32(Field.campaign)
+                            case .landingPage: value = int32(Field.page)
+                            case .property: value = 0
+                            }
+                            sessions[session] = Touchpoint(
+                                start: Int64(littleEndian: records.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self)),
+                                value: value, direct: channel <= 0 || directChannels.contains(channel))
+                        }
+                        // A session's property value: the first of its events that has one.
+                        if let property, sessions[session].value == 0, let found = pairs.first(where: { $0.property == property }) {
+                            sessions[session].value = found.value
+                        }
+                    }
+                }
+            }
+            row.withBlob(2) { OrderRecord.decode($0, into: &orders) }
+            for order in orders where query.range.contains(order.timestamp) {
+                let time = order.timestamp
+                // Touchpoints: sessions starting in [time - lookback, time], and the order's own session;
+                // starts ascend with the session index, so those in the lookback are one index range.
+                let lower = AttributionEngine.partition(sessions) { $0.start >= time - lookback }
+                let upper = AttributionEngine.partition(sessions) { $0.start > time }
+                let own = Int(order.sessionIndex)
+                var touchpoints = Array(lower..<upper)
+                if own < sessions.count, !(lower..<upper).contains(own) {
+                    touchpoints.append(own)
+                    touchpoints.sort()
+                }
+                guard !touchpoints.isEmpty else { continue }
+                partial.orders += 1
+                partial.touchpoints += touchpoints.count
+                let amount = order.countsRevenue ? order.revenue : 0
+                partial.revenue.add(amount)
+                let touched = touchpoints.map { sessions[$0] }
+                for (position, model) in models.enumerated() {
+                    AttributionEngine.weigh(model, touched, orderTime: time, halfLife: halfLife, into: &weights)
+                    for (index, touchpoint) in touchpoints.enumerated() where weights[index] != 0 {
+                        let value = sessions[touchpoint].value
+                        partial.credits[position][value, default: AttributionEngine.Credits()].orders.add(weights[index])
+                        partial.credits[position][value, default: AttributionEngine.Credits()].revenue.add(weights[index] * amount)
+                    }
+                }
+            }
+        }
+        return partial
     }
 }

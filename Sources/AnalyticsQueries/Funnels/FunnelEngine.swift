@@ -85,58 +85,12 @@ package enum FunnelEngine {
 
     /// Reads every timeline, in two workers when the database is a large file.
     private static func scan(_ database: Database, _ pass: FunnelPass) throws -> FunnelPartial {
-        let bounds = try database.query("SELECT min(user_id), max(user_id) FROM timelines") {
-            ($0.int64OrNil(0), $0.int64OrNil(1))
-        }.first
-        guard let low = bounds?.0, let high = bounds?.1, high - low >= pass.query.parallelAbove, database.path != ":memory:" else {
-            return try pass.run(database, users: Int64.min...Int64.max)
-        }
-        let middle = low + (high - low) / 2
-        let halves = [low...middle, (middle + 1)...high]
-        let results = WorkerResults(count: halves.count)
-        let path = database.path
-        DispatchQueue.concurrentPerform(iterations: halves.count) { index in
-            results.store(index, Result {
-                let connection = try Database(path: path, mode: .readOnly)
-                return try connection.readTransaction {
-                    (try pass.stamp(connection), try pass.run(connection, users: halves[index]))
-                }
-            })
-        }
-        let parts = try results.values()
-        // Both workers must have seen the same committed state; if an import
-        // committed between their starts, read again in one pass.
-        guard Set(parts.map(\.0)).count == 1 else { return try pass.run(database, users: Int64.min...Int64.max) }
-        var merged = parts[0].1
-        for part in parts.dropFirst() { merged.merge(part.1) }
-        return merged
+        try TimelineHalves.run(database, parallelAbove: pass.query.parallelAbove, pass: pass.run) { $0.merge($1) }
     }
 
     /// The last time of an event meeting the filter, in range (for judging windows).
     private static func lastEventTime(_ database: Database, _ pass: FunnelPass) throws -> Int64? {
         try pass.run(database, users: Int64.min...Int64.max).lastTime
-    }
-}
-
-/// Collects the workers' results; each slot is written by one worker only.
-private final class WorkerResults: @unchecked Sendable {
-    // @unchecked: slots are written under the lock and read after all workers finished.
-    private let lock = NSLock()
-    private var slots: [Result<(String, FunnelPartial), any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, _ result: Result<(String, FunnelPartial), any Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    func values() throws -> [(String, FunnelPartial)] {
-        try slots.map { slot in
-            guard let slot else { throw SQLiteError(code: 1, message: "a funnel worker did not finish") }
-            return try slot.get()
-        }
     }
 }
 
@@ -179,15 +133,6 @@ struct FunnelPass: Sendable {
     /// Stages with conditions of their own: the stage's bit and its conditions.
     let stageFilters: [(bit: UInt32, filter: EventFilter)]
     let asOf: Int64?
-
-    /// A fingerprint of the committed state a connection sees.
-    func stamp(_ database: Database) throws -> String {
-        let values = try database.query("""
-            SELECT (SELECT max(id) FROM imports), (SELECT max(rowid) FROM timelines), (SELECT max(rowid) FROM sessions),
-                   (SELECT value FROM settings WHERE key = 'session_timeout_ms')
-            """) { row in (0..<4).map { row.stringOrNil(Int32($0)) ?? "-" } }
-        return values.first?.joined(separator: "/") ?? ""
-    }
 
     func run(_ database: Database, users: ClosedRange<Int64>) throws -> FunnelPartial {
         let stageCount = query.journey.stages.count

@@ -5,9 +5,6 @@ import AnalyticsStorage
 /// Computes paths from the per-user timelines: one sequential read, each
 /// actor's path cut from its kept records, counted by distinct node sequence.
 package enum PathEngine {
-    /// Node ids in a path key: event type ids, or these two.
-    private static let endID: Int32 = -1, startID: Int32 = -2
-
     /// - Throws: `UnknownField` for a `--where` field the database does not know; `SQLiteError`.
     package static func run(_ database: Database, _ query: PathQuery) throws -> PathReport {
         let names = try LabelNames(database: database)
@@ -23,66 +20,20 @@ package enum PathEngine {
                                    names: names, roles: try EventRoles(database: database))
         let stageFilters = anchorStage.filters.isEmpty ? []
             : [(bit: UInt32(1), filter: try EventFilter(anchorStage.filters, catalog: catalog, names: names))]
-        var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter, stageFilters: stageFilters,
-                                readsProperties: filter.readsProperties || stageFilters.contains { $0.filter.readsProperties })
-        let steps = max(1, query.steps)
-        var counts: [[Int32]: Int] = [:]
-        var actors = 0
-        var types: [Int32] = []
-        var path: [Int32] = []
-
-        func follow(_ range: Range<Int>) {
-            types.removeAll(keepingCapacity: true)
-            for index in range { types.append(Int32(truncatingIfNeeded: scan.value(of: .eventType, at: index))) }
-            let masks = scan.masks
-            path.removeAll(keepingCapacity: true)
-            switch query.anchor {
-            case .end:
-                guard let last = range.last(where: { masks[$0] & 1 != 0 }) else { return }
-                var index = last - range.lowerBound
-                while index >= 0 && path.count < steps {
-                    if !(query.collapse && path.last == types[index]) { path.append(types[index]) }
-                    index -= 1
-                }
-                if path.count < steps { path.append(startID) }
-                path.reverse()
-            default:
-                let first: Int?
-                if case .firstEvent = query.anchor { first = range.isEmpty ? nil : range.lowerBound } else {
-                    first = range.first { masks[$0] & 1 != 0 }
-                }
-                guard let first else { return }
-                var index = first - range.lowerBound
-                while index < types.count && path.count < steps {
-                    if !(query.collapse && path.last == types[index]) { path.append(types[index]) }
-                    index += 1
-                }
-                if path.count < steps { path.append(endID) }
-            }
-            actors += 1
-            counts[path, default: 0] += 1
+        let pass = PathPass(query: query, matcher: matcher, filter: filter, stageFilters: stageFilters)
+        let partial = try TimelineHalves.run(database, pass: pass.run) { merged, part in
+            merged.actors += part.actors
+            merged.counts.merge(part.counts, uniquingKeysWith: +)
         }
-
-        let statement = try database.prepare("""
-            SELECT records, \(scan.readsProperties ? "props" : "NULL") FROM timelines ORDER BY user_id
-            """)
-        while let row = try statement.step() {
-            row.withBlob(0) { records in row.withBlob(1) { props in scan.load(records, props: props) } }
-            guard scan.count > 0 else { continue }
-            switch query.actor {
-            case .user: follow(0..<scan.count)
-            case .session: for range in scan.sessionRanges() { follow(range) }
-            }
-        }
-        return report(query, counts: counts, actors: actors, names: names, steps: steps)
+        return report(query, counts: partial.counts, actors: partial.actors, names: names, steps: pass.steps)
     }
 
     private static func report(_ query: PathQuery, counts: [[Int32]: Int], actors: Int, names: LabelNames,
                                steps: Int) -> PathReport {
         func name(_ id: Int32) -> String {
             switch id {
-            case endID: return PathReport.endNode
-            case startID: return PathReport.startNode
+            case PathPass.endID: return PathReport.endNode
+            case PathPass.startID: return PathReport.startNode
             default: return names.name(Int64(id))
             }
         }
@@ -116,6 +67,80 @@ package enum PathEngine {
                               PathReport.Path(nodes: $0.nodes, actors: $0.actors, share: share($0.actors))
                           },
                           edges: edges)
+    }
+}
+
+/// The paths of a range of users: distinct node sequences (event type ids) and their actors.
+struct PathPartial: Sendable {
+    var counts: [[Int32]: Int] = [:]
+    var actors = 0
+}
+
+/// One paths computation over a range of users.
+struct PathPass: Sendable {
+    /// Node ids in a path key: event type ids, or these two.
+    static let endID: Int32 = -1, startID: Int32 = -2
+
+    let query: PathQuery
+    let matcher: StageMatcher
+    let filter: EventFilter
+    let stageFilters: [(bit: UInt32, filter: EventFilter)]
+    var steps: Int { max(1, query.steps) }
+
+    func run(_ database: Database, users: ClosedRange<Int64>) throws -> PathPartial {
+        var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter, stageFilters: stageFilters,
+                                readsProperties: filter.readsProperties || stageFilters.contains { $0.filter.readsProperties })
+        let steps = self.steps, startID = Self.startID, endID = Self.endID
+        var partial = PathPartial()
+        var types: [Int32] = []
+        var path: [Int32] = []
+
+        func follow(_ range: Range<Int>) {
+            types.removeAll(keepingCapacity: true)
+            for index in range { types.append(Int32(truncatingIfNeeded: scan.value(of: .eventType, at: index))) }
+            let masks = scan.masks
+            path.removeAll(keepingCapacity: true)
+            switch query.anchor {
+            case .end:
+                guard let last = range.last(where: { masks[$0] & 1 != 0 }) else { return }
+                var index = last - range.lowerBound
+                while index >= 0 && path.count < steps {
+                    if !(query.collapse && path.last == types[index]) { path.append(types[index]) }
+                    index -= 1
+                }
+                if path.count < steps { path.append(startID) }
+                path.reverse()
+            default:
+                let first: Int?
+                if case .firstEvent = query.anchor { first = range.isEmpty ? nil : range.lowerBound } else {
+                    first = range.first { masks[$0] & 1 != 0 }
+                }
+                guard let first else { return }
+                var index = first - range.lowerBound
+                while index < types.count && path.count < steps {
+                    if !(query.collapse && path.last == types[index]) { path.append(types[index]) }
+                    index += 1
+                }
+                if path.count < steps { path.append(endID) }
+            }
+            partial.actors += 1
+            partial.counts[path, default: 0] += 1
+        }
+
+        let statement = try database.prepare("""
+            SELECT records, \(scan.readsProperties ? "props" : "NULL") FROM timelines WHERE user_id BETWEEN ? AND ?
+            ORDER BY user_id
+            """)
+        try statement.bind([.integer(users.lowerBound), .integer(users.upperBound)])
+        while let row = try statement.step() {
+            row.withBlob(0) { records in row.withBlob(1) { props in scan.load(records, props: props) } }
+            guard scan.count > 0 else { continue }
+            switch query.actor {
+            case .user: follow(0..<scan.count)
+            case .session: for range in scan.sessionRanges() { follow(range) }
+            }
+        }
+        return partial
     }
 }
 
