@@ -337,4 +337,55 @@ struct JourneyAnalysesTests {
         #expect(report.orders == 1)
         #expect(try workspace.database.scalarText("SELECT value FROM settings WHERE key = 'rederive'") == nil)
     }
+
+    // MARK: The commands
+
+    @Test("the commands: every format, the same numbers, and clear refusals")
+    func commands() throws {
+        let fixture = try attributionFixture()
+        let db = fixture.directory.path("fixture.sqlite")
+        try fixture.database.close()
+
+        let json = try CLI.run(["attribution", "--db", db, "--compare-models", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["orders"] as? Int == 4)
+        #expect(object["revenue"] as? Double == 150)
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        let paid = try #require(rows.first { $0["value"] as? String == "paid_search" })
+        let byModel = try #require(paid["by_model"] as? [String: [String: Any]])
+        #expect(byModel["position"]?["orders"] as? Double == 0.4)
+        #expect(paid["orders"] as? Double == 0, "the first model's credit (first touch) is the row's")
+
+        let csv = try CLI.run(["attribution", "--db", db, "--model", "linear", "--by", "channel", "--format", "csv"])
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first == "channel,orders,revenue,order_share,revenue_share")
+        #expect(lines.last == "(total),4,150,1,1")
+        #expect(lines.contains("(none),1,10,0.25,0.06666666666666667"))
+
+        let paths = try CLI.run(["paths", "--db", db, "--steps", "2", "--format", "csv", "--edges"])
+        #expect(paths.stdout == "step,from,to,actors\n1,page_view,page_view,3\n1,order,(end),1\n", "\(paths.stdout)")
+        let markdown = try CLI.run(["paths", "--db", db, "--end", "order", "--steps", "2", "--format", "markdown"])
+        #expect(markdown.stdout.contains("| 1 | 3 | 75.0% | page_view &gt; order |\n| 2 | 1 | 25.0% | (start) &gt; order |"),
+                "\(markdown.stdout)")
+
+        let retention = try CLI.run(["retention", "--db", db, "--period", "month", "--periods", "2", "--format", "csv"])
+        // March is not over at the as-of time (the last order, 31 March 10:00:00.001): open; April has not begun.
+        #expect(retention.stdout.hasPrefix("group,cohort,users,period,returned,rate,open\n(all),2024-03,4,0,3,0.75,yes\n"
+                                           + "(all),2024-03,4,1,,,\n(all),mean,0,0,,,no\n"), "\(retention.stdout)")
+        let table = try CLI.run(["retention", "--db", db, "--period", "month", "--periods", "2"])
+        #expect(table.stdout.contains("2024-03      4  75.0%*"), "\(table.stdout)")
+
+        for refused in [["paths", "--start", "a", "--end", "b"], ["paths", "--steps", "0"], ["retention", "--by", "session"],
+                        ["retention", "--periods", "0"], ["attribution", "--model", "nosuch"], ["attribution", "--lookback", "x"]] {
+            let result = try CLI.run(refused + ["--db", db])
+            #expect(result.status == 64, "\(refused): \(result.stderr)")
+            #expect(!result.stderr.isEmpty)
+        }
+        let unknown = try CLI.run(["paths", "--db", db, "--start-stage", "nosuch"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("awareness, consideration"), "\(unknown.stderr)")
+        let field = try CLI.run(["retention", "--db", db, "--breakdown", "chanel"])
+        #expect(field.stderr.contains("did you mean 'channel'"), "\(field.stderr)")
+    }
 }
