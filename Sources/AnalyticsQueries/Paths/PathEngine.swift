@@ -127,13 +127,8 @@ struct PathPass: Sendable {
             partial.counts[path, default: 0] += 1
         }
 
-        let statement = try database.prepare("""
-            SELECT records, \(scan.readsProperties ? "props" : "NULL") FROM timelines WHERE user_id BETWEEN ? AND ?
-            ORDER BY user_id
-            """)
-        try statement.bind([.integer(users.lowerBound), .integer(users.upperBound)])
-        while let row = try statement.step() {
-            row.withBlob(0) { records in row.withBlob(1) { props in scan.load(records, props: props) } }
+        let timelines = try scan.timelines(database, users: users)
+        while try scan.loadNext(timelines) {
             guard scan.count > 0 else { continue }
             switch query.actor {
             case .user: follow(0..<scan.count)

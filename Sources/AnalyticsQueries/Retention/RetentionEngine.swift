@@ -123,13 +123,8 @@ struct RetentionPass: Sendable {
         var partial = RetentionPartial()
         var returned = [Bool](repeating: false, count: periods)
 
-        let statement = try database.prepare("""
-            SELECT records, \(scan.readsProperties ? "props" : "NULL") FROM timelines WHERE user_id BETWEEN ? AND ?
-            ORDER BY user_id
-            """)
-        try statement.bind([.integer(users.lowerBound), .integer(users.upperBound)])
-        while let row = try statement.step() {
-            row.withBlob(0) { records in row.withBlob(1) { props in scan.load(records, props: props) } }
+        let timelines = try scan.timelines(database, users: users)
+        while try scan.loadNext(timelines) {
             let times = scan.timestamps, masks = scan.masks
             guard let entry = times.indices.first(where: {
                 (anyStart || masks[$0] & 1 != 0) && query.range.contains(times[$0])
