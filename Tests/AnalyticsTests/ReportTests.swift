@@ -110,10 +110,12 @@ struct ReportTests {
         let fixture = try fixture()
         var options = ConversionReport.Options()
         options.comparison = .segments(dimension: .campaign, a: "spring_a", b: "spring_b")
-        let html = try ConversionReport.build(fixture.database, options: options).html
+        let report = try ConversionReport.build(fixture.database, options: options)
+        let html = report.html
         let (ok, check, error) = XMLCheck.parse(html)
         #expect(ok, "\(error)")
-        #expect(check.elements["svg"] == 2, "the funnel and trend charts")
+        #expect(report.pathSections.count == 2)
+        #expect(check.elements["svg"] == 2 + report.pathSections.count, "the funnel and trend charts, and a Sankey per path report")
         #expect(check.elements["title"] ?? 0 >= 3, "the page and each chart have titles")
         #expect(check.elements["table"] ?? 0 >= 7)
         #expect(check.elements["caption"] == check.elements["table"])
@@ -121,8 +123,9 @@ struct ReportTests {
         #expect(check.attributes.contains { $0["scope"] == "col" })
         #expect(!html.contains("http://") || html.components(separatedBy: "http://").count - 1 == check.elements["svg"])
         #expect(!html.contains("https://"))
-        for section in ["Headline", "Stage conversion", "Where it leaks", "Touchpoint KPIs", "Stage x channel",
-                        "Trend by week", "Comparison", "Definitions and provenance", "events.csv"] {
+        for section in ["Headline", "Stage conversion", "Where it leaks", "Paths", "Touchpoint KPIs", "Attribution",
+                        "Stage x channel", "Trend by week", "Retention cohorts", "Comparison", "Definitions and provenance",
+                        "events.csv"] {
             #expect(html.contains(section), "\(section)")
         }
     }
@@ -187,6 +190,227 @@ struct ReportTests {
         #expect(comparison.stages[0].trialsA == a.stages[0].reached)
         #expect(comparison.stages[0].successesA == a.stages[1].reached)
         #expect(report.comparisonPeriod == nil)
+    }
+
+    @Test("paths, retention and attribution are the engines' numbers, with the report's period and conditions")
+    func journeyAnalysesMatchEngines() throws {
+        let fixture = try fixture()
+        var options = ConversionReport.Options()
+        options.range = TimeRange(from: ms(0, day: 1, hour: 0), to: Timestamp.milliseconds(year: 2024, month: 4, day: 12))
+        options.filters = [try FieldFilter(parsing: "device!=tablet")]
+        let report = try ConversionReport.build(fixture.database, options: options)
+        let stages = options.journey.stages
+
+        var paths = PathQuery(anchor: .startStage(stages[0]))
+        paths.steps = ConversionReport.pathSteps
+        paths.collapse = true
+        paths.range = options.range
+        paths.filters = options.filters
+        let entry = try #require(report.entryPaths)
+        #expect(entry == (try PathEngine.run(fixture.database, paths)))
+        #expect(entry.actorsWithAnchor == report.funnel.stages[0].reached, "everyone entering the funnel has a path")
+        #expect(!entry.edges.isEmpty && !entry.paths.isEmpty)
+        let worst = try #require(report.funnel.worstStageIndex)
+        #expect(worst >= 2, "the fixture's worst drop-off is after consideration")
+        paths.anchor = .startStage(stages[worst - 1])
+        let dropOff = try #require(report.dropOffPaths)
+        #expect(dropOff == (try PathEngine.run(fixture.database, paths)))
+        #expect(dropOff.anchor == "stage=\(stages[worst - 1].name)")
+
+        var retention = RetentionQuery()
+        retention.period = .week
+        retention.periods = 8
+        retention.range = options.range
+        retention.filters = options.filters
+        let cohorts = try #require(report.retention)
+        #expect(cohorts == (try RetentionEngine.run(fixture.database, retention)))
+        #expect(!cohorts.total.cohorts.isEmpty && cohorts.periods == 8)
+
+        var attribution = AttributionQuery()
+        attribution.lookbackMilliseconds = 30 * 86_400_000
+        attribution.range = options.range
+        let credits = try #require(report.attribution)
+        #expect(credits == (try AttributionEngine.run(fixture.database, attribution, models: AttributionModel.allCases)))
+        #expect(credits.models == AttributionModel.allCases && !credits.rows.isEmpty && credits.orders > 0)
+
+        // The trend's interval sets the cohorts' period.
+        options.interval = .month
+        #expect(try ConversionReport.build(fixture.database, options: options).retention?.period == .month)
+    }
+
+    @Test("each analysis with data is a section in HTML, Markdown and JSON; existing JSON keys are kept")
+    func journeyAnalysesInEveryFormat() throws {
+        let fixture = try fixture()
+        let report = try ConversionReport.build(fixture.database, options: ConversionReport.Options())
+        let html = report.html
+        let (ok, _, error) = XMLCheck.parse(html)
+        #expect(ok, "\(error)")
+        for id in ["paths", "attribution", "retention"] {
+            #expect(html.contains("<h2 id=\"\(id)\">"), "\(id)")
+        }
+        // One Sankey per path report, its nodes and bands with exact counts in tooltips.
+        #expect(html.components(separatedBy: "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sankey\"").count - 1 == 2)
+        let diagrams = report.pathSections.map { Sankey($0.report) }
+        #expect(diagrams.allSatisfy { !$0.links.isEmpty && $0.nodes.count > 2 })
+        #expect(html.components(separatedBy: "<path class=\"band\"").count - 1 == diagrams.reduce(0) { $0 + $1.links.count })
+        #expect(html.contains("<h3>After awareness, the entry stage</h3>"))
+        let entry = try #require(report.entryPaths)
+        #expect(html.contains("\(Format.grouped(Int64(entry.actorsWithAnchor))) users (100.0%)</title>"),
+                "the entry node's tooltip")
+        // The heat map: a shaded cell per cohort period with a value, the open ones hatched and starred, a legend.
+        let retention = try #require(report.retention)
+        let cells = retention.total.cohorts.flatMap(\.cells)
+        let open = cells.filter { $0.open && $0.rate != nil }.count
+        #expect(open > 0)
+        #expect(html.components(separatedBy: " open\" title=").count - 1 == open)
+        #expect(html.components(separatedBy: "*</td>").count - 1 == open)
+        #expect(html.components(separatedBy: "<td class=\"num shade").count - 1
+                == cells.filter { $0.rate != nil }.count + retention.total.meanRates.compactMap { $0 }.count)
+        #expect(html.contains("<div class=\"legend\">") && html.contains("60% or more") && html.contains("* open week"))
+        #expect(html.contains("<tr class=\"mean\">"))
+        // Attribution: one column per model, a sentence on touchpoints.
+        #expect(html.contains("The touchpoints of an order are"))
+        #expect(html.contains(AttributionModel.allCases.map { "<th scope=\"col\">\($0.rawValue)</th>" }.joined()))
+        let credits = try #require(report.attribution)
+        for row in credits.rows { #expect(html.contains("<th scope=\"row\">\(row.value)</th>"), "\(row.value)") }
+
+        let markdown = report.markdown
+        for heading in ["## Paths", "### After awareness, the entry stage", "## Attribution", "### Revenue credited",
+                        "## Retention cohorts", "| mean | "] {
+            #expect(markdown.contains(heading), "\(heading)")
+        }
+        #expect(markdown.contains("| channel | first | last | last-non-direct | linear | position | time-decay |"))
+
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.rendered().utf8)) as? [String: Any])
+        #expect(Set(json.keys) == ["title", "period", "comparison_period", "filters", "headline", "funnel", "pain_points",
+                                   "touchpoints_by_channel", "touchpoints_by_device", "stage_by_touchpoint", "trend",
+                                   "comparison", "provenance", "paths", "retention", "attribution"])
+        let paths = try #require(json["paths"] as? [String: Any])
+        #expect((paths["entry"] as? [String: Any])?["anchor"] as? String == "stage=awareness")
+        #expect((paths["before_worst_drop_off"] as? [String: Any])?["edges"] is [Any])
+        #expect((json["retention"] as? [String: Any])?["total"] is [String: Any])
+        #expect(((json["attribution"] as? [String: Any])?["models"] as? [String])?.count == AttributionModel.allCases.count)
+    }
+
+    @Test("without orders there is no attribution section; the rest is computed by hand")
+    func noOrders() throws {
+        let fixture = try Fixture()
+        // 2024-03-01 is a Friday: all three users enter in the ISO week of Monday 2024-02-26.
+        try fixture.events([
+            "\(t(0)),u1,page_view", "\(t(1)),u1,product_view", "\(t(0, day: 9)),u1,page_view",
+            "\(t(0)),u2,page_view",
+            "\(t(0, day: 2)),u3,page_view", "\(t(5, day: 2)),u3,search",
+        ])
+        let report = try ConversionReport.build(fixture.database, options: ConversionReport.Options())
+        #expect(report.attribution == nil)
+
+        // Paths after awareness: u1 page_view > product_view > page_view, u2 stops, u3 searches.
+        let entry = try #require(report.entryPaths)
+        #expect(entry.actorsWithAnchor == 3)
+        #expect(entry.paths.map(\.nodes) == [["page_view", "(end)"], ["page_view", "product_view", "page_view", "(end)"],
+                                             ["page_view", "search", "(end)"]])
+        // Consideration keeps 1 of 3, purchase 0 of 1: the worst drop-off is purchase, so the second diagram
+        // follows consideration (u1's product view).
+        #expect(report.funnel.worstStageIndex == 2)
+        let dropOff = try #require(report.dropOffPaths)
+        #expect(dropOff.anchor == "stage=consideration")
+        #expect(dropOff.paths.map(\.nodes) == [["product_view", "page_view", "(end)"]])
+
+        // One cohort of 3: u1 and u3 come back in week 0, u1 in week 1 (2024-03-09), which is still open (the
+        // last event); weeks 2 to 7 have not started.
+        let retention = try #require(report.retention)
+        let cohort = try #require(retention.total.cohorts.first)
+        #expect(retention.total.cohorts.count == 1 && cohort.label == "2024-02-26" && cohort.size == 3)
+        #expect(cohort.cells.map(\.returned) == [2, 1, nil, nil, nil, nil, nil, nil])
+        #expect(cohort.cells.prefix(2).map(\.open) == [false, true])
+
+        let html = report.html
+        let (ok, _, error) = XMLCheck.parse(html)
+        #expect(ok, "\(error)")
+        #expect(!html.contains("id=\"attribution\"") && !html.contains("touchpoints of an order"))
+        #expect(html.contains("id=\"paths\"") && html.contains("id=\"retention\""))
+        #expect(html.contains("<h3>After consideration, before the worst drop-off (purchase)</h3>"))
+        #expect(html.contains(">33.3%*</td>"), "week 1 is open")
+        #expect(!report.markdown.contains("## Attribution"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.rendered().utf8)) as? [String: Any])
+        #expect(json["attribution"] is NSNull)
+        #expect(json["retention"] is [String: Any] && json["paths"] is [String: Any])
+    }
+
+    @Test("an empty database has no paths, retention or attribution section; a worst drop-off at the second stage has one diagram")
+    func noData() throws {
+        let fixture = try Fixture()
+        let empty = try ConversionReport.build(fixture.database, options: ConversionReport.Options())
+        #expect(empty.entryPaths == nil && empty.dropOffPaths == nil && empty.retention == nil && empty.attribution == nil)
+        let html = empty.html
+        #expect(XMLCheck.parse(html).ok)
+        for absent in ["id=\"paths\"", "id=\"retention\"", "id=\"attribution\"", "class=\"sankey\"", "class=\"heat\"",
+                       "class=\"legend\"", "<dt>Paths</dt>", "<dt>Attribution</dt>"] {
+            #expect(!html.contains(absent), "\(absent)")
+        }
+        let markdown = empty.markdown
+        #expect(!markdown.contains("## Paths") && !markdown.contains("## Retention") && !markdown.contains("## Attribution"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(empty.json.rendered().utf8)) as? [String: Any])
+        #expect(json["paths"] is NSNull && json["retention"] is NSNull && json["attribution"] is NSNull)
+
+        // Two stages: the worst drop-off is the second, whose previous stage is the entry: one diagram.
+        try fixture.events(["\(t(0)),u1,page_view", "\(t(1)),u1,product_view", "\(t(0)),u2,page_view"])
+        var options = ConversionReport.Options()
+        options.journey = JourneyDefinition(name: "two", windowMilliseconds: 86_400_000, stages: [
+            StageDefinition(name: "visit", events: ["page_view"]), StageDefinition(name: "view", events: ["product_view"]),
+        ])
+        let two = try ConversionReport.build(fixture.database, options: options)
+        #expect(two.funnel.worstStageIndex == 1)
+        #expect(two.entryPaths?.actorsWithAnchor == 2 && two.dropOffPaths == nil)
+        #expect(two.html.components(separatedBy: "class=\"sankey\"").count - 1 == 1)
+    }
+
+    @Test("Sankey: heights proportional to users, small nodes folded into (other), flows kept, labels apart")
+    func sankeyLayout() throws {
+        // Step 1: a -> x1..x9 (9, 8, ..., 1 users) and a -> (end) (5); step 2: x1 -> (end) (9), x2 -> y (8).
+        var edges = (1...9).map { PathReport.Edge(step: 1, from: "a", to: "x\($0)", actors: 10 - $0) }
+        edges += [PathReport.Edge(step: 1, from: "a", to: "(end)", actors: 5),
+                  PathReport.Edge(step: 2, from: "x1", to: "(end)", actors: 9), PathReport.Edge(step: 2, from: "x2", to: "y", actors: 8)]
+        let report = PathReport(anchor: "start=a", steps: 3, actor: .user, collapse: true, range: .all, filters: [],
+                                actorsWithAnchor: 50, distinctPaths: 10, paths: [], edges: edges)
+        let sankey = Sankey(report)
+        #expect(sankey.columns == 3)
+        #expect(sankey.nodes.filter { $0.step == 2 }.map(\.name) == ["x1", "x2", "x3", "x4", "x5", "x6", "(other)", "(end)"])
+        let other = try #require(sankey.nodes.first { $0.name == "(other)" })
+        #expect(other.actors == 3 + 2 + 1 && other.folded.map(\.name) == ["x7", "x8", "x9"])
+        #expect(sankey.nodes.filter { $0.step == 3 }.map(\.name) == ["y", "(end)"])
+        // One scale for every node (above the 1.5-unit minimum).
+        let scales = sankey.nodes.filter { $0.height > 1.5 }.map { $0.height / Double($0.actors) }
+        #expect(scales.allSatisfy { abs($0 - scales[0]) < 1e-9 })
+        // Every user arriving at a node is drawn; none leaves a node it did not reach.
+        for (index, node) in sankey.nodes.enumerated() {
+            let arriving = sankey.links.filter { $0.to == index }.reduce(0) { $0 + $1.actors }
+            let leaving = sankey.links.filter { $0.from == index }.reduce(0) { $0 + $1.actors }
+            if node.step > 1 { #expect(arriving == node.actors, "\(node.name)") }
+            #expect(leaving <= node.actors)
+        }
+        #expect(sankey.links.contains { sankey.nodes[$0.to].name == "(other)" && $0.actors == 6 })
+        // Labels: two lines per node, at least a slot apart in a column, and inside their lane.
+        for step in 1...sankey.columns {
+            let centers = sankey.nodes.filter { $0.step == step }.map { $0.y + $0.height / 2 }
+            #expect(zip(centers, centers.dropFirst()).allSatisfy { $1 - $0 >= Sankey.minimumSlot })
+        }
+        #expect(Sankey.columnSpacing >= Sankey.nodeWidth + Sankey.labelGap + Sankey.labelWidth)
+        #expect(Sankey.x(step: sankey.columns) + Sankey.nodeWidth + Sankey.labelGap + Sankey.labelWidth <= sankey.width)
+        let long = Sankey.fitted("a_very_long_event_name_indeed")
+        #expect(long.hasSuffix("…") && Sankey.estimatedWidth(long, size: Sankey.nameSize) <= Sankey.labelWidth)
+        #expect(Sankey.fitted("product_view") == "product_view")
+        // Well-formed SVG: a tooltip per node and band.
+        let svg = sankey.svg(id: "s", title: "t", description: "d")
+        let (ok, check, error) = XMLCheck.parse(svg)
+        #expect(ok, "\(error)")
+        #expect(check.elements["title"] == 1 + sankey.nodes.count + sankey.links.count)
+        #expect(svg.contains("step 2: (other), 6 users (12.0%): x7 3, x8 2, x9 1"))
+        // Seven names fit: folding only one into (other) would hide it for nothing.
+        let seven = PathReport(anchor: "start=a", steps: 2, actor: .user, collapse: true, range: .all, filters: [],
+                               actorsWithAnchor: 28, distinctPaths: 7,
+                               paths: [], edges: (1...7).map { PathReport.Edge(step: 1, from: "a", to: "x\($0)", actors: $0) })
+        #expect(!Sankey(seven).nodes.contains { $0.name == "(other)" })
     }
 
     @Test("the main job from the CLI: import SampleData, write report.html and a summary; re-runs are idempotent")

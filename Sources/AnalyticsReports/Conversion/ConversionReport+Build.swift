@@ -90,12 +90,23 @@ extension ConversionReport {
             break
         }
 
+        // Paths after the entry stage, and after the stage just before the worst drop-off.
+        let stages = options.journey.stages
+        let entryPaths = try stages.first.flatMap { try paths(database, after: $0, period, options.filters) }
+        var dropOffPaths: PathReport?
+        if let worst = funnel.worstStageIndex, worst > 1, worst - 1 < stages.count {
+            dropOffPaths = try paths(database, after: stages[worst - 1], period, options.filters)
+        }
+
         return ConversionReport(
             options: options, period: period, comparisonPeriod: comparisonPeriod, headline: headline, funnel: funnel,
             leaks: leaks, testsRun: pValues.count, kpisByChannel: kpis, kpisByDevice: devices,
             matrix: breakdowns[FunnelBreakdown(options.matrixDimension)] ?? funnel,
             trend: breakdowns[options.interval] ?? funnel,
             comparison: comparison,
+            entryPaths: entryPaths, dropOffPaths: dropOffPaths,
+            retention: try retention(database, period, interval: options.interval, options.filters),
+            attribution: try attribution(database, period),
             sessionTimeoutMilliseconds: try SessionStore(database: database).timeoutMilliseconds(),
             engineVersion: EngineVersion.current,
             imports: try ImportLedger.entries(database).filter { $0.status == "completed" })
@@ -107,6 +118,47 @@ extension ConversionReport {
         query.range = range
         query.filters = filters
         return try FunnelEngine.run(database, query)
+    }
+
+    /// Each user's path from their first event matching `stage` in the period (events meeting the
+    /// filters, repeats collapsed); nil when no user has such an event.
+    private static func paths(_ database: Database, after stage: StageDefinition, _ range: TimeRange,
+                              _ filters: [FieldFilter]) throws -> PathReport? {
+        var query = PathQuery(anchor: .startStage(stage))
+        query.steps = pathSteps
+        query.collapse = true
+        query.range = range
+        query.filters = filters
+        let report = try PathEngine.run(database, query)
+        return report.actorsWithAnchor > 0 ? report : nil
+    }
+
+    /// Cohorts by the trend's interval (a week when the interval is not a calendar period): entry on
+    /// any event in the period, return on any later event or order; nil when nobody entered.
+    private static func retention(_ database: Database, _ range: TimeRange, interval: FunnelBreakdown,
+                                  _ filters: [FieldFilter]) throws -> RetentionReport? {
+        var query = RetentionQuery()
+        switch interval {
+        case .day: query.period = .day
+        case .month: query.period = .month
+        default: query.period = .week
+        }
+        query.periods = retentionPeriods
+        query.range = range
+        query.filters = filters
+        let report = try RetentionEngine.run(database, query)
+        return report.total.cohorts.isEmpty ? nil : report
+    }
+
+    /// Every model side by side, by channel, for the orders in the period; nil without orders.
+    /// The engine takes no `--where` conditions: every order of the period counts.
+    private static func attribution(_ database: Database, _ range: TimeRange) throws -> AttributionReport? {
+        var query = AttributionQuery()
+        query.lookbackMilliseconds = attributionLookbackMilliseconds
+        query.dimension = .channel
+        query.range = range
+        let report = try AttributionEngine.run(database, query, models: AttributionModel.allCases)
+        return report.orders > 0 ? report : nil
     }
 
     /// Fills open ends of the period with the first and last day that has sessions.

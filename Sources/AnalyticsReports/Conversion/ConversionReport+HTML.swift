@@ -55,11 +55,46 @@ extension ConversionReport {
         }
         out += "</section>\n"
 
+        // Paths after the entry stage and before the worst drop-off (only with data).
+        let pathSections = self.pathSections
+        if !pathSections.isEmpty {
+            out += "<section aria-labelledby=\"paths\">\n<h2 id=\"paths\">Paths</h2>\n"
+            out += "<p>\(HTML.escape(ReportText.pathsIntro(steps: Self.pathSteps))) \(HTML.escape(ReportText.sankeyReading))</p>\n"
+            let diagrams = pathSections.map { Sankey($0.report) }
+            let colors = Sankey.colors(diagrams)
+            for (number, (section, diagram)) in zip(pathSections, diagrams).enumerated() {
+                out += "<h3>\(HTML.escape(section.heading))</h3>\n"
+                out += diagram.svg(
+                    id: "paths-chart-\(number + 1)", title: "Paths \(section.heading.prefix(1).lowercased() + section.heading.dropFirst())",
+                    description: "Sankey diagram of the paths of \(section.caption), over \(section.report.steps) steps: node "
+                        + "heights and band widths are users. The table that follows lists the most common paths.",
+                    colors: colors)
+                out += HTML.table(pathTable(section.report), caption: "Most common paths: \(section.caption)", class: "paths")
+            }
+            out += "</section>\n"
+        }
+
         // 4. Touchpoint KPIs
         out += "<section aria-labelledby=\"kpis\">\n<h2 id=\"kpis\">Touchpoint KPIs</h2>\n"
         out += HTML.table(kpisByChannel.compactTable, caption: "Sessions by landing channel")
         out += HTML.table(kpisByDevice.compactTable, caption: "Sessions by device")
         out += "</section>\n"
+
+        // Attribution (only with orders).
+        if let attribution {
+            out += "<section aria-labelledby=\"attribution\">\n<h2 id=\"attribution\">Attribution</h2>\n"
+            out += "<p>\(HTML.escape(ReportText.attributionIntro(attribution, filtered: !options.filters.isEmpty)))</p>\n"
+            out += "<p>\(HTML.escape(ReportText.attributionModels(attribution))) Darker cells: a larger share of the "
+                + "model's revenue.</p>\n"
+            let rows = attribution.rows
+            out += HTML.table(attributionTable(attribution, revenue: true),
+                              caption: "Revenue credited to each \(attribution.dimension.rawValue), by model") { row, column in
+                row < rows.count && column > 0 ? rows[row].credits[column - 1].revenueShare.map { sqrt($0) } : nil
+            }
+            out += HTML.table(attributionTable(attribution, revenue: false),
+                              caption: "Orders credited to each \(attribution.dimension.rawValue), by model")
+            out += "</section>\n"
+        }
 
         // 5. Stage x touchpoint matrix
         let dimension = matrix.breakdown?.rawValue ?? "touchpoint"
@@ -83,6 +118,15 @@ extension ConversionReport {
         }
         out += "</section>\n"
 
+        // Retention cohorts (only when someone entered in the period).
+        if let retention {
+            out += "<section aria-labelledby=\"retention\">\n<h2 id=\"retention\">Retention cohorts</h2>\n"
+            out += "<p>\(HTML.escape(ReportText.retentionIntro(retention)))</p>\n"
+            out += HTML.heatLegend(open: ReportText.openPeriod(retention))
+            out += HTML.heatMap(retention)
+            out += "</section>\n"
+        }
+
         // 7. Comparison
         if let comparison {
             out += "<section aria-labelledby=\"comparison\">\n<h2 id=\"comparison\">Comparison</h2>\n"
@@ -93,7 +137,7 @@ extension ConversionReport {
 
         // 8. Definitions and provenance
         out += "<footer aria-labelledby=\"definitions\">\n<h2 id=\"definitions\">Definitions and provenance</h2>\n<dl>\n"
-        for definition in ReportText.definitions {
+        for definition in ReportText.definitions(self) {
             out += "<dt>\(HTML.escape(definition.term))</dt><dd>\(HTML.escape(definition.meaning))</dd>\n"
         }
         out += "</dl>\n<ul>\n" + provenanceLines.map { "<li>\(HTML.escape($0))</li>\n" }.joined() + "</ul>\n"

@@ -67,6 +67,22 @@ extension ConversionReport {
                              ("kind", .string(entry.kind)), ("rows_imported", .integer(entry.rowsImported))])
                 })),
             ])),
+            // The analyses below are null when they have no data (as the report leaves out their sections).
+            ("paths", pathsJSON),
+            ("retention", retention?.json ?? JSONValue.null),
+            ("attribution", attribution?.json ?? JSONValue.null),
+        ])
+    }
+
+    /// The path reports after the entry stage and after the stage before the worst drop-off (each null
+    /// without data; null when neither has any).
+    private var pathsJSON: JSONValue {
+        guard entryPaths != nil || dropOffPaths != nil else { return .null }
+        let worst: String? = funnel.worstStageIndex.map { funnel.stages[$0].stage }
+        return .object([
+            ("entry", entryPaths?.json ?? .null),
+            ("worst_drop_off_stage", .string(worst)),
+            ("before_worst_drop_off", dropOffPaths?.json ?? .null),
         ])
     }
 

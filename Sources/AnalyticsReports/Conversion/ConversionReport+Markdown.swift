@@ -33,19 +33,38 @@ extension ConversionReport {
             }
         }
 
+        let pathSections = self.pathSections
+        if !pathSections.isEmpty {
+            out += "\n## Paths\n\n" + ReportText.pathsIntro(steps: Self.pathSteps) + "\n"
+            for section in pathSections {
+                out += "\n### \(section.heading)\n\n\(section.caption).\n\n" + pathTable(section.report).render(.markdown)
+            }
+        }
+
         out += "\n## Touchpoint KPIs\n\n### By channel\n\n" + kpisByChannel.compactTable.render(.markdown)
         out += "\n### By device\n\n" + kpisByDevice.compactTable.render(.markdown)
+        if let attribution {
+            out += "\n## Attribution\n\n" + ReportText.attributionIntro(attribution, filtered: !options.filters.isEmpty)
+                + "\n\n" + ReportText.attributionModels(attribution) + "\n\n### Revenue credited\n\n"
+                + attributionTable(attribution, revenue: true).render(.markdown)
+                + "\n### Orders credited\n\n" + attributionTable(attribution, revenue: false).render(.markdown)
+        }
         out += "\n## Stage x \(matrix.breakdown?.rawValue ?? "touchpoint")\n\n"
         out += "Users reaching each stage (share of the group's users entering).\n\n" + matrixTable.render(.markdown)
         out += "\n## Trend by \(trend.breakdown?.rawValue ?? "interval")\n\n"
         out += "Conversion from the previous stage, users grouped by the \(trend.breakdown?.rawValue ?? "interval") "
             + "of their first event.\n\n" + trendTable.render(.markdown)
+        if let retention {
+            out += "\n## Retention cohorts\n\n" + ReportText.retentionIntro(retention) + "\n\n"
+                + retention.grid(retention.total).render(.markdown)
+                + "\n\\* " + ReportText.openPeriod(retention) + "\n"
+        }
         if let comparison {
             out += "\n## Comparison: \(comparison.labelB) against \(comparison.labelA)\n\n"
             out += comparisonTable(comparison).render(.markdown)
         }
         out += "\n## Definitions and provenance\n\n"
-        for definition in ReportText.definitions { out += "- **\(definition.term)**: \(definition.meaning)\n" }
+        for definition in ReportText.definitions(self) { out += "- **\(definition.term)**: \(definition.meaning)\n" }
         out += "\n" + provenanceLines.map { "- \($0)\n" }.joined()
         out += "\n" + importsTable.render(.markdown)
         return out
@@ -122,6 +141,44 @@ extension ConversionReport {
                          .text(stage.ciLow.map { "\(Self.points($0)) to \(Self.points(stage.ciHigh ?? $0))" } ?? "-"),
                          .text(stage.p.map(Self.pValue) ?? "-"), .text(ReportText.verdict(stage, labelB: "B"))]
                     })
+    }
+
+    /// The path diagrams shown: after the entry stage, then after the stage before the worst drop-off.
+    var pathSections: [(heading: String, caption: String, report: PathReport)] {
+        var sections: [(heading: String, caption: String, report: PathReport)] = []
+        let stages = funnel.stages.map(\.stage)
+        func caption(_ report: PathReport) -> String {
+            "\(Format.grouped(Int64(report.actorsWithAnchor))) users, \(Format.grouped(Int64(report.distinctPaths))) "
+                + "distinct path\(report.distinctPaths == 1 ? "" : "s")"
+        }
+        if let entryPaths, let first = stages.first {
+            sections.append(("After \(first), the entry stage", caption(entryPaths), entryPaths))
+        }
+        if let dropOffPaths, let worst = funnel.worstStageIndex, worst >= 2 {
+            sections.append(("After \(stages[worst - 1]), before the worst drop-off (\(stages[worst]))",
+                             caption(dropOffPaths), dropOffPaths))
+        }
+        return sections
+    }
+
+    /// The most common paths of a diagram (its text alternative).
+    func pathTable(_ report: PathReport) -> ResultTable {
+        ResultTable(columns: ["rank", "users", "share", "path"], rows: report.paths.enumerated().map { index, path in
+            [.integer(Int64(index + 1)), .integer(Int64(path.actors)), .rate(path.share),
+             .text(path.nodes.joined(separator: " > "))]
+        })
+    }
+
+    /// Revenue (or orders) credited to each channel, one column per model, and the total.
+    func attributionTable(_ report: AttributionReport, revenue: Bool) -> ResultTable {
+        var table = ResultTable(columns: [report.dimension.rawValue] + report.models.map(\.rawValue))
+        for row in report.rows {
+            table.rows.append([.text(row.value)] + row.credits.map { revenue ? .money($0.revenue) : .number($0.orders) })
+        }
+        table.rows.append([.text("(total)")] + report.models.map { _ in
+            revenue ? .money(report.revenue) : .number(Double(report.orders))
+        })
+        return table
     }
 
     var provenanceLines: [String] {

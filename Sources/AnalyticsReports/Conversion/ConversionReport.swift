@@ -109,6 +109,13 @@ public struct ConversionReport: Sendable {
         package var stages: [ComparedStage]
     }
 
+    /// Nodes per path in the path diagrams, the anchor included (4 columns stay legible 400 px wide).
+    package static let pathSteps = 4
+    /// Retention cohorts: periods followed, the entry period included.
+    package static let retentionPeriods = 8
+    /// Attribution: sessions starting at most this long before an order are its touchpoints.
+    package static let attributionLookbackMilliseconds: Int64 = 30 * 86_400_000
+
     package var options: Options
     /// The period actually reported (ends filled in from the data).
     package var period: TimeRange
@@ -124,6 +131,17 @@ public struct ConversionReport: Sendable {
     package var matrix: FunnelReport
     package var trend: FunnelReport
     package var comparison: ComparisonResult?
+    /// Paths after the journey's entry stage (its first matching event in the period, then the next
+    /// ones); nil when no user has such an event.
+    package var entryPaths: PathReport?
+    /// Paths after the stage just before the worst drop-off (`funnel.worstStageIndex - 1`); nil when
+    /// that is the entry stage, when no stage drops users, or when no user has an event of it.
+    package var dropOffPaths: PathReport?
+    /// Cohorts of users by the period (the trend's interval) of their first event in the period, and
+    /// their returns in the next periods; nil when no user has an event in the period.
+    package var retention: RetentionReport?
+    /// The orders of the period credited to channels under every attribution model; nil without orders.
+    package var attribution: AttributionReport?
     package var sessionTimeoutMilliseconds: Int64
     package var engineVersion: String
     package var imports: [ImportLedger.Entry]

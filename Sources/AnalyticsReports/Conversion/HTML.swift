@@ -21,9 +21,11 @@ enum HTML {
     }
 
     /// A table with a caption and column headers; numbers right-aligned.
-    /// `shade` may give a cell a background strength in [0, 1].
-    static func table(_ table: ResultTable, caption: String, shade: ((Int, Int) -> Double?)? = nil) -> String {
-        var out = "<div class=\"scroll\"><table>\n<caption>\(escape(caption))</caption>\n<thead><tr>"
+    /// `shade` may give a cell a background strength in [0, 1]; `class` names the table for the style sheet.
+    static func table(_ table: ResultTable, caption: String, class name: String? = nil,
+                      shade: ((Int, Int) -> Double?)? = nil) -> String {
+        var out = "<div class=\"scroll\"><table\(name.map { " class=\"\($0)\"" } ?? "")>\n"
+            + "<caption>\(escape(caption))</caption>\n<thead><tr>"
         for column in table.columns { out += "<th scope=\"col\">\(escape(column))</th>" }
         out += "</tr></thead>\n<tbody>\n"
         for (rowIndex, row) in table.rows.enumerated() {
@@ -43,6 +45,60 @@ enum HTML {
             out += "</tr>\n"
         }
         return out + "</tbody>\n</table></div>\n"
+    }
+
+    /// Rates below each bound (and the rest) get the next darker shade of the retention heat map.
+    static let heatBounds: [Double] = [0.01, 0.05, 0.10, 0.20, 0.40, 0.60]
+    static let heatLabels = ["under 1%", "1-5%", "5-10%", "10-20%", "20-40%", "40-60%", "60% or more"]
+
+    static func heatClass(_ rate: Double) -> String {
+        "shade\(heatBounds.firstIndex { rate < $0 } ?? heatBounds.count)"
+    }
+
+    /// What the heat map's colours and marks mean.
+    static func heatLegend(open: String) -> String {
+        var out = "<div class=\"legend\"><span class=\"key\">Share returning:</span>"
+        for (index, label) in heatLabels.enumerated() {
+            out += "<span><span class=\"swatch shade\(index)\"></span>\(escape(label))</span>"
+        }
+        out += "<span><span class=\"swatch shade3 open\"></span>* \(escape(open))</span>"
+        out += "<span><span class=\"swatch notyet\"></span>blank: not reached yet</span></div>\n"
+        return out
+    }
+
+    /// The retention cohorts of everyone as a table whose cells are shaded by rate; open periods
+    /// are hatched and marked `*`; the last row is the mean over complete periods.
+    static func heatMap(_ report: RetentionReport) -> String {
+        let unit = report.period.rawValue, group = report.total
+        var out = "<div class=\"scroll\"><table class=\"heat\">\n<caption>Share of each \(unit)'s new users coming back, "
+            + "by \(unit) after their first event</caption>\n<thead><tr><th scope=\"col\">cohort</th><th scope=\"col\">users</th>"
+        for period in 0..<report.periods { out += "<th scope=\"col\">\(unit) \(period)</th>" }
+        out += "</tr></thead>\n<tbody>\n"
+        for cohort in group.cohorts {
+            out += "<tr><th scope=\"row\">\(escape(cohort.label))</th><td class=\"num\">\(Format.grouped(Int64(cohort.size)))</td>"
+            for (period, cell) in cohort.cells.enumerated() {
+                guard let rate = cell.rate, let returned = cell.returned else {
+                    out += "<td class=\"notyet\"></td>"
+                    continue
+                }
+                let tip = "cohort \(cohort.label), \(unit) \(period): \(Format.grouped(Int64(returned))) of "
+                    + "\(Format.grouped(Int64(cohort.size))) users came back (\(Format.percent(rate)))"
+                    + (cell.open ? "; open, may still grow" : "")
+                out += "<td class=\"num \(heatClass(rate))\(cell.open ? " open" : "")\" title=\"\(escape(tip))\">"
+                    + "\(Format.percent(rate))\(cell.open ? "*" : "")</td>"
+            }
+            out += "</tr>\n"
+        }
+        out += "<tr class=\"mean\"><th scope=\"row\">mean</th><td class=\"num\">\(Format.grouped(Int64(group.meanBase.first ?? 0)))</td>"
+        for (period, rate) in group.meanRates.enumerated() {
+            guard let rate else {
+                out += "<td class=\"num notyet\">-</td>"
+                continue
+            }
+            let tip = "\(unit) \(period): mean over \(Format.grouped(Int64(group.meanBase[period]))) users of complete cohorts"
+            out += "<td class=\"num \(heatClass(rate))\" title=\"\(escape(tip))\">\(Format.percent(rate))</td>"
+        }
+        return out + "</tr>\n</tbody>\n</table></div>\n"
     }
 
     /// Text such as `1,234 (56.0%)` or `+1.2 pts` reads best right-aligned.
@@ -79,7 +135,33 @@ enum HTML {
         dl dd { margin: 0 0 0 16px; color: #374151; }
         footer { margin-top: 40px; font-size: 13px; }
         code { font-size: 12px; }
+        svg.sankey { display: block; max-width: 600px; margin: 4px 0 8px; overflow: visible; }
+        svg.sankey .band { fill-opacity: 0.38; }
+        svg.sankey .band:hover { fill-opacity: 0.65; }
+        svg.sankey text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+        svg.sankey .label { fill: #111827; }
+        svg.sankey .count, svg.sankey .step { fill: #4b5563; }
+        table.paths td:last-child { white-space: normal; min-width: 11em; }
+        table.heat td { min-width: 3.4em; }
+        table.heat tbody th { position: sticky; left: 0; background: #fff; }
+        table.heat tr.mean th, table.heat tr.mean td { border-top: 2px solid #9ca3af; font-weight: 600; }
+        .shade0 { background-color: #eff6ff; } .shade1 { background-color: #dbeafe; }
+        .shade2 { background-color: #bfdbfe; } .shade3 { background-color: #93c5fd; }
+        .shade4 { background-color: #60a5fa; } .shade5 { background-color: #2563eb; color: #fff; }
+        .shade6 { background-color: #1e40af; color: #fff; }
+        .open { background-image: repeating-linear-gradient(135deg, rgba(17, 24, 39, 0.16) 0 2px, transparent 2px 6px); }
+        .notyet { background-color: #fff; color: #9ca3af; }
+        .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: center; font-size: 13px; color: #374151; margin: 6px 0; }
+        .legend .key { font-weight: 600; }
+        .legend .swatch { display: inline-block; width: 26px; height: 14px; margin-right: 5px; vertical-align: -2px;
+                          border: 1px solid #d1d5db; }
+        @media (max-width: 560px) {
+          body { padding: 16px 12px 40px; }
+          table.heat th, table.heat td { padding: 4px 6px; font-size: 12.5px; min-width: 0; }
+        }
         @media print {
+          .shade0, .shade1, .shade2, .shade3, .shade4, .shade5, .shade6, .open { print-color-adjust: exact;
+            -webkit-print-color-adjust: exact; }
           body { max-width: none; padding: 0; font-size: 11px; }
           h2 { break-after: avoid; }
           table, svg, .card { break-inside: avoid; }
