@@ -89,6 +89,26 @@ struct JourneyAnalysesTests {
         #expect(pages.paths.map(\.nodes) == [["(start)", "page_view"], ["product_view", "page_view"]])
     }
 
+    @Test("several anchors in one read give exactly the reports of one read each")
+    func pathsSeveralAnchors() throws {
+        let fixture = try pathsFixture()
+        let anchors: [PathQuery.Anchor] = [.start("product_view"), .end("order"), .firstEvent,
+                                           .startStage(StageDefinition(name: "cart", events: ["add_to_cart"]))]
+        for collapse in [false, true] {
+            var query = PathQuery()
+            query.steps = 3
+            query.collapse = collapse
+            let together = try PathEngine.run(fixture.database, query, anchors: anchors)
+            let apart = try anchors.map { anchor -> PathReport in
+                var single = query
+                single.anchor = anchor
+                return try PathEngine.run(fixture.database, single)
+            }
+            #expect(together == apart)
+            #expect(Set(together.map(\.actorsWithAnchor)) == [3, 1, 4, 2])
+        }
+    }
+
     @Test("by session: each session is an actor; the anchor may come from a journey stage")
     func pathsBySession() throws {
         let fixture = try Fixture()

@@ -7,25 +7,42 @@ import AnalyticsStorage
 package enum PathEngine {
     /// - Throws: `UnknownField` for a `--where` field the database does not know; `SQLiteError`.
     package static func run(_ database: Database, _ query: PathQuery) throws -> PathReport {
+        try run(database, query, anchors: [query.anchor])[0]
+    }
+
+    /// The paths of several anchors (otherwise the same query) in one read of the timelines.
+    /// - Returns: one report per anchor, in order.
+    package static func run(_ database: Database, _ query: PathQuery, anchors: [PathQuery.Anchor]) throws -> [PathReport] {
+        precondition((1...JourneyDefinition.maximumStages).contains(anchors.count), "1 to 32 anchors")
         let names = try LabelNames(database: database)
         let catalog = try FieldCatalog(database: database)
         let filter = try EventFilter(query.filters, catalog: catalog, names: names)
-        let anchorStage: StageDefinition
-        switch query.anchor {
-        case .firstEvent: anchorStage = StageDefinition(name: "anchor", events: [])
-        case .start(let event), .end(let event): anchorStage = StageDefinition(name: "anchor", events: [event])
-        case .startStage(let stage): anchorStage = stage
+        // Anchor i matches as stage i (bit i) of one journey.
+        let stages = anchors.map { anchor -> StageDefinition in
+            switch anchor {
+            case .firstEvent: return StageDefinition(name: "anchor", events: [])
+            case .start(let event), .end(let event): return StageDefinition(name: "anchor", events: [event])
+            case .startStage(let stage): return stage
+            }
         }
-        let matcher = StageMatcher(journey: JourneyDefinition(name: "paths", windowMilliseconds: 1, stages: [anchorStage]),
+        let matcher = StageMatcher(journey: JourneyDefinition(name: "paths", windowMilliseconds: 1, stages: stages),
                                    names: names, roles: try EventRoles(database: database))
-        let stageFilters = anchorStage.filters.isEmpty ? []
-            : [(bit: UInt32(1), filter: try EventFilter(anchorStage.filters, catalog: catalog, names: names))]
-        let pass = PathPass(query: query, matcher: matcher, filter: filter, stageFilters: stageFilters)
-        let partial = try TimelineHalves.run(database, pass: pass.run) { merged, part in
-            merged.actors += part.actors
-            merged.counts.merge(part.counts, uniquingKeysWith: +)
+        let stageFilters = try stages.enumerated().filter { !$0.element.filters.isEmpty }.map {
+            (bit: UInt32(1) << UInt32($0.offset), filter: try EventFilter($0.element.filters, catalog: catalog, names: names))
         }
-        return report(query, counts: partial.counts, actors: partial.actors, names: names, steps: pass.steps)
+        let pass = PathPass(query: query, anchors: anchors, matcher: matcher, filter: filter, stageFilters: stageFilters)
+        let partial = try TimelineHalves.run(database, pass: pass.run) { merged, part in
+            for index in anchors.indices {
+                merged.actors[index] += part.actors[index]
+                merged.counts[index].merge(part.counts[index], uniquingKeysWith: +)
+            }
+        }
+        return anchors.indices.map { index in
+            var anchored = query
+            anchored.anchor = anchors[index]
+            return report(anchored, counts: partial.counts[index], actors: partial.actors[index], names: names,
+                          steps: pass.steps)
+        }
     }
 
     private static func report(_ query: PathQuery, counts: [[Int32]: Int], actors: Int, names: LabelNames,
@@ -70,10 +87,15 @@ package enum PathEngine {
     }
 }
 
-/// The paths of a range of users: distinct node sequences (event type ids) and their actors.
+/// The paths of a range of users, per anchor: distinct node sequences (event type ids) and their actors.
 struct PathPartial: Sendable {
-    var counts: [[Int32]: Int] = [:]
-    var actors = 0
+    var counts: [[[Int32]: Int]]
+    var actors: [Int]
+
+    init(anchors: Int) {
+        counts = Array(repeating: [:], count: anchors)
+        actors = Array(repeating: 0, count: anchors)
+    }
 }
 
 /// One paths computation over a range of users.
@@ -82,6 +104,8 @@ struct PathPass: Sendable {
     static let endID: Int32 = -1, startID: Int32 = -2
 
     let query: PathQuery
+    /// Anchor i is matched by stage bit i.
+    let anchors: [PathQuery.Anchor]
     let matcher: StageMatcher
     let filter: EventFilter
     let stageFilters: [(bit: UInt32, filter: EventFilter)]
@@ -91,18 +115,22 @@ struct PathPass: Sendable {
         var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter, stageFilters: stageFilters,
                                 readsProperties: filter.readsProperties || stageFilters.contains { $0.filter.readsProperties })
         let steps = self.steps, startID = Self.startID, endID = Self.endID
-        var partial = PathPartial()
+        var partial = PathPartial(anchors: anchors.count)
         var types: [Int32] = []
         var path: [Int32] = []
 
         func follow(_ range: Range<Int>) {
             types.removeAll(keepingCapacity: true)
             for index in range { types.append(Int32(truncatingIfNeeded: scan.value(of: .eventType, at: index))) }
-            let masks = scan.masks
+            for position in anchors.indices { follow(range, anchor: position) }
+        }
+
+        func follow(_ range: Range<Int>, anchor position: Int) {
+            let masks = scan.masks, bit = UInt32(1) << UInt32(position)
             path.removeAll(keepingCapacity: true)
-            switch query.anchor {
+            switch anchors[position] {
             case .end:
-                guard let last = range.last(where: { masks[$0] & 1 != 0 }) else { return }
+                guard let last = range.last(where: { masks[$0] & bit != 0 }) else { return }
                 var index = last - range.lowerBound
                 while index >= 0 && path.count < steps {
                     if !(query.collapse && path.last == types[index]) { path.append(types[index]) }
@@ -112,8 +140,8 @@ struct PathPass: Sendable {
                 path.reverse()
             default:
                 let first: Int?
-                if case .firstEvent = query.anchor { first = range.isEmpty ? nil : range.lowerBound } else {
-                    first = range.first { masks[$0] & 1 != 0 }
+                if case .firstEvent = anchors[position] { first = range.isEmpty ? nil : range.lowerBound } else {
+                    first = range.first { masks[$0] & bit != 0 }
                 }
                 guard let first else { return }
                 var index = first - range.lowerBound
@@ -123,8 +151,8 @@ struct PathPass: Sendable {
                 }
                 if path.count < steps { path.append(endID) }
             }
-            partial.actors += 1
-            partial.counts[path, default: 0] += 1
+            partial.actors[position] += 1
+            partial.counts[position][path, default: 0] += 1
         }
 
         let timelines = try scan.timelines(database, users: users)

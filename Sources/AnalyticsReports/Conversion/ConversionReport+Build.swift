@@ -92,11 +92,12 @@ extension ConversionReport {
 
         // Paths after the entry stage, and after the stage just before the worst drop-off.
         let stages = options.journey.stages
-        let entryPaths = try stages.first.flatMap { try paths(database, after: $0, period, options.filters) }
-        var dropOffPaths: PathReport?
-        if let worst = funnel.worstStageIndex, worst > 1, worst - 1 < stages.count {
-            dropOffPaths = try paths(database, after: stages[worst - 1], period, options.filters)
-        }
+        // Paths after the entry stage and, when the worst drop-off is later, after the stage before it: one read.
+        var anchored = Array(stages.prefix(1))
+        if let worst = funnel.worstStageIndex, worst > 1, worst - 1 < stages.count { anchored.append(stages[worst - 1]) }
+        let pathReports = try paths(database, after: anchored, period, options.filters)
+        let entryPaths = pathReports.first ?? nil
+        let dropOffPaths = pathReports.count > 1 ? pathReports[1] : nil
 
         return ConversionReport(
             options: options, period: period, comparisonPeriod: comparisonPeriod, headline: headline, funnel: funnel,
@@ -120,17 +121,19 @@ extension ConversionReport {
         return try FunnelEngine.run(database, query)
     }
 
-    /// Each user's path from their first event matching `stage` in the period (events meeting the
-    /// filters, repeats collapsed); nil when no user has such an event.
-    private static func paths(_ database: Database, after stage: StageDefinition, _ range: TimeRange,
-                              _ filters: [FieldFilter]) throws -> PathReport? {
-        var query = PathQuery(anchor: .startStage(stage))
+    /// Each user's path from their first event matching each stage in the period (events meeting the
+    /// filters, repeats collapsed), in one read; nil for a stage no user has an event of.
+    private static func paths(_ database: Database, after stages: [StageDefinition], _ range: TimeRange,
+                              _ filters: [FieldFilter]) throws -> [PathReport?] {
+        guard !stages.isEmpty else { return [] }
+        var query = PathQuery()
         query.steps = pathSteps
         query.collapse = true
         query.range = range
         query.filters = filters
-        let report = try PathEngine.run(database, query)
-        return report.actorsWithAnchor > 0 ? report : nil
+        return try PathEngine.run(database, query, anchors: stages.map { .startStage($0) }).map {
+            $0.actorsWithAnchor > 0 ? $0 : nil
+        }
     }
 
     /// Cohorts by the trend's interval (a week when the interval is not a calendar period): entry on
