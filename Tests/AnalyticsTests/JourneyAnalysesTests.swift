@@ -316,6 +316,27 @@ struct JourneyAnalysesTests {
         #expect(report.rows.first?.credits.first?.orderShare == 1)
     }
 
+    @Test("time decay with a tiny half-life gives everything to the youngest touchpoint, never NaN")
+    func attributionTimeDecayUnderflow() throws {
+        let fixture = try attributionFixture()
+        var query = AttributionQuery(model: .timeDecay)
+        query.halfLifeMilliseconds = 1
+        let report = try AttributionEngine.run(fixture.database, query, models: [.timeDecay, .last])
+        #expect(report.rows.allSatisfy { $0.credits[0] == $0.credits[1] })
+        #expect(report.rows.allSatisfy { !$0.credits[0].orders.isNaN && !$0.credits[0].revenue.isNaN })
+    }
+
+    @Test("credit goes to a session's value: an event field is refused with the fields that work")
+    func attributionUnknownDimension() throws {
+        let fixture = try attributionFixture()
+        var query = AttributionQuery()
+        query.dimension = .property("event_type")
+        #expect { try AttributionEngine.run(fixture.database, query) } throws: { error in
+            guard let unknown = error as? UnknownField else { return false }
+            return unknown.known == ["channel", "device", "campaign", "landing-page"]
+        }
+    }
+
     @Test("an order's lines are one order; events of the order role are orders; credit by campaign and property")
     func attributionOrderRoleAndProperties() throws {
         let fixture = try Fixture()

@@ -43,8 +43,10 @@ package enum AttributionEngine {
         let names = try LabelNames(database: database)
         var property: Int64?
         if case .property(let name) = query.dimension {
-            guard case .property(let id, _) = try FieldCatalog(database: database).resolve(name) else {
-                throw UnknownField(name: name, known: try FieldCatalog(database: database).names)
+            let catalog = try FieldCatalog(database: database)
+            guard case .property(let id, _) = try? catalog.resolve(name) else {
+                // Credit goes to a session's value: a touchpoint or a property, not an event's own type or page.
+                throw UnknownField(name: name, known: TouchpointDimension.allCases.map(\.rawValue) + catalog.properties.keys.sorted())
             }
             property = id
         }
@@ -104,8 +106,11 @@ package enum AttributionEngine {
                 for index in 1..<(count - 1) { weights[index] = 0.2 / Double(count - 2) }
             }
         case .timeDecay:
+            // Ages relative to the youngest touchpoint: the same weights once normalised, and the
+            // youngest weighs 1, so very old touchpoints cannot make every weight underflow to 0.
+            let youngest = touchpoints.map(\.start).max() ?? orderTime
             for index in 0..<count {
-                weights[index] = exp2(-Double(orderTime - touchpoints[index].start) / halfLife)
+                weights[index] = exp2(-Double(youngest - touchpoints[index].start) / halfLife)
             }
             let total = weights.reduce(0, +)
             for index in 0..<count { weights[index] /= total }
@@ -120,18 +125,6 @@ package enum AttributionEngine {
             if predicate(sessions[middle]) { high = middle } else { low = middle + 1 }
         }
         return low
-    }
-
-    /// Reads the next record's property pairs (none when the blob has ended).
-    static func readPairs(_ props: UnsafeRawBufferPointer, _ offset: inout Int,
-                                  into pairs: inout [(property: Int64, value: Int64)]) {
-        pairs.removeAll(keepingCapacity: true)
-        guard offset < props.count, let count = PropertyCodec.readVarint(props, &offset) else { return }
-        for _ in 0..<count {
-            guard let property = PropertyCodec.readVarint(props, &offset),
-                  let value = PropertyCodec.readVarint(props, &offset) else { return }
-            pairs.append((Int64(property), Int64(value)))
-        }
     }
 }
 
@@ -192,7 +185,7 @@ struct AttributionPass: Sendable {
                         func int32(_ at: Int) -> Int64 {
                             Int64(Int32(littleEndian: records.loadUnaligned(fromByteOffset: offset + at, as: Int32.self)))
                         }
-                        if property != nil { AttributionEngine.readPairs(props, &propsOffset, into: &pairs) }
+                        if property != nil { PropertyCodec.readRecordPairs(props, &propsOffset, into: &pairs) }
                         let session = Int(int32(Field.session))
                         while sessions.count <= session {
                             sessions.append(Touchpoint(start: .max, value: 0, direct: true))

@@ -78,7 +78,7 @@ struct TimelineScan {
         var latest = lastTime ?? .min
         var propsOffset = 0
         for offset in stride(from: 0, to: blob.count - size + 1, by: size) {
-            if readsProperties { readPairs(props, &propsOffset) }
+            if readsProperties { PropertyCodec.readRecordPairs(props, &propsOffset, into: &recordPairs) }
             let time = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self))
             guard time >= lower && time < upper else { continue }
             let eventType = Self.int32(blob, offset + Field.eventType), page = Self.int32(blob, offset + Field.page)
@@ -109,18 +109,6 @@ struct TimelineScan {
             // Records are in journey order: the last one is the latest.
             let last = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: (blob.count / size - 1) * size, as: Int64.self))
             latestStored = max(latestStored ?? last, last)
-        }
-    }
-
-    /// Reads the next record's pairs into `recordPairs` (none when the blob has ended).
-    @inline(__always)
-    private mutating func readPairs(_ props: UnsafeRawBufferPointer, _ offset: inout Int) {
-        recordPairs.removeAll(keepingCapacity: true)
-        guard offset < props.count, let count = PropertyCodec.readVarint(props, &offset) else { return }
-        for _ in 0..<count {
-            guard let property = PropertyCodec.readVarint(props, &offset),
-                  let value = PropertyCodec.readVarint(props, &offset) else { return }
-            recordPairs.append((Int64(property), Int64(value)))
         }
     }
 
