@@ -34,12 +34,12 @@ package enum RetentionEngine {
                 let sums = cohorts[index]!
                 let cells = (0..<periods).map { offset -> RetentionReport.Cell in
                     let period = index + Int64(offset)
-                    guard let asOf, calendar.start(of: period) <= asOf else {
-                        return RetentionReport.Cell(returned: asOf == nil ? sums.returned[offset] : nil,
-                                                    rate: asOf == nil ? Double(sums.returned[offset]) / Double(sums.size) : nil,
-                                                    open: false)
+                    // Without any stored time (no cohorts either) nothing is open.
+                    let limit = asOf ?? .max
+                    guard calendar.start(of: period) <= limit else {
+                        return RetentionReport.Cell(returned: nil, rate: nil, open: false)
                     }
-                    let open = calendar.end(of: period) > asOf
+                    let open = calendar.end(of: period) > limit
                     if !open {
                         meanReturned[offset] += sums.returned[offset]
                         meanBase[offset] += sums.size
