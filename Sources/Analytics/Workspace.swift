@@ -108,6 +108,16 @@ public final class Workspace {
         try FunnelEngine.run(database, query)
     }
 
+    /// The names a query uses that no stored row has (event types, pages, touchpoint and
+    /// property values): a journey's stages, event types with where they were named
+    /// (`("--start", "add_to_kart")`), and `--where` conditions.
+    public func unknownNames(journey: JourneyDefinition? = nil, events: [(context: String, name: String)] = [],
+                             filters: [FieldFilter] = []) throws -> [UnknownName] {
+        let check = try NameCheck(database: database)
+        return (journey.map(check.journey) ?? []) + events.flatMap { check.eventTypes([$0.name], context: $0.context) }
+            + check.filters(filters)
+    }
+
     /// The most common paths after (or before) an anchor event, and their step-to-step edges.
     /// - Throws: `UnknownField` for a `--where` field the database does not know.
     public func paths(_ query: PathQuery) throws -> PathReport {

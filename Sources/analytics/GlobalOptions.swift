@@ -101,3 +101,20 @@ func parseTimeZone(_ text: String) throws -> TimeZone {
     }
     return zone
 }
+
+/// `--strict-names`: names no stored row has are warnings on stderr, or with the flag an error (exit 65).
+struct NameCheckOption: ParsableArguments {
+    @Flag(help: "Refuse (exit 65) instead of warning when an event type, page or value named is not in the database.")
+    var strictNames = false
+
+    /// Warns about each unknown name, or throws them all with `--strict-names`.
+    func report(_ unknown: [UnknownName]) throws {
+        guard !unknown.isEmpty else { return }
+        if strictNames {
+            throw CommandFailure(message: unknown.map(\.description).joined(separator: "\n       ")
+                                 + "\n(drop --strict-names to run anyway; `analytics info` lists what the database holds)",
+                                 code: 65)
+        }
+        for name in unknown { FileHandle.standardError.write(Data("warning: \(name)\n".utf8)) }
+    }
+}

@@ -15,6 +15,7 @@ struct Funnel: ParsableCommand {
     @OptionGroup var output: FormatOption
     @OptionGroup var period: TimeRangeOptions
     @OptionGroup var conditions: FilterOptions
+    @OptionGroup var names: NameCheckOption
 
     @Option(help: ArgumentHelp("A journey file (YAML or JSON); default: the built-in customer journey.", valueName: "file"))
     var journey: String?
@@ -62,7 +63,10 @@ struct Funnel: ParsableCommand {
         query.matureOnly = matureOnly
         query.asOf = asOf
         query.filters = conditions.filters
-        let report = try global.withWorkspace { try $0.funnel(query) }
+        let report = try global.withWorkspace { workspace in
+            try names.report(try workspace.unknownNames(journey: query.journey, filters: query.filters))
+            return try workspace.funnel(query)
+        }
         emit(report.render(output.format))
     }
 }

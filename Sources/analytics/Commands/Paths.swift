@@ -16,6 +16,7 @@ struct Paths: ParsableCommand {
     @OptionGroup var output: FormatOption
     @OptionGroup var period: TimeRangeOptions
     @OptionGroup var conditions: FilterOptions
+    @OptionGroup var names: NameCheckOption
 
     @Option(help: ArgumentHelp("Anchor: the actor's first event of this type.", valueName: "event"))
     var start: String?
@@ -75,7 +76,17 @@ struct Paths: ParsableCommand {
         query.top = top
         query.range = try period.range()
         query.filters = conditions.filters
-        let report = try global.withWorkspace { try $0.paths(query) }
+        let anchorStage: JourneyDefinition?
+        if case .startStage(let stage) = query.anchor {
+            anchorStage = JourneyDefinition(name: "paths", windowMilliseconds: 1, stages: [stage])
+        } else {
+            anchorStage = nil
+        }
+        let named = [("--start", start), ("--end", end)].compactMap { context, name in name.map { (context: context, name: $0) } }
+        let report = try global.withWorkspace { workspace in
+            try names.report(try workspace.unknownNames(journey: anchorStage, events: named, filters: query.filters))
+            return try workspace.paths(query)
+        }
         emit(report.render(output.format, edges: edges))
     }
 }

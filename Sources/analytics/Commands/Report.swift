@@ -16,6 +16,7 @@ struct Report: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var period: TimeRangeOptions
     @OptionGroup var conditions: FilterOptions
+    @OptionGroup var names: NameCheckOption
 
     @Argument(help: "CSV files or folders to import first (optional).")
     var paths: [String] = []
@@ -142,6 +143,7 @@ struct Report: ParsableCommand {
                 for line in summary.briefLines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
                 status = summary.exitCode
             }
+            try names.report(try workspace.unknownNames(journey: options.journey, filters: options.filters))
             return (try workspace.report(options), status)
         }
         let chosen = try format ?? out.map(Self.format(of:)) ?? .markdown

@@ -16,6 +16,7 @@ struct Retention: ParsableCommand {
     @OptionGroup var output: FormatOption
     @OptionGroup var period: TimeRangeOptions
     @OptionGroup var conditions: FilterOptions
+    @OptionGroup var names: NameCheckOption
 
     @Option(help: ArgumentHelp("The entry event type (default: any event).", valueName: "event"))
     var start: String?
@@ -59,7 +60,13 @@ struct Retention: ParsableCommand {
         query.breakdown = breakdown
         query.asOf = asOf
         query.filters = conditions.filters
-        let report = try global.withWorkspace { try $0.retention(query) }
+        let named = [("--start", start), ("--return", returnEvent)].compactMap { context, name in
+            name.map { (context: context, name: $0) }
+        }
+        let report = try global.withWorkspace { workspace in
+            try names.report(try workspace.unknownNames(events: named, filters: query.filters))
+            return try workspace.retention(query)
+        }
         emit(report.render(output.format))
     }
 }
