@@ -136,6 +136,15 @@ public final class Workspace {
         try AttributionEngine.run(database, query, models: models)
     }
 
+    /// Runs one read-only SQL query over the database (its tables and the `journey_*` views) on a
+    /// connection opened read-only, with `PRAGMA query_only` and an authorizer that refuses anything
+    /// but reading (ATTACH, PRAGMA settings, writes).
+    /// - Parameter parameters: values for `:name`, `@name` or `$name` (numbers bound as numbers).
+    /// - Throws: `SQLRefused` for SQL that does not compile (with its position) or would write.
+    public func sql(_ text: String, parameters: [String: String] = [:]) throws -> SQLResult {
+        try ReadOnlySQL.run(path: database.path, sql: text, parameters: parameters)
+    }
+
     /// Touchpoint KPIs per value of a dimension (a touchpoint or a property), over
     /// sessions starting in `range` whose values pass every filter.
     /// - Throws: `UnknownField` for a field the database does not know.

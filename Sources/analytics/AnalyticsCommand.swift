@@ -25,6 +25,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Paths.self,
             Retention.self,
             Attribution.self,
+            SQL.self,
             Sessions.self,
             Journey.self,
             Imports.self,
