@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "analytics", targets: ["analytics"]),
         .library(name: "Analytics", targets: ["Analytics"]),
+        // The SQLite loadable extension: `.load .build/release/libJourneyExtension` in the sqlite3 shell.
+        .library(name: "JourneyExtension", type: .dynamic, targets: ["JourneyExtension"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,9 +73,12 @@ let package = Package(
         // Sessionization, the timeline codec and incremental upkeep.
         .target(name: "AnalyticsSessions", dependencies: ["AnalyticsCore", "AnalyticsStorage", "AnalyticsIngest"]),
         // Funnels, touchpoint KPIs, statistics: numbers, never printing.
+        // The SQLite loadable extension's entry point (journey_events, window_funnel, retention).
+        .target(name: "JourneyExtension", dependencies: ["AnalyticsQueries", "CSQLite"]),
         .target(
             name: "AnalyticsQueries",
             dependencies: [
+                "CSQLite",
                 "AnalyticsCore",
                 "AnalyticsStorage",
                 "AnalyticsSessions",

@@ -17,7 +17,7 @@ rank() {
     AnalyticsSessions) echo 4 ;;
     AnalyticsQueries) echo 5 ;;
     AnalyticsReports) echo 6 ;;
-    Analytics) echo 7 ;;
+    Analytics|JourneyExtension) echo 7 ;;
     analytics) echo 8 ;;
     *) echo "" ;;
   esac

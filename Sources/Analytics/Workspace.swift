@@ -142,7 +142,10 @@ public final class Workspace {
     /// - Parameter parameters: values for `:name`, `@name` or `$name` (numbers bound as numbers).
     /// - Throws: `SQLRefused` for SQL that does not compile (with its position) or would write.
     public func sql(_ text: String, parameters: [String: String] = [:]) throws -> SQLResult {
-        try ReadOnlySQL.run(path: database.path, sql: text, parameters: parameters)
+        try ReadOnlySQL.run(path: database.path, sql: text, parameters: parameters) { connection in
+            JourneyEventsTable.register(on: connection)
+            JourneyFunctions.register(on: connection)
+        }
     }
 
     /// Touchpoint KPIs per value of a dimension (a touchpoint or a property), over

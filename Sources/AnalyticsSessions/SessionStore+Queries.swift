@@ -74,3 +74,24 @@ extension SessionStore {
                        names: try LabelNames(database: database))
     }
 }
+
+/// Reads users' journeys one at a time with labels and settings loaded once (SQL access to events).
+package final class JourneyReader {
+    private let store: SessionStore
+    private let context: SessionStore.Context
+    package let names: LabelNames
+
+    package init(database: Database) throws {
+        store = SessionStore(database: database)
+        context = try SessionStore.Context(store: store)
+        names = try LabelNames(database: database)
+    }
+
+    /// The journey of a user by internal id: every event and order in journey order, cut into sessions.
+    package func journey(ofUser id: Int64, external: String) throws -> SessionStore.Journey {
+        var events = try store.loadEvents(of: id, context: context)
+        let (sessions, sessionOfEvent) = context.sessionizer.sessionize(&events)
+        return SessionStore.Journey(user: external, sessions: sessions, events: events, sessionOfEvent: sessionOfEvent,
+                                    names: names)
+    }
+}

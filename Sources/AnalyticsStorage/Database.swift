@@ -30,6 +30,8 @@ package final class Database {
     /// The path given when opening (`:memory:` for an in-memory database).
     package let path: String
     private(set) var handle: OpaquePointer?
+    /// Whether `close()` closes the SQLite connection (false for a borrowed one).
+    private var ownsConnection = true
     private var statementCache: [String: Statement] = [:]
     /// Every statement prepared here and still alive, so `close()` can finalize them.
     private var liveStatements: [WeakStatement] = []
@@ -94,6 +96,15 @@ package final class Database {
         }
     }
 
+    /// Wraps a connection that someone else opened and will close (SQLite calling back into
+    /// this code: a virtual table, a loadable extension). `close()` finalizes this wrapper's
+    /// statements only.
+    package init(borrowing connection: OpaquePointer, path: String = "") {
+        self.path = path
+        handle = connection
+        ownsConnection = false
+    }
+
     /// Closes the connection: finalizes its statements and, when it is the last
     /// connection to a WAL database, lets SQLite checkpoint the WAL into the
     /// database file and delete it. Later calls on the connection fail; a second
@@ -106,6 +117,7 @@ package final class Database {
         statementCache.removeAll()
         for statement in liveStatements { statement.value?.finalize() }
         liveStatements.removeAll()
+        guard ownsConnection else { return }
         let result = sqlite3_close(connection)
         if result != SQLITE_OK {
             let error = SQLiteError(connection: connection, resultCode: result)

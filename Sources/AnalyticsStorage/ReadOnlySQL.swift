@@ -48,14 +48,18 @@ package enum ReadOnlySQL {
         var first: String?
     }
 
-    /// - Parameter parameters: values for `:name`, `@name` or `$name`; a value that reads
-    ///   as an integer or a real number is bound as one, anything else as text.
+    /// - Parameters:
+    ///   - parameters: values for `:name`, `@name` or `$name`; a value that reads as an integer or a
+    ///     real number is bound as one, anything else as text.
+    ///   - prepareConnection: registers what the layers above add to SQL (virtual tables, functions).
     /// - Throws: `SQLRefused` for SQL that does not compile or would write; `SQLiteError` otherwise.
-    package static func run(path: String, sql: String, parameters: [String: String] = [:]) throws -> SQLResult {
+    package static func run(path: String, sql: String, parameters: [String: String] = [:],
+                            prepareConnection: (OpaquePointer) -> Void = { _ in }) throws -> SQLResult {
         let database = try Database(path: path, mode: .readOnly)
         defer { try? database.close() }
         try database.execute("PRAGMA query_only = ON")
         guard let handle = database.handle else { throw SQLiteError(code: SQLITE_MISUSE, message: "closed connection") }
+        prepareConnection(handle)
         let refusals = Refusals()
         let context = Unmanaged.passUnretained(refusals).toOpaque()
         sqlite3_set_authorizer(handle, { context, action, first, second, _, _ in
@@ -72,6 +76,11 @@ package enum ReadOnlySQL {
                     return SQLITE_OK
                 }
                 refusals.first = refusals.first ?? "PRAGMA \(pragma)" + (name(second).map { " = \($0)" } ?? "")
+            case SQLITE_UPDATE where name(first) == "sqlite_master":
+                // Connecting an eponymous virtual table (journey_events) asks this of the authorizer; a
+                // statement that really changed the schema would still fail: read-only file, query_only,
+                // and sqlite3_stmt_readonly is checked below.
+                return SQLITE_OK
             case SQLITE_ATTACH: refusals.first = refusals.first ?? "ATTACH"
             case SQLITE_DETACH: refusals.first = refusals.first ?? "DETACH"
             case SQLITE_INSERT: refusals.first = refusals.first ?? "INSERT INTO \(name(first) ?? "")"
@@ -119,7 +128,7 @@ package enum ReadOnlySQL {
         }
         let columns = (0..<sqlite3_column_count(statement.handle)).map { String(cString: sqlite3_column_name(statement.handle, $0)) }
         var rows: [[SQLResult.Value]] = []
-        while let row = try statement.step() {
+        while let row = try runtime({ try statement.step() }, sql: sql) {
             rows.append((0..<row.columnCount).map { index in
                 switch sqlite3_column_type(row.handle, index) {
                 case SQLITE_INTEGER: return .integer(row.int64(index))
@@ -131,6 +140,15 @@ package enum ReadOnlySQL {
             })
         }
         return SQLResult(columns: columns, rows: rows)
+    }
+
+    /// Errors while the query runs (a function's misuse, a value out of range) are the query's, not the database's.
+    private static func runtime<T>(_ body: () throws -> T, sql: String) throws -> T {
+        do {
+            return try body()
+        } catch let error as SQLiteError where error.primary != .corrupt && error.primary != .notADatabase {
+            throw SQLRefused(message: error.message, line: nil, column: nil, sql: sql)
+        }
     }
 
     /// 1-based line and column (in characters) of a UTF-8 byte offset.

@@ -18,4 +18,8 @@ static inline int csqlite_db_config_int(sqlite3 *db, int op, int value) {
     return sqlite3_db_config(db, op, value, (int *)0);
 }
 
+/// A virtual table and a cursor with room for the owner's state (a retained Swift object).
+typedef struct { sqlite3_vtab base; void *state; } csqlite_vtab;
+typedef struct { sqlite3_vtab_cursor base; void *state; } csqlite_cursor;
+
 #endif

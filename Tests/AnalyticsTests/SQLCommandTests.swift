@@ -94,3 +94,126 @@ struct SQLCommandTests {
         #expect(table.stderr.contains("no such column: nosuch"))
     }
 }
+
+/// `journey_events`, `window_funnel` and `retention` inside SQLite: in `analytics sql` and as a
+/// loadable extension in the real sqlite3 shell, equal to the engine's own numbers.
+@Suite("SQL functions and the journey_events table")
+struct JourneySQLTests {
+    /// Generated data with orders (events and an orders file).
+    func generated(seed: UInt64) throws -> (Fixture, String) {
+        let fixture = try Fixture()
+        var generator = DataGenerator(events: 5000, seed: seed)
+        generator.days = 30
+        let output = try generator.write(to: fixture.directory.path("gen"))
+        try fixture.load(try String(contentsOfFile: output.eventsPath, encoding: .utf8))
+        try fixture.load(try String(contentsOfFile: output.ordersPath, encoding: .utf8))
+        let path = fixture.directory.path("fixture.sqlite")
+        try fixture.database.close()
+        return (fixture, path)
+    }
+
+    static let customerJourneySQL = """
+        SELECT depth, count(*) FROM (
+          SELECT window_funnel(2592000000, ts, event_type = 'page_view', event_type = 'product_view',
+                               event_type = 'order', event_type = 'order',
+                               event_type IN ('review', 'referral', 'share')) AS depth
+          FROM journey_events GROUP BY user_id %@) WHERE depth > 0 GROUP BY depth ORDER BY depth
+        """
+
+    /// Per-depth counts turned into reached-per-stage (reached_k = actors with depth >= k).
+    func reached(_ rows: [(Int, Int)], stages: Int) -> [Int] {
+        (1...stages).map { stage in rows.filter { $0.0 >= stage }.map(\.1).reduce(0, +) }
+    }
+
+    @Test("window_funnel over journey_events equals analytics funnel, by user and by session", arguments: [UInt64(3), 11])
+    func windowFunnel(seed: UInt64) throws {
+        let (fixture, path) = try generated(seed: seed)
+        defer { withExtendedLifetime(fixture) {} }
+        let workspace = try Workspace.open(path: path, create: false)
+        for actor in FunnelActor.allCases {
+            let sql = String(format: Self.customerJourneySQL, actor == .session ? ", session" : "")
+            let rows = try workspace.sql(sql).rows.map { row -> (Int, Int) in
+                guard case .integer(let depth) = row[0], case .integer(let count) = row[1] else { return (0, 0) }
+                return (Int(depth), Int(count))
+            }
+            var query = FunnelQuery(journey: .customerJourney)
+            query.actor = actor
+            let funnel = try workspace.funnel(query)
+            #expect(reached(rows, stages: 5) == funnel.stages.map(\.reached), "\(actor)")
+            if actor == .user { #expect(funnel.stages[3].reached > 0, "the data should have repeat orders") }
+        }
+        // journey_events has every event and order once, in journey order per user.
+        let counts = try workspace.sql("SELECT count(*), count(DISTINCT user_id), sum(event_type = 'order') FROM journey_events")
+        let stored = try workspace.info()
+        let events = stored.tables.first { $0.table == "events" }?.rows ?? -1
+        let orders = stored.tables.first { $0.table == "orders" }?.rows ?? -1
+        #expect(counts.rows.first?[0] == .integer(events + orders))
+        #expect(counts.rows.first?[2] == .integer(orders))
+        let sessions = try workspace.sql("SELECT count(*) FROM (SELECT DISTINCT user_id, session FROM journey_events)")
+        let stored2 = try workspace.sql("SELECT count(*) FROM journey_sessions")
+        #expect(sessions.rows == stored2.rows)
+    }
+
+    @Test("journey_events: one user's rows by user_id, as the journey view lists them")
+    func oneUser() throws {
+        let fixture = try Fixture()
+        try fixture.events(["\(t(0)),u1,page_view,/a,email,mobile,spring", "\(t(1)),u1,product_view,/p,,mobile",
+                            "\(t(0, day: 2)),u1,page_view,/b,social,desktop", "\(t(0)),u2,page_view,/a"])
+        try fixture.orders(["o1,\(t(2, day: 2)),u1,100,refunded"])
+        let path = fixture.directory.path("fixture.sqlite")
+        try fixture.database.close()
+        let workspace = try Workspace.open(path: path, create: false)
+        let result = try workspace.sql("SELECT * FROM journey_events WHERE user_id = :u", parameters: ["u": "u1"])
+        #expect(result.columns == ["user_id", "session", "session_id", "ts", "time", "event_type", "page", "channel",
+                                   "device", "campaign", "amount", "order_id", "event_id"])
+        #expect(result.rows.map { $0[1] } == [.integer(1), .integer(1), .integer(2), .integer(2)])
+        #expect(result.rows.map { $0[5] } == [.text("page_view"), .text("product_view"), .text("page_view"), .text("order")])
+        #expect(result.rows.map { $0[7] } == [.text("email"), .null, .text("social"), .null])
+        #expect(result.rows[3][10] == .real(100))
+        #expect(result.rows[3][11] == .text("o1"))
+        #expect(result.rows[0][4] == .text("2024-03-01T10:00:00Z"))
+        #expect(try workspace.sql("SELECT count(*) FROM journey_events WHERE user_id = 'nobody'").rows == [[.integer(0)]])
+        let retention = try workspace.sql("""
+            SELECT user_id, retention(event_type = 'page_view', event_type = 'order', event_type = 'search')
+            FROM journey_events GROUP BY user_id ORDER BY user_id
+            """)
+        #expect(retention.rows == [[.text("u1"), .text("[1,1,0]")], [.text("u2"), .text("[1,0,0]")]])
+        #expect(throws: SQLRefused.self) { try workspace.sql("SELECT window_funnel(1, ts) FROM journey_events") }
+    }
+
+    /// The built extension next to the test bundle (as `CLI.executable` finds the binary).
+    static var extensionPath: String? {
+        let binary = CLI.executable.deletingLastPathComponent()
+        let library = binary.appending(path: "libJourneyExtension.so")
+        return FileManager.default.fileExists(atPath: library.path) ? library.path : nil
+    }
+
+    @Test("the loadable extension in the sqlite3 shell gives analytics funnel's counts")
+    func sqliteShell() throws {
+        guard let shell = ["/usr/bin/sqlite3", "/bin/sqlite3"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            print("skipped: the sqlite3 shell is not installed (Debian package sqlite3)")
+            return
+        }
+        let library = try #require(Self.extensionPath, "libJourneyExtension.so is built with the package")
+        let (fixture, path) = try generated(seed: 5)
+        defer { withExtendedLifetime(fixture) {} }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: shell)
+        process.arguments = [path, ".load \(library.replacingOccurrences(of: ".so", with: ""))",
+                             String(format: Self.customerJourneySQL, "")]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(errors)")
+        let rows = text.split(separator: "\n").map { line -> (Int, Int) in
+            let parts = line.split(separator: "|").compactMap { Int($0) }
+            return parts.count == 2 ? (parts[0], parts[1]) : (0, 0)
+        }
+        let funnel = try Workspace.open(path: path, create: false).funnel(FunnelQuery(journey: .customerJourney))
+        #expect(reached(rows, stages: 5) == funnel.stages.map(\.reached))
+    }
+}
