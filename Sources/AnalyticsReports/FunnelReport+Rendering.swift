@@ -98,7 +98,7 @@ extension FunnelReport {
             return [.text(stage.stage), .integer(Int64(stage.reached)), .text(bar), .rate(stage.conversionFromPrevious),
                     .rate(stage.conversionFromFirst), .integer(Int64(stage.dropped)), .rate(stage.dropOffRate),
                     .text(interval), .integer(Int64(stage.inWindow)), .seconds(stage.medianSecondsFromPrevious),
-                    .seconds(stage.medianSecondsFromFirst), .text(index == worst ? "<- worst drop-off" : "")]
+                    .seconds(stage.medianSecondsFromFirst), .text(index == worst ? "<- worst stage" : "")]
         }
         let table = ResultTable(columns: ["stage", "reached", "reach", "from_previous", "from_first", "dropped",
                                           "drop_off", "95%_ci", "in_window", "median_from_previous",

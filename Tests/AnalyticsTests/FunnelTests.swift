@@ -131,8 +131,9 @@ struct FunnelTests {
         #expect(report.stages[2].medianSecondsFromPrevious == 330)
         #expect(report.stages[2].medianSecondsFromFirst == 420)
         #expect(report.stages[4].medianSecondsFromFirst == Double(4 * 86_400))
-        // Drop-off rates: consideration 1/3, retention 1/2: retention is the worst.
-        #expect(report.worstStageIndex == 3)
+        // Users lost: consideration 1, retention 1 (rates 1/3 and 1/2): the worst stage is the one losing
+        // the most users, the earlier on a tie: consideration.
+        #expect(report.worstStageIndex == 1)
     }
 
     @Test("chains longer than the window do not count; --window overrides the journey's")

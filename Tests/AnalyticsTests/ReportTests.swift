@@ -119,7 +119,8 @@ struct ReportTests {
         #expect(check.elements["title"] ?? 0 >= 3, "the page and each chart have titles")
         #expect(check.elements["table"] ?? 0 >= 7)
         #expect(check.elements["caption"] == check.elements["table"])
-        #expect(check.elements["script"] == nil)
+        #expect(check.elements["script"] == 1, "one inline script (sortable tables, the matrix filter)")
+        #expect(!html.contains("<script src"))
         #expect(check.attributes.contains { $0["scope"] == "col" })
         #expect(!html.contains("http://") || html.components(separatedBy: "http://").count - 1 == check.elements["svg"])
         #expect(!html.contains("https://"))
@@ -210,8 +211,8 @@ struct ReportTests {
         #expect(entry == (try PathEngine.run(fixture.database, paths)))
         #expect(entry.actorsWithAnchor == report.funnel.stages[0].reached, "everyone entering the funnel has a path")
         #expect(!entry.edges.isEmpty && !entry.paths.isEmpty)
-        let worst = try #require(report.funnel.worstStageIndex)
-        #expect(worst >= 2, "the fixture's worst drop-off is after consideration")
+        let worst = try #require(report.worstStageIndex)
+        #expect(worst >= 2, "the fixture's worst stage is after consideration")
         paths.anchor = .startStage(stages[worst - 1])
         let dropOff = try #require(report.dropOffPaths)
         #expect(dropOff == (try PathEngine.run(fixture.database, paths)))
@@ -254,6 +255,8 @@ struct ReportTests {
         #expect(diagrams.allSatisfy { !$0.links.isEmpty && $0.nodes.count > 2 })
         #expect(html.components(separatedBy: "<path class=\"band\"").count - 1 == diagrams.reduce(0) { $0 + $1.links.count })
         #expect(html.contains("<h3>After awareness, the entry stage</h3>"))
+        let worstStage = try #require(report.worstStageIndex)
+        #expect(html.contains("before the worst stage (\(report.funnel.stages[worstStage].stage))</h3>"))
         let entry = try #require(report.entryPaths)
         #expect(html.contains("\(Format.grouped(Int64(entry.actorsWithAnchor))) users (100.0%)</title>"),
                 "the entry node's tooltip")
@@ -284,7 +287,9 @@ struct ReportTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.rendered().utf8)) as? [String: Any])
         #expect(Set(json.keys) == ["title", "period", "comparison_period", "filters", "headline", "funnel", "pain_points",
                                    "touchpoints_by_channel", "touchpoints_by_device", "stage_by_touchpoint", "trend",
-                                   "comparison", "provenance", "paths", "retention", "attribution"])
+                                   "comparison", "provenance", "paths", "retention", "attribution",
+                                   // Added with issue 18.
+                                   "worst_stage", "currency", "trend_periods", "trend_minimum_users", "incomplete_periods"])
         let paths = try #require(json["paths"] as? [String: Any])
         #expect((paths["entry"] as? [String: Any])?["anchor"] as? String == "stage=awareness")
         #expect((paths["before_worst_drop_off"] as? [String: Any])?["edges"] is [Any])
@@ -309,12 +314,10 @@ struct ReportTests {
         #expect(entry.actorsWithAnchor == 3)
         #expect(entry.paths.map(\.nodes) == [["page_view", "(end)"], ["page_view", "product_view", "page_view", "(end)"],
                                              ["page_view", "search", "(end)"]])
-        // Consideration keeps 1 of 3, purchase 0 of 1: the worst drop-off is purchase, so the second diagram
-        // follows consideration (u1's product view).
-        #expect(report.funnel.worstStageIndex == 2)
-        let dropOff = try #require(report.dropOffPaths)
-        #expect(dropOff.anchor == "stage=consideration")
-        #expect(dropOff.paths.map(\.nodes) == [["product_view", "page_view", "(end)"]])
+        // Consideration keeps 1 of 3 (2 lost), purchase 0 of 1 (1 lost): the worst stage (most users lost) is
+        // consideration, whose previous stage is the entry: no second diagram.
+        #expect(report.worstStageIndex == 1)
+        #expect(report.dropOffPaths == nil)
 
         // One cohort of 3: u1 and u3 come back in week 0, u1 in week 1 (2024-03-09), which is still open (the
         // last event); weeks 2 to 7 have not started.
@@ -329,7 +332,7 @@ struct ReportTests {
         #expect(ok, "\(error)")
         #expect(!html.contains("id=\"attribution\"") && !html.contains("touchpoints of an order"))
         #expect(html.contains("id=\"paths\"") && html.contains("id=\"retention\""))
-        #expect(html.contains("<h3>After consideration, before the worst drop-off (purchase)</h3>"))
+        #expect(!html.contains("before the worst stage ("))
         #expect(html.contains(">33.3%*</td>"), "week 1 is open")
         #expect(!report.markdown.contains("## Attribution"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.rendered().utf8)) as? [String: Any])
@@ -345,7 +348,7 @@ struct ReportTests {
         let html = empty.html
         #expect(XMLCheck.parse(html).ok)
         for absent in ["id=\"paths\"", "id=\"retention\"", "id=\"attribution\"", "class=\"sankey\"", "class=\"heat\"",
-                       "class=\"legend\"", "<dt>Paths</dt>", "<dt>Attribution</dt>"] {
+                       "Share returning:", "<dt>Paths</dt>", "<dt>Attribution</dt>"] {
             #expect(!html.contains(absent), "\(absent)")
         }
         let markdown = empty.markdown
@@ -360,7 +363,7 @@ struct ReportTests {
             StageDefinition(name: "visit", events: ["page_view"]), StageDefinition(name: "view", events: ["product_view"]),
         ])
         let two = try ConversionReport.build(fixture.database, options: options)
-        #expect(two.funnel.worstStageIndex == 1)
+        #expect(two.worstStageIndex == 1)
         #expect(two.entryPaths?.actorsWithAnchor == 2 && two.dropOffPaths == nil)
         #expect(two.html.components(separatedBy: "class=\"sankey\"").count - 1 == 1)
     }
@@ -439,5 +442,183 @@ struct ReportTests {
         let bad = try CLI.run(["report", "--segment", "campaign=spring_a"], in: directory.url)
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("--vs"))
+    }
+
+    // MARK: Issue 18: a report people read on any screen
+
+    @Test("one worst stage: the stage losing the most users, named the same in every place and format")
+    func worstStageConsistent() throws {
+        // Hand-made: 10 users enter; consideration keeps 4 (6 lost, 60%); purchase keeps 1 of 4 (3 lost, 75%).
+        // By rate the worst would be purchase; by users lost (the rule) it is consideration, first under
+        // "Where it leaks" too.
+        let fixture = try Fixture()
+        var events: [String] = [], orders: [String] = []
+        for user in 1...10 { events.append("\(t(0)),u\(user),page_view") }
+        for user in 1...4 { events.append("\(t(1)),u\(user),product_view") }
+        orders.append("o1,\(t(2)),u1,10.00")
+        try fixture.events(events)
+        try fixture.orders(orders)
+        let report = try ConversionReport.build(fixture.database, options: ConversionReport.Options())
+        let worst = try #require(report.worstStageIndex)
+        #expect(worst == 1)
+        #expect(report.funnel.worstStageIndex == worst, "the funnel command names the same stage")
+        #expect(report.leaks.first?.stageIndex == worst, "Where it leaks ranks the worst stage first")
+        #expect(report.html.contains("Worst stage: <strong>consideration</strong>"))
+        #expect(report.markdown.contains("Worst stage: **consideration**"))
+        #expect(!report.html.contains("Worst drop-off") && !report.markdown.contains("Worst drop-off"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.rendered().utf8)) as? [String: Any])
+        #expect((json["worst_stage"] as? [String: Any])?["stage"] as? String == "consideration")
+        #expect((json["paths"] as? [String: Any])?["worst_drop_off_stage"] as? String == "consideration")
+    }
+
+    @Test("no confidence interval on the first stage; the later stages keep theirs")
+    func noIntervalOnFirstStage() throws {
+        let fixture = try fixture()
+        let report = try ConversionReport.build(fixture.database, options: ConversionReport.Options())
+        let table = report.stagesTable(report.funnel.stages)
+        let column = try #require(table.columns.firstIndex(of: "95% CI"))
+        #expect(table.rows[0][column].human == "-")
+        #expect(table.rows.dropFirst().allSatisfy { $0[column].human.contains("%") })
+        #expect(!report.html.contains("100.0% - 100.0%") && !report.markdown.contains("100.0% - 100.0%"))
+    }
+
+    @Test("currency: from the orders, on every amount; mixed currencies listed, not summed; none: the shop's currency")
+    func currencyShown() throws {
+        // One currency: every amount names it.
+        let fixture = try fixture()
+        let report = try ConversionReport.build(fixture.database, options: ConversionReport.Options())
+        let code = try #require(ReportText.currency(report))
+        #expect(report.html.contains(">\(code) ") && report.html.contains("revenue (\(code))"))
+        #expect(report.markdown.contains("| Revenue | \(code) ") && report.markdown.contains("Amounts are in \(code)"))
+        #expect(report.markdown.contains("### Revenue credited (\(code))"))
+        #expect(report.summary.contains("Revenue: \(code) "))
+
+        // Two currencies: each listed with its own total, never added up.
+        let mixed = try Fixture()
+        try mixed.events(["\(t(0)),u1,page_view", "\(t(0)),u2,page_view", "\(t(0)),u3,page_view"])
+        try mixed.load("order_id,timestamp,user_id,revenue,currency\n"
+            + "o1,\(t(1)),u1,100.00,EUR\no2,\(t(2)),u2,30.00,USD\no3,\(t(3)),u3,20.00,EUR\n", name: "orders.csv")
+        let two = try ConversionReport.build(mixed.database, options: ConversionReport.Options())
+        #expect(two.currencies == [CurrencyTotal(code: "EUR", orders: 2, revenue: 120),
+                                   CurrencyTotal(code: "USD", orders: 1, revenue: 30)])
+        #expect(ReportText.mixedCurrencies(two) && ReportText.currency(two) == nil)
+        #expect(two.html.contains("<div class=\"value\">EUR 120.00</div><div class=\"value\">USD 30.00</div>"),
+                "the headline lists each currency")
+        #expect(two.markdown.contains("| Revenue | EUR 120.00 (2 orders); USD 30.00 (1 order) |"))
+        #expect(!two.html.contains(">EUR 150.00") && !two.html.contains(">150.00</div>"), "never summed in the headline")
+        #expect(two.html.contains("listed here and not summed") && two.markdown.contains("listed here and not summed"))
+        #expect(two.html.contains("revenue (mixed currencies)"))
+
+        // No currency column: the shop's currency.
+        let none = try Fixture()
+        try none.events(["\(t(0)),u1,page_view"])
+        try none.orders(["o1,\(t(1)),u1,10.00"])
+        let plain = try ConversionReport.build(none.database, options: ConversionReport.Options())
+        #expect(plain.currencies.count == 1 && plain.currencies[0].code == nil)
+        #expect(plain.html.contains("Amounts are in the shop&#39;s currency"))
+        #expect(plain.markdown.contains("Amounts are in the shop's currency"))
+    }
+
+    @Test("trend: empty periods are gaps, never bridged; open periods dashed and marked; small points hollow with interval")
+    func trendMarks() throws {
+        // Week of 2024-02-26 (clipped to 2024-03-01): 25 users, 20 view a product. Week of 03-04: nobody new.
+        // Week of 03-11: 3 users, 1 views. Data ends 03-12, so 03-11 (+30d window) is open, and so is 02-26.
+        let fixture = try Fixture()
+        var events: [String] = []
+        for user in 1...25 { events.append("\(t(0)),a\(user),page_view") }
+        for user in 1...20 { events.append("\(t(1)),a\(user),product_view") }
+        for user in 1...3 { events.append("\(t(0, day: 11)),b\(user),page_view") }
+        events.append("\(t(1, day: 11)),b1,product_view")
+        try fixture.events(events)
+        let report = try ConversionReport.build(fixture.database, options: ConversionReport.Options())
+        let periods = ReportText.trendPeriods(report)
+        #expect(periods.map(\.label) == ["2024-03-01", "2024-03-04", "2024-03-11"])
+        #expect(periods.map { $0.group?.value } == ["2024-02-26", nil, "2024-03-11"])
+        #expect(periods[0].clipped && !periods[1].clipped)
+        #expect(periods.allSatisfy { $0.open }, "every cohort's window ends after the data")
+        let html = report.html
+        #expect(XMLCheck.parse(html).ok)
+        let start = try #require(html.range(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"100%\" viewBox"))
+        let end = try #require(html.range(of: "</svg>", range: start.upperBound..<html.endIndex))
+        let chart = String(html[start.lowerBound..<end.upperBound])
+        #expect(chart.contains("id=\"trend-chart-title\""))
+        // Points in weeks 1 and 3 only: no segment joins them across the empty week.
+        #expect(chart.components(separatedBy: "stroke-width=\"2.5\"").count - 1 == 0, "no line bridges the empty week")
+        #expect(!chart.contains("polyline"))
+        // Consideration: week 1 on 25 users (solid), week 3 on 3 (hollow, with its interval); purchase: week 1 on
+        // the 20 who viewed (solid, the minimum), week 3 on 1 (hollow).
+        #expect(chart.components(separatedBy: "class=\"solid\"").count - 1 == 2)
+        #expect(chart.components(separatedBy: "class=\"hollow\"").count - 1 == 2)
+        #expect(chart.contains("1 of 3 users at awareness (33.3%); 95% CI"))
+        #expect(chart.contains("fewer than \(ConversionReport.trendMinimumActors) users"))
+        #expect(chart.contains("open: may still grow"))
+        #expect(html.contains(">2024-03-01*</th>") && html.contains(">2024-03-04*</th>"), "open rows starred, first clipped")
+        #expect(!html.contains(">2024-02-26"), "no cohort starts before the period")
+        #expect(html.contains("<span class=\"mark hollow\"></span>") && html.contains("<span class=\"mark gap\"></span>")
+                && html.contains("<span class=\"mark dashed\"></span>"), "the trend's legend")
+
+        // Two neighbouring cohorts with points: joined by one dashed segment when either is open.
+        var more = events
+        for user in 1...22 { more.append("\(t(0, day: 5)),c\(user),page_view") }
+        let second = try Fixture()
+        try second.events(more)
+        let joined = try ConversionReport.build(second.database, options: ConversionReport.Options()).html
+        #expect(joined.contains("stroke-dasharray=\"6 4\""))
+    }
+
+    @Test("retention cohorts are clipped to the period; legends on every chart")
+    func cohortsClippedAndLegends() throws {
+        let fixture = try fixture()
+        var options = ConversionReport.Options()
+        options.range = TimeRange(from: Timestamp.milliseconds(year: 2024, month: 3, day: 6),
+                                  to: Timestamp.milliseconds(year: 2024, month: 4, day: 1))
+        let report = try ConversionReport.build(fixture.database, options: options)
+        let html = report.html, markdown = report.markdown
+        // The week of Monday 2024-03-04 starts before the period: labelled 2024-03-06.
+        #expect(!html.contains(">2024-03-04") && html.contains("<th scope=\"row\">2024-03-06</th>"))
+        #expect(!markdown.contains("| 2024-03-04"))
+        // A legend after each chart: funnel, paths, matrix, trend (2), retention.
+        #expect(html.components(separatedBy: "<div class=\"legend\">").count - 1 >= 6)
+        #expect(html.contains("bar: users reaching the stage") && html.contains("<span class=\"key\">Events:</span>"))
+    }
+
+    @Test("a compared period that is not over, or has less data, is flagged as incomplete")
+    func incompletePeriodWarning() throws {
+        let fixture = try fixture()
+        var options = ConversionReport.Options()
+        options.comparison = .previousPeriod
+        let report = try ConversionReport.build(fixture.database, options: options)
+        let warnings = ReportText.incompletePeriods(report)
+        #expect(warnings.contains { $0.hasPrefix("Incomplete period: A") }, "the previous period is before the data")
+        #expect(report.html.contains("<p class=\"warning\">Incomplete period"))
+        #expect(report.markdown.contains("> **Incomplete period"))
+        // A period fully inside the data has no warning.
+        options.range = TimeRange(from: Timestamp.milliseconds(year: 2024, month: 3, day: 15),
+                                  to: Timestamp.milliseconds(year: 2024, month: 3, day: 22))
+        let inside = try ConversionReport.build(fixture.database, options: options)
+        #expect(ReportText.incompletePeriods(inside).isEmpty, "\(ReportText.incompletePeriods(inside))")
+        // Without a comparison there is nothing to warn about.
+        #expect(ReportText.incompletePeriods(try ConversionReport.build(fixture.database, options: ConversionReport.Options())).isEmpty)
+    }
+
+    @Test("interactive offline: one inline script, sortable tables, a filterable matrix, tooltips; print and narrow styles")
+    func interactivityAndStyles() throws {
+        let fixture = try fixture()
+        let report = try ConversionReport.build(fixture.database, options: ConversionReport.Options())
+        let html = report.html
+        #expect(XMLCheck.parse(html).ok, "the script is CDATA-wrapped, so the page still parses as XML")
+        #expect(html.components(separatedBy: "<script").count - 1 == 1 && !html.contains("<script src"))
+        #expect(!html.contains("fetch(") && !html.contains("XMLHttpRequest") && !html.contains("https://"))
+        #expect(html.contains("<table id=\"matrix-table\" class=\"filterable\">"))
+        #expect(html.contains("aria-sort") && html.contains("table.filterable"))
+        #expect(html.contains("users entering ("), "matrix cells have exact counts in tooltips")
+        #expect(html.contains("<g class=\"bar\"><title>"), "funnel bars have exact counts in tooltips")
+        #expect(html.contains("@media print") && html.contains("@media (max-width: 560px)"))
+        #expect(html.contains(".scroll { overflow-x: auto; }"))
+        // Charts resize: a viewBox and 100% width, never a fixed pixel width.
+        for chart in html.components(separatedBy: "<svg ").dropFirst() {
+            let tag = chart.prefix { $0 != ">" }
+            #expect(tag.contains("viewBox=") && tag.contains("width=\"100%\""), "\(tag)")
+        }
     }
 }

@@ -51,13 +51,15 @@ public struct FunnelReport: Sendable, Equatable {
     public var breakdown: FunnelBreakdown?
     public var groups: [Group]
 
-    /// The stage (from the second on) with the highest drop-off rate, if any actor dropped.
+    /// The worst stage, the one definition every command and report names: the stage (from the
+    /// second on) that loses the most actors (`dropped`), the earlier one on a tie; nil when no stage
+    /// loses any. (Not the highest drop-off rate: a late stage with a handful of actors reaches a
+    /// high rate easily; docs/metrics.md.)
     public var worstStageIndex: Int? { Self.worstStageIndex(stages) }
 
-    /// The stage (from the second on) of `stages` with the highest drop-off rate
-    /// (the earlier one on a tie), if any actor dropped.
+    /// See `worstStageIndex`.
     public static func worstStageIndex(_ stages: [StageResult]) -> Int? {
         stages.indices.dropFirst().filter { stages[$0].dropped > 0 }
-            .max { (stages[$0].dropOffRate ?? 0, -$0) < (stages[$1].dropOffRate ?? 0, -$1) }
+            .max { (stages[$0].dropped, -$0) < (stages[$1].dropped, -$1) }
     }
 }

@@ -90,11 +90,11 @@ extension ConversionReport {
             break
         }
 
-        // Paths after the entry stage, and after the stage just before the worst drop-off.
         let stages = options.journey.stages
-        // Paths after the entry stage and, when the worst drop-off is later, after the stage before it: one read.
+        // Paths after the entry stage and, when the worst stage is later, after the stage before it: one read.
         var anchored = Array(stages.prefix(1))
-        if let worst = funnel.worstStageIndex, worst > 1, worst - 1 < stages.count { anchored.append(stages[worst - 1]) }
+        if let worst = worstStageIndex(funnel.stages), worst > 1, worst - 1 < stages.count { anchored.append(stages[worst - 1]) }
+        let span = try SessionStore(database: database).timeSpan()
         let pathReports = try paths(database, after: anchored, period, options.filters)
         let entryPaths = pathReports.first ?? nil
         let dropOffPaths = pathReports.count > 1 ? pathReports[1] : nil
@@ -108,6 +108,8 @@ extension ConversionReport {
             entryPaths: entryPaths, dropOffPaths: dropOffPaths,
             retention: try retention(database, period, interval: options.interval, options.filters),
             attribution: try attribution(database, period),
+            currencies: try CurrencyTotal.totals(database, period),
+            dataFirst: span.first, dataLast: span.last,
             sessionTimeoutMilliseconds: try SessionStore(database: database).timeoutMilliseconds(),
             engineVersion: EngineVersion.current,
             imports: try ImportLedger.entries(database).filter { $0.status == "completed" })

@@ -1,8 +1,10 @@
 import Foundation
 import AnalyticsCore
+import AnalyticsQueries
 
 extension ConversionReport {
-    /// One self-contained HTML file: inline CSS and SVG, no scripts, nothing fetched.
+    /// One self-contained HTML file: inline CSS, SVG and one small inline script (sortable tables, a
+    /// filter), nothing fetched; complete without the script.
     public var html: String {
         let title = "Stage conversion report: \(options.journey.name)"
         var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
@@ -14,26 +16,37 @@ extension ConversionReport {
         out += " · users as actors · conversion window \(DurationText.format(options.journey.windowMilliseconds))</p>\n"
 
         // 1. Headline
-        out += "<section aria-labelledby=\"headline\">\n<h2 id=\"headline\">Headline</h2>\n<div class=\"cards\">\n"
+        out += "<section aria-labelledby=\"headline\">\n<h2 id=\"headline\">Headline</h2>\n"
+        for warning in ReportText.incompletePeriods(self) { out += "<p class=\"warning\">\(HTML.escape(warning))</p>\n" }
+        out += "<div class=\"cards\">\n"
+        let currency = ReportText.currency(self), mixed = ReportText.mixedCurrencies(self)
         for item in headline {
             out += "<div class=\"card\"><div class=\"label\">\(HTML.escape(item.name))</div>"
-                + "<div class=\"value\">\(HTML.escape(ReportText.headlineValue(item)))</div>"
-            if item.previous != nil {
-                out += "<div class=\"change\">\(HTML.escape(ReportText.change(item))) vs "
-                    + "\(HTML.escape(ReportText.headlinePrevious(item)))</div>"
+            if item.kind == .money, mixed {
+                // Mixed currencies are listed, never summed.
+                out += currencies.map { total in
+                    "<div class=\"value\">\(HTML.escape(total.code ?? "no currency")) "
+                        + "\(Format.decimal(total.revenue, places: 2))</div>"
+                }.joined()
+            } else {
+                out += "<div class=\"value\">\(HTML.escape(ReportText.headlineValue(item, currency: currency)))</div>"
+                if item.previous != nil {
+                    out += "<div class=\"change\">\(HTML.escape(ReportText.change(item))) vs "
+                        + "\(HTML.escape(ReportText.headlinePrevious(item, currency: currency)))</div>"
+                }
             }
             out += "</div>\n"
         }
-        out += "</div>\n</section>\n"
+        out += "</div>\n<p class=\"note\">\(HTML.escape(ReportText.currencyNote(self)))</p>\n</section>\n"
 
         // 2. Stage conversion
         out += "<section aria-labelledby=\"stages\">\n<h2 id=\"stages\">Stage conversion</h2>\n"
         out += SVGChart.funnel(funnel.stages, id: "funnel-chart", title: "Users reaching each stage of \(options.journey.name)")
+        out += HTML.legend("Chart:", [(mark: "fill", color: SVGChart.palette[0], text: "bar: users reaching the stage"),
+                                      (mark: "", color: nil, text: "label: users (share of the first stage); hover a bar for exact counts")])
         out += HTML.table(stagesTable(funnel.stages), caption: "Reach, conversion and drop-off per stage")
-        if let worst = funnel.worstStageIndex {
-            out += "<p class=\"callout\">Worst drop-off: <strong>\(HTML.escape(funnel.stages[worst].stage))</strong>, "
-                + "\(Format.percent(funnel.stages[worst].dropOffRate ?? 0)) of the users who reached "
-                + "\(HTML.escape(funnel.stages[worst - 1].stage)) went no further.</p>\n"
+        if let worst = ReportText.worstSentence(self) {
+            out += "<p class=\"callout\">Worst stage: <strong>\(HTML.escape(worst.stage))</strong>: \(HTML.escape(worst.text))</p>\n"
         }
         out += "</section>\n"
 
@@ -42,7 +55,7 @@ extension ConversionReport {
         out += "<p>Stages ranked by users lost. For the \(options.painPointStages) worst, each touchpoint group is tested "
             + "against all other users at that stage (two-proportion z-test; Holm correction over \(testsRun) tests; "
             + "adjusted p &lt; \(Format.plainNumber(options.alpha)); at least \(options.minimumGroupSize) users at the "
-            + "previous stage).</p>\n"
+            + "previous stage). The first is the worst stage.</p>\n"
         out += HTML.table(leaksTable, caption: "Stages by users lost")
         for leak in leaks where !leak.tested.isEmpty {
             out += "<h3>\(HTML.escape(leak.stage))</h3>\n"
@@ -62,6 +75,10 @@ extension ConversionReport {
             out += "<p>\(HTML.escape(ReportText.pathsIntro(steps: Self.pathSteps))) \(HTML.escape(ReportText.sankeyReading))</p>\n"
             let diagrams = pathSections.map { Sankey($0.report) }
             let colors = Sankey.colors(diagrams)
+            var named: [String] = []
+            for node in diagrams.flatMap(\.nodes) where !named.contains(node.name) { named.append(node.name) }
+            out += HTML.legend("Events:", named.map { (mark: "fill", color: colors[$0], text: $0) }
+                + [(mark: "", color: nil, text: "heights and bands: users")])
             for (number, (section, diagram)) in zip(pathSections, diagrams).enumerated() {
                 out += "<h3>\(HTML.escape(section.heading))</h3>\n"
                 out += diagram.svg(
@@ -76,8 +93,9 @@ extension ConversionReport {
 
         // 4. Touchpoint KPIs
         out += "<section aria-labelledby=\"kpis\">\n<h2 id=\"kpis\">Touchpoint KPIs</h2>\n"
-        out += HTML.table(kpisByChannel.compactTable, caption: "Sessions by landing channel")
-        out += HTML.table(kpisByDevice.compactTable, caption: "Sessions by device")
+        out += "<p class=\"note\">\(HTML.escape(ReportText.currencyNote(self)))</p>\n"
+        out += HTML.table(withAmountUnits(kpisByChannel.compactTable), caption: "Sessions by landing channel")
+        out += HTML.table(withAmountUnits(kpisByDevice.compactTable), caption: "Sessions by device")
         out += "</section>\n"
 
         // Attribution (only with orders).
@@ -85,12 +103,13 @@ extension ConversionReport {
             out += "<section aria-labelledby=\"attribution\">\n<h2 id=\"attribution\">Attribution</h2>\n"
             out += "<p>\(HTML.escape(ReportText.attributionIntro(attribution, filtered: !options.filters.isEmpty)))</p>\n"
             out += "<p>\(HTML.escape(ReportText.attributionModels(attribution))) Darker cells: a larger share of the "
-                + "model's revenue.</p>\n"
+                + "model's revenue. \(HTML.escape(ReportText.currencyNote(self)))</p>\n"
             let rows = attribution.rows
             out += HTML.table(attributionTable(attribution, revenue: true),
-                              caption: "Revenue credited to each \(attribution.dimension.rawValue), by model") { row, column in
+                              caption: ReportText.amountColumn("Revenue credited to each \(attribution.dimension.rawValue), by model", self),
+                              shade: { row, column in
                 row < rows.count && column > 0 ? rows[row].credits[column - 1].revenueShare.map { sqrt($0) } : nil
-            }
+            })
             out += HTML.table(attributionTable(attribution, revenue: false),
                               caption: "Orders credited to each \(attribution.dimension.rawValue), by model")
             out += "</section>\n"
@@ -99,11 +118,24 @@ extension ConversionReport {
         // 5. Stage x touchpoint matrix
         let dimension = matrix.breakdown?.rawValue ?? "touchpoint"
         out += "<section aria-labelledby=\"matrix\">\n<h2 id=\"matrix\">Stage x \(HTML.escape(dimension))</h2>\n"
-        out += "<p>Users reaching each stage, with the share of the group's users entering; darker cells convert better.</p>\n"
-        let groups = matrix.groups
-        out += HTML.table(matrixTable, caption: "The journey map in numbers, by \(dimension)") { row, column in
+        out += "<p>Users reaching each stage, with the share of the group's users entering; darker cells convert better. "
+            + "Hover a cell for exact counts; click a column header to sort.</p>\n"
+        out += HTML.legend("Cells:", [(mark: "fill", color: "rgba(37, 99, 235, 0.14)", text: "few of the group's users reach the stage"),
+                                      (mark: "fill", color: "rgba(37, 99, 235, 0.68)", text: "all of them")])
+        let groups = matrix.groups, stageNames = funnel.stages.map(\.stage)
+        let matrixTip: (Int, Int) -> String? = { row, column in
+            guard column > 0 else { return nil }
+            let stage: StageResult = groups[row].stages[column - 1]
+            let entering: Int = groups[row].stages.first?.reached ?? 0
+            let share: String = stage.conversionFromFirst.map(Format.percent) ?? "-"
+            return "\(dimension) \(groups[row].value), \(stageNames[column - 1]): \(Format.grouped(Int64(stage.reached))) of "
+                + "\(Format.grouped(Int64(entering))) users entering (\(share))"
+        }
+        let matrixShade: (Int, Int) -> Double? = { row, column in
             column == 0 ? nil : groups[row].stages[column - 1].conversionFromFirst.map { sqrt($0) }
         }
+        out += HTML.table(matrixTable, caption: "The journey map in numbers, by \(dimension)", class: "filterable",
+                          id: "matrix-table", tip: matrixTip, shade: matrixShade)
         out += "</section>\n"
 
         // 6. Trend
@@ -112,8 +144,24 @@ extension ConversionReport {
         if trend.groups.isEmpty {
             out += "<p>No data in the period.</p>\n"
         } else {
-            out += SVGChart.trend(trend.groups, id: "trend-chart",
-                                  title: "Conversion from the previous stage by \(interval) cohort")
+            let periods = ReportText.trendPeriods(self)
+            let stageNames = funnel.stages.map(\.stage)
+            out += SVGChart.trend(periods, stages: stageNames, unit: interval, minimum: Self.trendMinimumActors,
+                                  id: "trend-chart", title: "Conversion from the previous stage by \(interval) cohort")
+            let lines: [(mark: String, color: String?, text: String)] = stageNames.indices.dropFirst().map { index in
+                let color: String? = SVGChart.palette[(index - 1) % SVGChart.palette.count]
+                return (mark: "line", color: color, text: "\(stageNames[index]) (from \(stageNames[index - 1]))")
+            }
+            out += HTML.legend("Lines:", lines)
+            out += HTML.legend("Marks:", [
+                (mark: "dot", color: nil, text: "\(Self.trendMinimumActors)+ users at the previous stage"),
+                (mark: "hollow", color: nil, text: "fewer than \(Self.trendMinimumActors), with its 95% interval"),
+                (mark: "dashed", color: nil, text: "to an open \(interval) (*)"),
+                (mark: "openband", color: nil, text: "open: may still grow"),
+                (mark: "gap", color: nil, text: "gap: no users that \(interval)"),
+            ])
+            out += "<ul class=\"note\">" + ReportText.trendNotes(self, periods).map { "<li>\(HTML.escape($0))</li>" }.joined()
+                + "</ul>\n"
             out += HTML.table(trendTable, caption: "Conversion from the previous stage, users grouped by the \(interval) of their first event")
         }
         out += "</section>\n"
@@ -123,7 +171,7 @@ extension ConversionReport {
             out += "<section aria-labelledby=\"retention\">\n<h2 id=\"retention\">Retention cohorts</h2>\n"
             out += "<p>\(HTML.escape(ReportText.retentionIntro(retention)))</p>\n"
             out += HTML.heatLegend(open: ReportText.openPeriod(retention))
-            out += HTML.heatMap(retention)
+            out += HTML.heatMap(retention, from: period.from)
             out += "</section>\n"
         }
 
@@ -131,6 +179,7 @@ extension ConversionReport {
         if let comparison {
             out += "<section aria-labelledby=\"comparison\">\n<h2 id=\"comparison\">Comparison</h2>\n"
             out += "<p>B: \(HTML.escape(comparison.labelB)) against A: \(HTML.escape(comparison.labelA)).</p>\n"
+            for warning in ReportText.incompletePeriods(self) { out += "<p class=\"warning\">\(HTML.escape(warning))</p>\n" }
             out += HTML.table(comparisonTable(comparison), caption: "Conversion from the previous stage, B against A")
             out += "</section>\n"
         }
@@ -142,7 +191,7 @@ extension ConversionReport {
         }
         out += "</dl>\n<ul>\n" + provenanceLines.map { "<li>\(HTML.escape($0))</li>\n" }.joined() + "</ul>\n"
         out += HTML.table(importsTable, caption: "Imported files")
-        out += "</footer>\n</main>\n</body>\n</html>\n"
+        out += "</footer>\n</main>\n<script>\n\(HTML.script)\n</script>\n</body>\n</html>\n"
         return out
     }
 }

@@ -3,6 +3,11 @@ import AnalyticsCore
 extension ConversionReport {
     /// Every number of the report, for other tools.
     public var json: JSONValue {
+        guard case .object(let fields) = baseJSON else { return baseJSON }
+        return .object(fields + addedJSON)
+    }
+
+    private var baseJSON: JSONValue {
         .object([
             ("title", .string("Stage conversion report: \(options.journey.name)")),
             ("period", range(period)),
@@ -78,12 +83,46 @@ extension ConversionReport {
     /// without data; null when neither has any).
     private var pathsJSON: JSONValue {
         guard entryPaths != nil || dropOffPaths != nil else { return .null }
-        let worst: String? = funnel.worstStageIndex.map { funnel.stages[$0].stage }
+        let worst: String? = worstStageIndex.map { funnel.stages[$0].stage }
         return .object([
             ("entry", entryPaths?.json ?? .null),
             ("worst_drop_off_stage", .string(worst)),
             ("before_worst_drop_off", dropOffPaths?.json ?? .null),
         ])
+    }
+
+    /// Keys added with issue 18, after every earlier one (those are unchanged).
+    private var addedJSON: [(String, JSONValue)] {
+        let currency: JSONValue = .object([
+            ("code", .string(ReportText.currency(self))),
+            ("mixed", .bool(ReportText.mixedCurrencies(self))),
+            ("note", .string(ReportText.currencyNote(self))),
+            ("by_currency", .array(currencies.map { total in
+                .object([("currency", .string(total.code)), ("orders", .integer(Int64(total.orders))),
+                         ("revenue", .number(total.revenue))])
+            })),
+        ])
+        let periods: [JSONValue] = ReportText.trendPeriods(self).map { period in
+            .object([("cohort", .string(period.group?.value)), ("label", .string(period.label)),
+                     ("users", .integer(Int64(period.group?.stages.first?.reached ?? 0))),
+                     ("clipped", .bool(period.clipped)), ("open", .bool(period.open))])
+        }
+        return [
+            ("worst_stage", worstStageJSON),
+            ("currency", currency),
+            ("trend_periods", .array(periods)),
+            ("trend_minimum_users", .integer(Int64(Self.trendMinimumActors))),
+            ("incomplete_periods", .array(ReportText.incompletePeriods(self).map { .string($0) })),
+        ]
+    }
+
+    /// The worst stage (`worstStageIndex`): the stage losing the most users.
+    private var worstStageJSON: JSONValue {
+        guard let worst = worstStageIndex else { return .null }
+        let stage = funnel.stages[worst]
+        return .object([("stage", .string(stage.stage)), ("users_lost", .integer(Int64(stage.dropped))),
+                        ("drop_off_rate", .number(stage.dropOffRate)),
+                        ("rule", .string("the stage losing the most users (dropped); the earlier one on a tie"))])
     }
 
     private func range(_ range: TimeRange) -> JSONValue {

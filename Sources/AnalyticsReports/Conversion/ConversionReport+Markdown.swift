@@ -11,18 +11,19 @@ extension ConversionReport {
         if let comparison { out += " · compared with \(comparison.labelA)" }
         if !options.filters.isEmpty { out += " · where " + options.filters.map { "`\($0.text)`" }.joined(separator: ", ") }
         out += "\n\n## Headline\n\n"
+        for warning in ReportText.incompletePeriods(self) { out += "> **\(warning)**\n\n" }
         out += headlineTable.render(.markdown)
+        out += "\n" + ReportText.currencyNote(self) + "\n"
 
         out += "\n## Stage conversion\n\n" + stagesTable(funnel.stages).render(.markdown)
-        if let worst = funnel.worstStageIndex {
-            out += "\nWorst drop-off: **\(funnel.stages[worst].stage)** "
-                + "(\(Format.percent(funnel.stages[worst].dropOffRate ?? 0)) of users lost).\n"
+        if let worst = ReportText.worstSentence(self) {
+            out += "\nWorst stage: **\(worst.stage)**: \(worst.text)\n"
         }
 
         out += "\n## Where it leaks\n\n"
         out += "Stages ranked by users lost. Touchpoints are tested against all other users at that stage "
             + "(two-proportion z-test, Holm correction over \(testsRun) tests, adjusted p < \(Format.plainNumber(options.alpha)), "
-            + "at least \(options.minimumGroupSize) users at the previous stage).\n\n"
+            + "at least \(options.minimumGroupSize) users at the previous stage). The first is the worst stage.\n\n"
         out += leaksTable.render(.markdown)
         for leak in leaks where !leak.tested.isEmpty {
             out += "\n### \(leak.stage)\n\n"
@@ -41,11 +42,12 @@ extension ConversionReport {
             }
         }
 
-        out += "\n## Touchpoint KPIs\n\n### By channel\n\n" + kpisByChannel.compactTable.render(.markdown)
-        out += "\n### By device\n\n" + kpisByDevice.compactTable.render(.markdown)
+        out += "\n## Touchpoint KPIs\n\n" + ReportText.currencyNote(self) + "\n\n### By channel\n\n"
+            + withAmountUnits(kpisByChannel.compactTable).render(.markdown)
+        out += "\n### By device\n\n" + withAmountUnits(kpisByDevice.compactTable).render(.markdown)
         if let attribution {
             out += "\n## Attribution\n\n" + ReportText.attributionIntro(attribution, filtered: !options.filters.isEmpty)
-                + "\n\n" + ReportText.attributionModels(attribution) + "\n\n### Revenue credited\n\n"
+                + "\n\n" + ReportText.attributionModels(attribution) + "\n\n### \(ReportText.amountColumn("Revenue credited", self))\n\n"
                 + attributionTable(attribution, revenue: true).render(.markdown)
                 + "\n### Orders credited\n\n" + attributionTable(attribution, revenue: false).render(.markdown)
         }
@@ -53,14 +55,16 @@ extension ConversionReport {
         out += "Users reaching each stage (share of the group's users entering).\n\n" + matrixTable.render(.markdown)
         out += "\n## Trend by \(trend.breakdown?.rawValue ?? "interval")\n\n"
         out += "Conversion from the previous stage, users grouped by the \(trend.breakdown?.rawValue ?? "interval") "
-            + "of their first event.\n\n" + trendTable.render(.markdown)
+            + "of their first event.\n\n" + ReportText.trendNotes(self, ReportText.trendPeriods(self)).map { "- \($0)\n" }.joined()
+            + "\n" + trendTable.render(.markdown)
         if let retention {
             out += "\n## Retention cohorts\n\n" + ReportText.retentionIntro(retention) + "\n\n"
-                + retention.grid(retention.total).render(.markdown)
+                + retentionGrid(retention).render(.markdown)
                 + "\n\\* " + ReportText.openPeriod(retention) + "\n"
         }
         if let comparison {
             out += "\n## Comparison: \(comparison.labelB) against \(comparison.labelA)\n\n"
+            for warning in ReportText.incompletePeriods(self) { out += "> **\(warning)**\n\n" }
             out += comparisonTable(comparison).render(.markdown)
         }
         out += "\n## Definitions and provenance\n\n"
@@ -75,9 +79,16 @@ extension ConversionReport {
     var headlineTable: ResultTable {
         var columns = ["metric", "value"]
         if comparisonPeriod != nil { columns += ["previous", "change"] }
+        let currency = ReportText.currency(self), mixed = ReportText.mixedCurrencies(self)
         return ResultTable(columns: columns, rows: headline.map { item in
-            var row: [Cell] = [.text(item.name), .text(ReportText.headlineValue(item))]
-            if comparisonPeriod != nil { row += [.text(ReportText.headlinePrevious(item)), .text(ReportText.change(item))] }
+            // Mixed currencies are listed, never summed.
+            let value = item.kind == .money && mixed ? ReportText.currencyList(self)
+                : ReportText.headlineValue(item, currency: currency)
+            var row: [Cell] = [.text(item.name), .text(value)]
+            if comparisonPeriod != nil {
+                row += item.kind == .money && mixed ? [.text("-"), .text("-")]
+                    : [.text(ReportText.headlinePrevious(item, currency: currency)), .text(ReportText.change(item))]
+            }
             return row
         })
     }
@@ -85,10 +96,11 @@ extension ConversionReport {
     func stagesTable(_ stages: [StageResult]) -> ResultTable {
         ResultTable(columns: ["stage", "reached", "from previous", "from first", "dropped", "drop-off", "95% CI",
                               "in window", "median time from previous"],
-                    rows: stages.map { stage in
+                    rows: stages.enumerated().map { index, stage in
+                        // No interval on the first stage: everyone counted reached it (always 100%).
                         [.text(stage.stage), .integer(Int64(stage.reached)), .rate(stage.conversionFromPrevious),
                          .rate(stage.conversionFromFirst), .integer(Int64(stage.dropped)), .rate(stage.dropOffRate),
-                         .text(stage.ciLow.map { "\(Format.percent($0)) - \(Format.percent(stage.ciHigh ?? $0))" } ?? "-"),
+                         .text(index == 0 ? "-" : stage.ciLow.map { "\(Format.percent($0)) - \(Format.percent(stage.ciHigh ?? $0))" } ?? "-"),
                          .integer(Int64(stage.inWindow)), .seconds(stage.medianSecondsFromPrevious)]
                     })
     }
@@ -104,7 +116,7 @@ extension ConversionReport {
 
     func painPointTable(_ points: [PainPoint]) -> ResultTable {
         ResultTable(columns: ["touchpoint", "value", "users", "conversion", "rest", "p (adjusted)", "users lost",
-                              "revenue lost"],
+                              ReportText.amountColumn("revenue lost", self)],
                     rows: points.map { point in
                         [.text(point.dimension.rawValue), .text(point.value), .integer(Int64(point.trials)),
                          .rate(point.rate), .rate(point.restRate), .text(Self.pValue(point.adjustedP)),
@@ -121,13 +133,36 @@ extension ConversionReport {
                     })
     }
 
+    /// One row per period of the trend, empty ones included (users 0); cohorts clipped to the period,
+    /// open ones marked `*`.
     var trendTable: ResultTable {
         ResultTable(columns: ["cohort", "users"] + funnel.stages.dropFirst().map(\.stage) + ["in window"],
-                    rows: trend.groups.map { group in
-                        [.text(group.value), .integer(Int64(group.stages.first?.reached ?? 0))]
+                    rows: ReportText.trendPeriods(self).map { period in
+                        let label = Cell.text(period.label + (period.open ? "*" : ""))
+                        guard let group = period.group else {
+                            return [label, .integer(0)] + funnel.stages.dropFirst().map { _ in Cell.rate(nil) } + [.integer(0)]
+                        }
+                        return [label, .integer(Int64(group.stages.first?.reached ?? 0))]
                             + group.stages.dropFirst().map { Cell.rate($0.conversionFromPrevious) }
                             + [.integer(Int64(group.stages.reduce(0) { $0 + $1.inWindow }))]
                     })
+    }
+
+    /// The retention grid with cohorts clipped to the report's period.
+    func retentionGrid(_ retention: RetentionReport) -> ResultTable {
+        var table = retention.grid(retention.total)
+        for (index, cohort) in retention.total.cohorts.enumerated() where index < table.rows.count {
+            table.rows[index][0] = .text(ReportText.cohortLabel(cohort, from: period.from))
+        }
+        return table
+    }
+
+    /// A KPI table whose amount columns name their currency (`revenue (EUR)`).
+    func withAmountUnits(_ table: ResultTable) -> ResultTable {
+        var table = table
+        table.columns = table.columns.map { ["revenue", "order value", "revenue / session"].contains($0)
+            ? ReportText.amountColumn($0, self) : $0 }
+        return table
     }
 
     func comparisonTable(_ result: ComparisonResult) -> ResultTable {
@@ -143,7 +178,7 @@ extension ConversionReport {
                     })
     }
 
-    /// The path diagrams shown: after the entry stage, then after the stage before the worst drop-off.
+    /// The path diagrams shown: after the entry stage, then after the stage before the worst stage.
     var pathSections: [(heading: String, caption: String, report: PathReport)] {
         var sections: [(heading: String, caption: String, report: PathReport)] = []
         let stages = funnel.stages.map(\.stage)
@@ -154,8 +189,8 @@ extension ConversionReport {
         if let entryPaths, let first = stages.first {
             sections.append(("After \(first), the entry stage", caption(entryPaths), entryPaths))
         }
-        if let dropOffPaths, let worst = funnel.worstStageIndex, worst >= 2 {
-            sections.append(("After \(stages[worst - 1]), before the worst drop-off (\(stages[worst]))",
+        if let dropOffPaths, let worst = worstStageIndex, worst >= 2 {
+            sections.append(("After \(stages[worst - 1]), before the worst stage (\(stages[worst]))",
                              caption(dropOffPaths), dropOffPaths))
         }
         return sections

@@ -3,7 +3,7 @@ extension ConversionReport {
     public var summary: String {
         var out = "Stage conversion report: \(options.journey.name), \(ReportText.period(self))\n\n"
         out += headline.map { item in
-            var line = "  \(item.name): \(ReportText.headlineValue(item))"
+            var line = "  \(item.name): \(ReportText.headlineValue(item, currency: ReportText.currency(self)))"
             if item.previous != nil { line += " (\(ReportText.change(item)) vs \(ReportText.headlinePrevious(item)))" }
             return line
         }.joined(separator: "\n") + "\n\n"

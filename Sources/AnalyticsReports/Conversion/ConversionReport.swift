@@ -109,6 +109,10 @@ public struct ConversionReport: Sendable {
         package var stages: [ComparedStage]
     }
 
+    /// Trend points (a cohort's conversion from the previous stage) resting on fewer actors than this at
+    /// the previous stage are drawn hollow, with their 95% interval.
+    package static let trendMinimumActors = 20
+
     /// Nodes per path in the path diagrams, the anchor included (4 columns stay legible 400 px wide).
     package static let pathSteps = 4
     /// Retention cohorts: periods followed, the entry period included.
@@ -134,7 +138,7 @@ public struct ConversionReport: Sendable {
     /// Paths after the journey's entry stage (its first matching event in the period, then the next
     /// ones); nil when no user has such an event.
     package var entryPaths: PathReport?
-    /// Paths after the stage just before the worst drop-off (`funnel.worstStageIndex - 1`); nil when
+    /// Paths after the stage just before the worst stage (`worstStageIndex - 1`); nil when
     /// that is the entry stage, when no stage drops users, or when no user has an event of it.
     package var dropOffPaths: PathReport?
     /// Cohorts of users by the period (the trend's interval) of their first event in the period, and
@@ -142,7 +146,20 @@ public struct ConversionReport: Sendable {
     package var retention: RetentionReport?
     /// The orders of the period credited to channels under every attribution model; nil without orders.
     package var attribution: AttributionReport?
+    /// Revenue by currency of the orders placed in the period, largest first (every order of the
+    /// period, like attribution: the report's conditions do not apply).
+    package var currencies: [CurrencyTotal] = []
+    /// The first and last instants with sessions in the store (nil when empty).
+    package var dataFirst: Int64?
+    package var dataLast: Int64?
     package var sessionTimeoutMilliseconds: Int64
     package var engineVersion: String
     package var imports: [ImportLedger.Entry]
+
+    /// The worst stage (`FunnelReport.worstStageIndex`: the stage losing the most users), the one
+    /// definition every format names. It is the first of "Where it leaks", which ranks stages the same way.
+    package var worstStageIndex: Int? { funnel.worstStageIndex }
+
+    /// See `FunnelReport.worstStageIndex`.
+    package static func worstStageIndex(_ stages: [StageResult]) -> Int? { FunnelReport.worstStageIndex(stages) }
 }
