@@ -40,6 +40,10 @@ struct AnalyticsCommand: AsyncParsableCommand {
     /// Runs the chosen command; library errors become a message and an exit
     /// code here (`CommandFailure`), everything else as ArgumentParser does it.
     static func main() async {
+        if let failure = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
+            Foundation.exit(64)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -52,5 +56,17 @@ struct AnalyticsCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
             Foundation.exit(failure.code)
         }
+    }
+
+    /// `analytics nosuch` and `analytics help nosuch`: the message naming the closest command, or nil
+    /// when the arguments name a command (or none).
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        var words = arguments.prefix { !$0.hasPrefix("-") }[...]
+        if words.first == "help" { words = words.dropFirst() }
+        guard let word = words.first, !names.contains(word) else { return nil }
+        let suggestion = UnknownField(name: word, known: names).suggestion
+        return "no command '\(word)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ".")
+            + " See 'analytics --help' for the commands."
     }
 }

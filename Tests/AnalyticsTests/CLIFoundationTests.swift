@@ -170,3 +170,21 @@ struct CLIRenamedOptionTests {
         #expect(both.stderr.contains("--actor"))
     }
 }
+
+@Suite("CLI: unknown commands")
+struct UnknownCommandTests {
+    @Test("an unknown command, or help for one, exits 64 with the closest command")
+    func unknownCommands() throws {
+        let help = try CLI.run(["help", "nosuch"])
+        #expect(help.status == 64)
+        #expect(help.stdout.isEmpty)
+        #expect(help.stderr == "error: no command 'nosuch'. See 'analytics --help' for the commands.\n")
+        let typo = try CLI.run(["funel", "--db", "x.sqlite"])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("no command 'funel'; did you mean 'funnel'?"))
+        let known = try CLI.run(["help", "funnel"])
+        #expect(known.status == 0)
+        #expect(known.stdout.contains("OVERVIEW: Journey funnel"))
+        #expect(try CLI.run(["sessions", "rebuild", "--help"]).status == 0)
+    }
+}

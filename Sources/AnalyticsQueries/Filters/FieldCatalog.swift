@@ -57,6 +57,11 @@ public struct UnknownField: Error, CustomStringConvertible, Equatable {
     public let name: String
     public let known: [String]
 
+    public init(name: String, known: [String]) {
+        self.name = name
+        self.known = known
+    }
+
     /// The known name closest to `name` (by edit distance), when it is close.
     public var suggestion: String? {
         let lower = name.lowercased()
