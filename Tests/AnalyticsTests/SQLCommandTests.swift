@@ -181,6 +181,28 @@ struct JourneySQLTests {
         #expect(throws: SQLRefused.self) { try workspace.sql("SELECT window_funnel(1, ts) FROM journey_events") }
     }
 
+    @Test("journey_properties: one row per property of an event or order, names resolved")
+    func properties() throws {
+        let fixture = try Fixture()
+        try fixture.load("""
+            timestamp,user_id,event_type,event_id,country,brand
+            \(t(0)),w,page_view,e1,DE,
+            \(t(1)),w,product_view,e2,,acme
+            \(t(0)),v,page_view,e3,,
+            """)
+        let path = fixture.directory.path("fixture.sqlite")
+        try fixture.database.close()
+        let workspace = try Workspace.open(path: path, create: false)
+        let result = try workspace.sql("SELECT user_id, session, event_type, event_id, property, value FROM journey_properties")
+        #expect(result.rows == [[.text("w"), .integer(1), .text("page_view"), .text("e1"), .text("country"), .text("DE")],
+                                [.text("w"), .integer(1), .text("product_view"), .text("e2"), .text("brand"), .text("acme")]])
+        let joined = try workspace.sql("""
+            SELECT e.event_type, p.value FROM journey_events AS e
+            JOIN journey_properties AS p ON p.user_id = e.user_id AND p.event_id = e.event_id WHERE p.property = 'brand'
+            """)
+        #expect(joined.rows == [[.text("product_view"), .text("acme")]])
+    }
+
     /// The built extension next to the test bundle (as `CLI.executable` finds the binary).
     static var extensionPath: String? {
         let binary = CLI.executable.deletingLastPathComponent()

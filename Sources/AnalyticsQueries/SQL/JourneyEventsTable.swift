@@ -4,20 +4,35 @@ import AnalyticsCore
 import AnalyticsSessions
 import AnalyticsStorage
 
-/// `journey_events`: an eponymous virtual table with one row per event and per order, in
-/// journey order per user, with names resolved and sessions numbered as everywhere else.
-/// Registered on the tool's SQL connections and by the loadable extension
-/// (`sqlite3_journeyextension_init`); `WHERE user_id = ?` reads that user alone.
+/// `journey_events` and `journey_properties`: eponymous virtual tables with one row per event and
+/// per order (in journey order per user, names resolved, sessions numbered as everywhere else), and
+/// one row per property of an event or order. Registered on the tool's SQL connections and by the
+/// loadable extension (`sqlite3_journeyextension_init`); `WHERE user_id = ?` reads that user alone.
 package enum JourneyEventsTable {
-    /// The columns, in order (docs/schema.md, "SQL views").
-    package static let columns = ["user_id", "session", "session_id", "ts", "time", "event_type", "page", "channel",
-                                  "device", "campaign", "amount", "order_id", "event_id"]
+    /// What a table lists.
+    enum Shape {
+        case events, properties
 
-    /// Registers the table on a connection.
+        var schema: String {
+            switch self {
+            case .events:
+                return "CREATE TABLE x(user_id TEXT, session INTEGER, session_id TEXT, ts INTEGER, time TEXT, "
+                    + "event_type TEXT, page TEXT, channel TEXT, device TEXT, campaign TEXT, amount REAL, order_id TEXT, "
+                    + "event_id TEXT)"
+            case .properties:
+                return "CREATE TABLE x(user_id TEXT, session INTEGER, ts INTEGER, event_type TEXT, event_id TEXT, "
+                    + "order_id TEXT, property TEXT, value TEXT)"
+            }
+        }
+    }
+
+    /// Registers both tables on a connection.
     /// - Returns: SQLite's result code.
     @discardableResult
     package static func register(on connection: OpaquePointer) -> Int32 {
-        sqlite3_create_module_v2(connection, "journey_events", module, nil, nil)
+        let events = sqlite3_create_module_v2(connection, "journey_events", eventsModule, nil, nil)
+        guard events == SQLITE_OK else { return events }
+        return sqlite3_create_module_v2(connection, "journey_properties", propertiesModule, nil, nil)
     }
 
     /// One row.
@@ -34,21 +49,46 @@ package enum JourneyEventsTable {
         var amount: Double?
         var orderID: String?
         var eventID: String?
+        /// `journey_properties`: the property's name and value.
+        var property: String? = nil
+        var value: String? = nil
+    }
+
+    /// What a table instance knows: its connection and what it lists.
+    final class TableState {
+        let connection: OpaquePointer
+        let shape: Shape
+
+        init(connection: OpaquePointer, shape: Shape) {
+            self.connection = connection
+            self.shape = shape
+        }
     }
 
     /// A scan: the users still to read and the rows of the current one.
     final class Cursor {
         let database: Database
+        let shape: Shape
         var reader: JourneyReader?
+        /// Property names by id (`journey_properties`).
+        var propertyNames: [Int64: String] = [:]
         var users: Statement?
         var rows: [Row] = []
         var position = 0
         var rowID: Int64 = 0
 
-        init(connection: OpaquePointer) { database = Database(borrowing: connection) }
+        init(state: TableState) {
+            database = Database(borrowing: state.connection)
+            shape = state.shape
+        }
 
         func start(user: String?) throws {
             reader = try JourneyReader(database: database)
+            if shape == .properties {
+                propertyNames = Dictionary(uniqueKeysWithValues: try database.query("SELECT id, name FROM properties") {
+                    ($0.int64(0), $0.string(1))
+                })
+            }
             if let user {
                 users = try database.prepare("SELECT id, external_id FROM users WHERE external_id = ?")
                 try users?.bind([.text(user)])
@@ -67,14 +107,24 @@ package enum JourneyEventsTable {
                 let journey = try reader.journey(ofUser: next.int64(0), external: next.string(1))
                 let names = reader.names
                 func name(_ id: Int64?) -> String? { id.flatMap { names.name($0) == LabelNames.none ? nil : names.name($0) } }
-                rows = journey.events.indices.map { index in
+                for index in journey.events.indices {
                     let event = journey.events[index]
-                    return Row(user: journey.user, session: Int64(journey.sessions[journey.sessionOfEvent[index]].ordinal),
-                               sessionID: event.sessionKey, timestamp: event.timestamp, eventType: event.eventTypeName,
-                               page: name(event.pageID), channel: name(event.channelID), device: name(event.deviceID),
-                               campaign: name(event.campaignID), amount: event.isOrder ? event.revenue : nil,
-                               orderID: event.isOrder ? event.orderKey : nil,
-                               eventID: event.fromOrdersFile ? nil : event.externalID)
+                    let row = Row(user: journey.user, session: Int64(journey.sessions[journey.sessionOfEvent[index]].ordinal),
+                                  sessionID: event.sessionKey, timestamp: event.timestamp, eventType: event.eventTypeName,
+                                  page: name(event.pageID), channel: name(event.channelID), device: name(event.deviceID),
+                                  campaign: name(event.campaignID), amount: event.isOrder ? event.revenue : nil,
+                                  orderID: event.isOrder ? event.orderKey : nil,
+                                  eventID: event.fromOrdersFile ? nil : event.externalID)
+                    switch shape {
+                    case .events: rows.append(row)
+                    case .properties:
+                        for pair in PropertyCodec.decode(event.props) {
+                            var property = row
+                            property.property = propertyNames[pair.property]
+                            property.value = names.name(pair.value)
+                            rows.append(property)
+                        }
+                    }
                 }
             }
         }
@@ -110,26 +160,42 @@ package enum JourneyEventsTable {
     }
 
     /// The module, allocated once and never freed (SQLite keeps a pointer to it).
+    /// Connects a table of a shape: declares its columns and keeps its state.
+    private static func connect(_ shape: Shape, _ connection: OpaquePointer?,
+                                _ table: UnsafeMutablePointer<UnsafeMutablePointer<sqlite3_vtab>?>?) -> Int32 {
+        guard let connection else { return SQLITE_ERROR }
+        let result = sqlite3_declare_vtab(connection, shape.schema)
+        guard result == SQLITE_OK else { return result }
+        let allocated = UnsafeMutablePointer<csqlite_vtab>.allocate(capacity: 1)
+        allocated.initialize(to: csqlite_vtab())
+        allocated.pointee.state = Unmanaged.passRetained(TableState(connection: connection, shape: shape)).toOpaque()
+        table?.pointee = UnsafeMutableRawPointer(allocated).assumingMemoryBound(to: sqlite3_vtab.self)
+        return SQLITE_OK
+    }
+
     // nonisolated(unsafe): written once here, then only read by SQLite.
-    nonisolated(unsafe) private static let module: UnsafeMutablePointer<sqlite3_module> = {
+    nonisolated(unsafe) private static let eventsModule: UnsafeMutablePointer<sqlite3_module> = {
+        let module = makeModule()
+        module.pointee.xConnect = { connection, _, _, _, table, _ in JourneyEventsTable.connect(.events, connection, table) }
+        return module
+    }()
+
+    nonisolated(unsafe) private static let propertiesModule: UnsafeMutablePointer<sqlite3_module> = {
+        let module = makeModule()
+        module.pointee.xConnect = { connection, _, _, _, table, _ in JourneyEventsTable.connect(.properties, connection, table) }
+        return module
+    }()
+
+    /// The callbacks both tables share (all but xConnect). No xCreate: eponymous-only, each table
+    /// exists on every connection with the module.
+    private static func makeModule() -> UnsafeMutablePointer<sqlite3_module> {
         let module = UnsafeMutablePointer<sqlite3_module>.allocate(capacity: 1)
         module.initialize(to: sqlite3_module())
         module.pointee.iVersion = 0
-        // No xCreate: eponymous-only, the table exists on every connection with the module.
-        module.pointee.xConnect = { connection, _, _, _, table, _ in
-            let schema = "CREATE TABLE x(user_id TEXT, session INTEGER, session_id TEXT, ts INTEGER, time TEXT, "
-                + "event_type TEXT, page TEXT, channel TEXT, device TEXT, campaign TEXT, amount REAL, order_id TEXT, "
-                + "event_id TEXT)"
-            let result = sqlite3_declare_vtab(connection, schema)
-            guard result == SQLITE_OK else { return result }
-            let allocated = UnsafeMutablePointer<csqlite_vtab>.allocate(capacity: 1)
-            allocated.initialize(to: csqlite_vtab())
-            allocated.pointee.state = UnsafeMutableRawPointer(connection)
-            table?.pointee = UnsafeMutableRawPointer(allocated).assumingMemoryBound(to: sqlite3_vtab.self)
-            return SQLITE_OK
-        }
         module.pointee.xDisconnect = { table in
-            UnsafeMutableRawPointer(table!).assumingMemoryBound(to: csqlite_vtab.self).deallocate()
+            let raw = UnsafeMutableRawPointer(table!).assumingMemoryBound(to: csqlite_vtab.self)
+            Unmanaged<TableState>.fromOpaque(raw.pointee.state!).release()
+            raw.deallocate()
             return SQLITE_OK
         }
         module.pointee.xBestIndex = { _, info in
@@ -153,10 +219,11 @@ package enum JourneyEventsTable {
             return SQLITE_OK
         }
         module.pointee.xOpen = { table, cursorOut in
-            let connection = OpaquePointer(UnsafeMutableRawPointer(table!).assumingMemoryBound(to: csqlite_vtab.self).pointee.state!)
+            let raw = UnsafeMutableRawPointer(table!).assumingMemoryBound(to: csqlite_vtab.self)
+            let state = Unmanaged<TableState>.fromOpaque(raw.pointee.state!).takeUnretainedValue()
             let allocated = UnsafeMutablePointer<csqlite_cursor>.allocate(capacity: 1)
             allocated.initialize(to: csqlite_cursor())
-            allocated.pointee.state = Unmanaged.passRetained(Cursor(connection: connection)).toOpaque()
+            allocated.pointee.state = Unmanaged.passRetained(Cursor(state: state)).toOpaque()
             cursorOut?.pointee = UnsafeMutableRawPointer(allocated).assumingMemoryBound(to: sqlite3_vtab_cursor.self)
             return SQLITE_OK
         }
@@ -199,20 +266,22 @@ package enum JourneyEventsTable {
                 guard let value else { return sqlite3_result_null(context) }
                 sqlite3_result_text(context, value, -1, csqlite_transient())
             }
-            switch column {
-            case 0: text(row.user)
-            case 1: sqlite3_result_int64(context, row.session)
-            case 2: text(row.sessionID)
-            case 3: sqlite3_result_int64(context, row.timestamp)
-            case 4: text(Timestamp.iso8601(row.timestamp))
-            case 5: text(row.eventType)
-            case 6: text(row.page)
-            case 7: text(row.channel)
-            case 8: text(row.device)
-            case 9: text(row.campaign)
-            case 10: if let amount = row.amount { sqlite3_result_double(context, amount) } else { sqlite3_result_null(context) }
-            case 11: text(row.orderID)
-            case 12: text(row.eventID)
+            switch (cursor.shape, column) {
+            case (_, 0): text(row.user)
+            case (_, 1): sqlite3_result_int64(context, row.session)
+            case (.events, 2): text(row.sessionID)
+            case (.events, 3), (.properties, 2): sqlite3_result_int64(context, row.timestamp)
+            case (.events, 4): text(Timestamp.iso8601(row.timestamp))
+            case (.events, 5), (.properties, 3): text(row.eventType)
+            case (.events, 6): text(row.page)
+            case (.events, 7): text(row.channel)
+            case (.events, 8): text(row.device)
+            case (.events, 9): text(row.campaign)
+            case (.events, 10): if let amount = row.amount { sqlite3_result_double(context, amount) } else { sqlite3_result_null(context) }
+            case (.events, 11), (.properties, 5): text(row.orderID)
+            case (.events, 12), (.properties, 4): text(row.eventID)
+            case (.properties, 6): text(row.property)
+            case (.properties, 7): text(row.value)
             default: sqlite3_result_null(context)
             }
             return SQLITE_OK
@@ -222,5 +291,5 @@ package enum JourneyEventsTable {
             return SQLITE_OK
         }
         return module
-    }()
+    }
 }
