@@ -11,7 +11,32 @@ public struct UserJourneyReport {
     }
 
     public func render(_ format: OutputFormat) -> String {
-        format == .json ? json.rendered() : text(markdown: format == .markdown)
+        switch format {
+        case .json: return json.rendered()
+        case .csv: return table.render(.csv)
+        case .table, .markdown: return text(markdown: format == .markdown)
+        }
+    }
+
+    /// One row per event and order in journey order, with its session's values (the CSV form).
+    package var table: ResultTable {
+        var table = ResultTable(columns: ["user", "session", "session_id", "session_start", "channel", "device", "campaign",
+                                          "landing_page", "time", "seconds_after_session_start", "event_type", "page", "id",
+                                          "is_order", "revenue", "counts_revenue"])
+        for (index, event) in journey.events.enumerated() {
+            let session = journey.sessions[journey.sessionOfEvent[index]]
+            table.rows.append([
+                .text(journey.user), .integer(Int64(session.ordinal)), .text(session.sessionKey ?? ""),
+                .text(Timestamp.iso8601(session.start)), .text(names.name(session.channelID)),
+                .text(names.name(session.deviceID)), .text(names.name(session.campaignID)),
+                .text(names.name(session.landingPageID)), .text(Timestamp.iso8601(event.timestamp)),
+                .seconds(Double(event.timestamp - session.start) / 1000), .text(event.eventTypeName),
+                .text(event.pageID.map { names.name($0) } ?? ""), .text(event.externalID ?? ""),
+                .text(event.isOrder ? "yes" : "no"), event.isOrder ? .money(event.revenue) : .text(""),
+                .text(event.isOrder ? (event.countsRevenue ? "yes" : "no") : ""),
+            ])
+        }
+        return table
     }
 
     private var names: LabelNames { journey.names }

@@ -8,7 +8,7 @@ struct Journey: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var conditions: FilterOptions
 
-    @Option(help: "Output format: table (a readable timeline), json or markdown.")
+    @Option(help: "Output format: table (a readable timeline), csv (one row per event), json or markdown.")
     var format: OutputFormat = .table
 
     @Argument(help: "The user_id as it appears in the imported files.")
