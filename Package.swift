@@ -79,6 +79,7 @@ let package = Package(
             name: "AnalyticsQueries",
             dependencies: [
                 "CSQLite",
+                "CZlib",
                 "AnalyticsCore",
                 "AnalyticsStorage",
                 "AnalyticsSessions",

@@ -26,6 +26,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Retention.self,
             Attribution.self,
             SQL.self,
+            Export.self,
             Sessions.self,
             Journey.self,
             Imports.self,

@@ -23,6 +23,7 @@ struct CommandFailure: Error {
         case let error as IngestError: self.init(message: error.description, code: 64)
         case let error as UnknownField: self.init(message: error.description, code: 64)
         case let error as SQLRefused: self.init(message: error.description, code: 65)
+        case let error as ClickHouseExportFailure: self.init(message: error.description, code: 73)
         case let error as WorkspaceError:
             switch error {
             case .noFiles: self.init(message: error.description, code: 2)

@@ -47,10 +47,17 @@ struct Funnel: ParsableCommand {
     @Flag(help: "Count only actors whose window has closed (no recent, still-converting actors).")
     var matureOnly = false
 
+    @Option(help: ArgumentHelp("Print the funnel as SQL for this engine instead of computing it (clickhouse: over the "
+                               + "tables of `analytics export --target clickhouse`; stage, name, reached).", valueName: "engine"))
+    var emitSQL: Workspace.SQLDialect?
+
     func validate() throws {
         if actor != nil && actorByOldName != nil { throw ValidationError("use --actor alone (--by is its old spelling).") }
         if let top, top < 1 { throw ValidationError("--top must be at least 1.") }
         if top != nil && breakdown == nil { throw ValidationError("--top needs --breakdown.") }
+        if emitSQL != nil && (breakdown != nil || matureOnly || asOf != nil) {
+            throw ValidationError("--emit-sql gives reach per stage only: without --breakdown, --mature-only or --as-of.")
+        }
     }
 
     func run() throws {
@@ -63,6 +70,13 @@ struct Funnel: ParsableCommand {
         query.matureOnly = matureOnly
         query.asOf = asOf
         query.filters = conditions.filters
+        if let dialect = emitSQL {
+            let sql = try global.withWorkspace { workspace in
+                try names.report(try workspace.unknownNames(journey: query.journey, filters: query.filters))
+                return try workspace.funnelSQL(query, dialect: dialect)
+            }
+            return emit(sql)
+        }
         let report = try global.withWorkspace { workspace in
             try names.report(try workspace.unknownNames(journey: query.journey, filters: query.filters))
             return try workspace.funnel(query)
@@ -80,4 +94,5 @@ func parseInstant(_ text: String) throws -> Int64 {
 }
 
 extension FunnelActor: @retroactive ExpressibleByArgument {}
+extension Workspace.SQLDialect: @retroactive ExpressibleByArgument {}
 extension FunnelBreakdown: @retroactive ExpressibleByArgument {}

@@ -19,8 +19,17 @@ struct Touchpoints: ParsableCommand {
                                + "(a session's value: the one on its first event that has one).", valueName: "field"))
     var by: TouchpointDimension = .channel
 
+    @Option(help: ArgumentHelp("Print the KPI table as SQL for this engine instead of computing it (clickhouse: over "
+                               + "the tables of `analytics export --target clickhouse`).", valueName: "engine"))
+    var emitSQL: Workspace.SQLDialect?
+
     func run() throws {
         let range = try period.range()
+        if let dialect = emitSQL {
+            return emit(try global.withWorkspace {
+                try $0.touchpointsSQL(by: by, range: range, filters: conditions.filters, dialect: dialect)
+            })
+        }
         let report = try global.withWorkspace { try $0.touchpoints(by: by, range: range, filters: conditions.filters) }
         emit(report.render(output.format))
     }
