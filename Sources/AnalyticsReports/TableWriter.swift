@@ -24,47 +24,97 @@ public struct ResultTable: Sendable, Equatable {
         return writer.finalize()
     }
 
-    /// Renders as an aligned text table, CSV, Markdown, or a JSON array of row objects.
+    /// Renders as an aligned text table, CSV, Markdown, or a JSON array of row objects. Tables for
+    /// people (text, Markdown) name columns in words (`avg session`, `bounce rate`); CSV and JSON keep
+    /// the machine names (`avg_session_seconds`) and plain numbers.
     public func render(_ format: OutputFormat) -> String {
         switch format {
-        case .table: return render(with: AlignedTableWriter())
+        case .table: return humanized.render(with: AlignedTableWriter())
         case .csv: return render(with: CSVTableWriter())
-        case .markdown: return render(with: MarkdownTableWriter())
+        case .markdown: return humanized.render(with: MarkdownTableWriter())
         case .json: return json.rendered()
         }
     }
+
+    /// The same table with headers for people: `_` as spaces, and without the `_seconds` of a
+    /// column whose values show as durations (`4m 51s`).
+    var humanized: ResultTable {
+        ResultTable(columns: columns.enumerated().map { index, name in
+            var words = name
+            let durations = rows.contains { index < $0.count && { if case .seconds = $0 { return true } else { return false } }($0[index]) }
+            if durations, words.hasSuffix("_seconds") { words.removeLast("_seconds".count) }
+            return words.replacingOccurrences(of: "_", with: " ")
+        }, rows: rows)
+    }
 }
 
-/// Aligned columns for a terminal: text left, numbers right, human units.
+/// How wide terminal tables may be: 100 characters unless a program (`--wide`) binds another
+/// limit, or none, for the work it runs (`TableWidth.$maximum.withValue(nil) { ... }`).
+public enum TableWidth {
+    /// The default limit.
+    public static let standard = 100
+    /// Text cells longer than this are shortened with "…" before any column is left out.
+    static let longestText = 32
+
+    @TaskLocal public static var maximum: Int? = standard
+}
+
+/// Aligned columns for a terminal: text left, numbers right, human units. A table wider than
+/// `TableWidth.maximum` first shortens long text cells, then leaves out its last columns and says
+/// which (CSV and JSON always have every column).
 package struct AlignedTableWriter: TableWriter {
     private var header: [String] = []
     private var rows: [[Cell]] = []
+    private let maximumWidth: Int?
 
-    package init() {}
+    package init(maximumWidth: Int? = TableWidth.maximum) {
+        self.maximumWidth = maximumWidth
+    }
 
     package mutating func writeHeader(_ columns: [String]) { header = columns }
     package mutating func writeRow(_ cells: [Cell]) { rows.append(cells) }
 
     package mutating func finalize() -> String {
-        let texts = rows.map { $0.map(\.human) }
-        var widths = header.map(\.count)
-        for row in texts {
-            for (index, text) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], text.count)
-            }
-        }
+        var texts = rows.map { $0.map(\.human) }
         let numeric = header.indices.map { index in
             rows.contains { index < $0.count && $0[index].isNumeric }
         }
+        func measure() -> [Int] {
+            var widths = header.map(\.count)
+            for row in texts {
+                for (index, text) in row.enumerated() where index < widths.count {
+                    widths[index] = max(widths[index], text.count)
+                }
+            }
+            return widths
+        }
+        func total(_ widths: ArraySlice<Int>) -> Int { widths.reduce(0, +) + 2 * max(0, widths.count - 1) }
+        var widths = measure()
+        var shown = header.count
+        if let maximumWidth, total(widths[...]) > maximumWidth {
+            let limit = TableWidth.longestText
+            texts = texts.map { row in
+                row.enumerated().map { index, text in
+                    index < numeric.count && !numeric[index] && text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+                }
+            }
+            widths = measure()
+            while shown > 2 && total(widths[..<shown]) > maximumWidth { shown -= 1 }
+        }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, text in
+            cells.prefix(shown).enumerated().map { index, text in
                 let padding = String(repeating: " ", count: max(0, widths[index] - text.count))
                 return numeric[index] ? padding + text : text + padding
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var out = line(header) + "\n"
-        out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        out += widths.prefix(shown).map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
         for row in texts { out += line(row) + "\n" }
+        if shown < header.count {
+            let hidden = header[shown...]
+            out += "(\(hidden.count) more column\(hidden.count == 1 ? "" : "s"): \(hidden.joined(separator: ", ")); "
+                + "--wide shows every column, --format csv or json has them all)\n"
+        }
         return out
     }
 }

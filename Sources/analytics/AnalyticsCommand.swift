@@ -47,10 +47,12 @@ struct AnalyticsCommand: AsyncParsableCommand {
         }
         do {
             var command = try parseAsRoot()
+            // `--wide` (FormatOption) lifts the width limit of every table the command prints.
+            let wide = CommandLine.arguments.dropFirst().prefix { $0 != "--" }.contains("--wide")
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
-                try command.run()
+                try TableWidth.$maximum.withValue(wide ? nil : TableWidth.standard) { try command.run() }
             }
         } catch {
             guard let failure = CommandFailure(error) else { exit(withError: error) }

@@ -34,10 +34,15 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// The `--format` option of tabular commands.
+/// The `--format` option of tabular commands, and `--wide` (read before the command runs: see
+/// `AnalyticsCommand.main`, which binds `TableWidth.maximum` for the whole command).
 struct FormatOption: ParsableArguments {
     @Option(name: .long, help: "Output format: table, csv, json or markdown.")
     var format: OutputFormat = .table
+
+    @Flag(help: ArgumentHelp("Tables as wide as their content (default: at most 100 characters; long texts shortened, "
+                             + "then the last columns left out and named)."))
+    var wide = false
 }
 
 extension OutputFormat: @retroactive ExpressibleByArgument {}

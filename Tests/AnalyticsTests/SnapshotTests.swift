@@ -37,6 +37,8 @@ struct SnapshotTests {
             ("attribution.table", ["attribution", "--compare-models"]),
             ("attribution.json", ["attribution", "--model", "position", "--by", "campaign", "--format", "json"]),
             ("info.table", ["info"]),
+            ("touchpoints-wide.table", ["touchpoints", "--wide"]),
+            ("sessions-wide.table", ["sessions", "--limit", "5", "--wide"]),
             ("info.csv", ["info", "--format", "csv"]),
             ("info.json", ["info", "--format", "json"]),
             ("info.markdown", ["info", "--format", "markdown"]),
