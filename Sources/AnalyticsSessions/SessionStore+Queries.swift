@@ -67,11 +67,7 @@ extension SessionStore {
     /// The journey of a user by external id; nil when the user is unknown.
     package func journey(of user: String) throws -> Journey? {
         guard let id = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(user)) else { return nil }
-        let context = try Context(store: self)
-        var events = try loadEvents(of: id, context: context)
-        let (sessions, sessionOfEvent) = context.sessionizer.sessionize(&events)
-        return Journey(user: user, sessions: sessions, events: events, sessionOfEvent: sessionOfEvent,
-                       names: try LabelNames(database: database))
+        return try JourneyReader(database: database).journey(ofUser: id, external: user)
     }
 }
 

@@ -111,7 +111,7 @@ package enum ReadOnlySQL {
         guard sqlite3_stmt_readonly(statement.handle) != 0 else {
             throw SQLRefused(message: "analytics sql only reads: this statement would write", line: nil, column: nil, sql: sql)
         }
-        for index in 1...max(1, Int(sqlite3_bind_parameter_count(statement.handle))) {
+        for index in stride(from: 1, through: Int(sqlite3_bind_parameter_count(statement.handle)), by: 1) {
             guard let rawName = sqlite3_bind_parameter_name(statement.handle, Int32(index)) else { continue }
             let full = String(cString: rawName), bare = String(full.dropFirst())
             guard let value = parameters[bare] else {

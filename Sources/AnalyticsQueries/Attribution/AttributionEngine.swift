@@ -86,9 +86,9 @@ package enum AttributionEngine {
                                  rows: rows)
     }
 
-    /// The credit each touchpoint (in order) gets under a model; they sum to 1.
-    static func weigh(_ model: AttributionModel, _ touchpoints: [Touchpoint], orderTime: Int64,
-                      halfLife: Double, into weights: inout [Double]) {
+    /// The credit each touchpoint (in order; at least one) gets under a model; they sum to 1.
+    static func weigh(_ model: AttributionModel, _ touchpoints: [Touchpoint], halfLife: Double,
+                      into weights: inout [Double]) {
         let count = touchpoints.count
         weights = Array(repeating: 0, count: count)
         switch model {
@@ -108,7 +108,7 @@ package enum AttributionEngine {
         case .timeDecay:
             // Ages relative to the youngest touchpoint: the same weights once normalised, and the
             // youngest weighs 1, so very old touchpoints cannot make every weight underflow to 0.
-            let youngest = touchpoints.map(\.start).max() ?? orderTime
+            let youngest = touchpoints.map(\.start).max() ?? 0
             for index in 0..<count {
                 weights[index] = exp2(-Double(youngest - touchpoints[index].start) / halfLife)
             }
@@ -233,7 +233,7 @@ struct AttributionPass: Sendable {
                 partial.revenue.add(amount)
                 let touched = touchpoints.map { sessions[$0] }
                 for (position, model) in models.enumerated() {
-                    AttributionEngine.weigh(model, touched, orderTime: time, halfLife: halfLife, into: &weights)
+                    AttributionEngine.weigh(model, touched, halfLife: halfLife, into: &weights)
                     for (index, touchpoint) in touchpoints.enumerated() where weights[index] != 0 {
                         let value = sessions[touchpoint].value
                         partial.credits[position][value, default: AttributionEngine.Credits()].orders.add(weights[index])

@@ -75,18 +75,16 @@ package enum ClickHouseExport {
             let journey = try reader.journey(ofUser: id, external: external)
             summary.users += 1
             users?.row([external])
-            for (index, event) in journey.events.enumerated() {
-                let session = journey.sessions[journey.sessionOfEvent[index]]
-                let orderID = event.isOrder ? (event.orderKey ?? event.externalID ?? "") : ""
-                events.row([external, String(session.ordinal), event.sessionKey ?? "", String(event.timestamp),
-                            event.eventTypeName, text(event.pageID), text(event.channelID), text(event.deviceID),
-                            text(event.campaignID), text(session.channelID), text(session.deviceID),
-                            text(session.campaignID), event.isOrder ? "1" : "0", orderID,
-                            event.isOrder ? "\(event.revenue)" : "0", event.fromOrdersFile ? "" : (event.externalID ?? ""),
+            for row in JourneyEventRow.rows(of: journey) {
+                let event = row.event, session = String(row.session.ordinal), orderID = row.orderID ?? ""
+                events.row([external, session, event.sessionKey ?? "", String(event.timestamp), event.eventTypeName,
+                            row.page ?? "", row.channel ?? "", row.device ?? "", row.campaign ?? "",
+                            row.sessionChannel ?? "", row.sessionDevice ?? "", row.sessionCampaign ?? "",
+                            event.isOrder ? "1" : "0", orderID, row.amount.map { "\($0)" } ?? "0", row.eventID ?? "",
                             map(event.props)], rawLast: true)
                 summary.events += 1
                 guard event.isOrder else { continue }
-                orders.row([external, String(session.ordinal), String(event.timestamp), orderID, event.eventTypeName,
+                orders.row([external, session, String(event.timestamp), orderID, event.eventTypeName,
                             "\(event.revenue)", event.countsRevenue ? "1" : "0", event.fromOrdersFile ? "1" : "0"])
                 summary.orders += 1
             }

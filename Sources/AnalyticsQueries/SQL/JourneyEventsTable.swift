@@ -35,21 +35,9 @@ package enum JourneyEventsTable {
         return sqlite3_create_module_v2(connection, "journey_properties", propertiesModule, nil, nil)
     }
 
-    /// One row.
+    /// One row: an event or order, and for `journey_properties` one of its properties.
     struct Row {
-        var user: String
-        var session: Int64
-        var sessionID: String?
-        var timestamp: Int64
-        var eventType: String
-        var page: String?
-        var channel: String?
-        var device: String?
-        var campaign: String?
-        var amount: Double?
-        var orderID: String?
-        var eventID: String?
-        /// `journey_properties`: the property's name and value.
+        let event: JourneyEventRow
         var property: String? = nil
         var value: String? = nil
     }
@@ -105,24 +93,13 @@ package enum JourneyEventsTable {
             position = 0
             while rows.isEmpty, let users, let reader, let next = try users.step() {
                 let journey = try reader.journey(ofUser: next.int64(0), external: next.string(1))
-                let names = reader.names
-                func name(_ id: Int64?) -> String? { id.flatMap { names.name($0) == LabelNames.none ? nil : names.name($0) } }
-                for index in journey.events.indices {
-                    let event = journey.events[index]
-                    let row = Row(user: journey.user, session: Int64(journey.sessions[journey.sessionOfEvent[index]].ordinal),
-                                  sessionID: event.sessionKey, timestamp: event.timestamp, eventType: event.eventTypeName,
-                                  page: name(event.pageID), channel: name(event.channelID), device: name(event.deviceID),
-                                  campaign: name(event.campaignID), amount: event.isOrder ? event.revenue : nil,
-                                  orderID: event.isOrder ? event.orderKey : nil,
-                                  eventID: event.fromOrdersFile ? nil : event.externalID)
+                for row in JourneyEventRow.rows(of: journey) {
                     switch shape {
-                    case .events: rows.append(row)
+                    case .events: rows.append(Row(event: row))
                     case .properties:
-                        for pair in PropertyCodec.decode(event.props) {
-                            var property = row
-                            property.property = propertyNames[pair.property]
-                            property.value = names.name(pair.value)
-                            rows.append(property)
+                        for pair in PropertyCodec.decode(row.event.props) {
+                            rows.append(Row(event: row, property: propertyNames[pair.property],
+                                            value: reader.names.name(pair.value)))
                         }
                     }
                 }
@@ -267,19 +244,20 @@ package enum JourneyEventsTable {
                 sqlite3_result_text(context, value, -1, csqlite_transient())
             }
             switch (cursor.shape, column) {
-            case (_, 0): text(row.user)
-            case (_, 1): sqlite3_result_int64(context, row.session)
-            case (.events, 2): text(row.sessionID)
-            case (.events, 3), (.properties, 2): sqlite3_result_int64(context, row.timestamp)
-            case (.events, 4): text(Timestamp.iso8601(row.timestamp))
-            case (.events, 5), (.properties, 3): text(row.eventType)
-            case (.events, 6): text(row.page)
-            case (.events, 7): text(row.channel)
-            case (.events, 8): text(row.device)
-            case (.events, 9): text(row.campaign)
-            case (.events, 10): if let amount = row.amount { sqlite3_result_double(context, amount) } else { sqlite3_result_null(context) }
-            case (.events, 11), (.properties, 5): text(row.orderID)
-            case (.events, 12), (.properties, 4): text(row.eventID)
+            case (_, 0): text(row.event.user)
+            case (_, 1): sqlite3_result_int64(context, Int64(row.event.session.ordinal))
+            case (.events, 2): text(row.event.event.sessionKey)
+            case (.events, 3), (.properties, 2): sqlite3_result_int64(context, row.event.event.timestamp)
+            case (.events, 4): text(Timestamp.iso8601(row.event.event.timestamp))
+            case (.events, 5), (.properties, 3): text(row.event.event.eventTypeName)
+            case (.events, 6): text(row.event.page)
+            case (.events, 7): text(row.event.channel)
+            case (.events, 8): text(row.event.device)
+            case (.events, 9): text(row.event.campaign)
+            case (.events, 10):
+                if let amount = row.event.amount { sqlite3_result_double(context, amount) } else { sqlite3_result_null(context) }
+            case (.events, 11), (.properties, 5): text(row.event.orderID)
+            case (.events, 12), (.properties, 4): text(row.event.eventID)
             case (.properties, 6): text(row.property)
             case (.properties, 7): text(row.value)
             default: sqlite3_result_null(context)

@@ -93,7 +93,7 @@ extension ConversionReport {
         let stages = options.journey.stages
         // Paths after the entry stage and, when the worst stage is later, after the stage before it: one read.
         var anchored = Array(stages.prefix(1))
-        if let worst = worstStageIndex(funnel.stages), worst > 1, worst - 1 < stages.count { anchored.append(stages[worst - 1]) }
+        if let worst = funnel.worstStageIndex, worst > 1, worst - 1 < stages.count { anchored.append(stages[worst - 1]) }
         let span = try SessionStore(database: database).timeSpan()
         let pathReports = try paths(database, after: anchored, period, options.filters)
         let entryPaths = pathReports.first ?? nil

@@ -159,7 +159,4 @@ public struct ConversionReport: Sendable {
     /// The worst stage (`FunnelReport.worstStageIndex`: the stage losing the most users), the one
     /// definition every format names. It is the first of "Where it leaks", which ranks stages the same way.
     package var worstStageIndex: Int? { funnel.worstStageIndex }
-
-    /// See `FunnelReport.worstStageIndex`.
-    package static func worstStageIndex(_ stages: [StageResult]) -> Int? { FunnelReport.worstStageIndex(stages) }
 }
