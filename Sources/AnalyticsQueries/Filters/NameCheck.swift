@@ -49,10 +49,10 @@ package struct NameCheck {
 
     /// Everything a journey names: each stage's event types, page glob, touchpoint values and `where:` values.
     package func journey(_ journey: JourneyDefinition) -> [UnknownName] {
-        journey.stages.flatMap { stage(stage: $0) }
+        journey.stages.flatMap(stage)
     }
 
-    package func stage(stage: StageDefinition) -> [UnknownName] {
+    package func stage(_ stage: StageDefinition) -> [UnknownName] {
         let context = "stage \(stage.name)"
         var unknown = eventTypes(stage.events, context: context)
         if let glob = stage.page, !names.all(kind: "page").keys.contains(where: { fnmatch(glob, $0, 0) == 0 }) {
