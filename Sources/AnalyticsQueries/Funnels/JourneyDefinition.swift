@@ -15,10 +15,13 @@ public struct StageDefinition: Sendable, Equatable {
     public var campaign: String?
     /// Conditions an event must also meet to match this stage (the journey file's `where:` list).
     public var filters: [FieldFilter] = []
+    /// A chain may skip this stage; it is not counted in an actor's depth.
+    public var optional = false
 
     public init(name: String, events: [String], page: String? = nil, channel: String? = nil, device: String? = nil,
-                campaign: String? = nil, filters: [FieldFilter] = []) {
+                campaign: String? = nil, filters: [FieldFilter] = [], optional: Bool = false) {
         self.filters = filters
+        self.optional = optional
         self.name = name
         self.events = events
         self.page = page
@@ -28,17 +31,68 @@ public struct StageDefinition: Sendable, Equatable {
     }
 }
 
+/// How the stages of a journey must follow each other (docs/metrics.md, "Funnel order").
+public enum FunnelOrder: String, CaseIterable, Sendable {
+    /// Stages in order with strictly increasing times; other events may come between.
+    case ordered
+    /// As ordered, and no other event of the actor strictly between two consecutive stages.
+    case strict
+    /// The stages in any order: an actor reaches k steps with k different stages in one window.
+    case any
+}
+
+/// What a funnel counts (docs/metrics.md, "Counting conversions").
+public enum FunnelCount: String, CaseIterable, Sendable {
+    /// Actors (users or sessions): each once, at its deepest chain.
+    case actors
+    /// Entries: every unused stage-1 event starts one (Mixpanel's "totals").
+    case conversions
+}
+
+/// What an exclusion does to an actor with an excluded event between the two stages.
+public enum ExcludeMode: String, CaseIterable, Sendable {
+    /// The chain counts only up to the stage before the exclusion's end stage.
+    case cut
+    /// The actor is left out of every stage (PostHog's behaviour).
+    case dropActor = "drop_actor"
+}
+
+/// Events that must not happen strictly between two stages of a chain.
+public struct ExclusionDefinition: Sendable, Equatable {
+    /// Event types that exclude (roles such as `order` match their types).
+    public var events: [String]
+    /// Indexes into the journey's stages: the exclusion applies between these two.
+    public var fromStage: Int
+    public var toStage: Int
+
+    public init(events: [String], fromStage: Int, toStage: Int) {
+        self.events = events
+        self.fromStage = fromStage
+        self.toStage = toStage
+    }
+}
+
 /// An ordered list of stages and the conversion window: the longest time
-/// allowed from the stage-1 event to the last stage's event.
+/// allowed from the stage-1 event to the last stage's event; how stages must
+/// follow each other, what is counted, and which events exclude a chain.
 public struct JourneyDefinition: Sendable, Equatable {
     public var name: String
     public var windowMilliseconds: Int64
     public var stages: [StageDefinition]
+    public var order: FunnelOrder = .ordered
+    public var count: FunnelCount = .actors
+    public var exclusions: [ExclusionDefinition] = []
+    public var excludeMode: ExcludeMode = .cut
 
-    public init(name: String, windowMilliseconds: Int64, stages: [StageDefinition]) {
+    public init(name: String, windowMilliseconds: Int64, stages: [StageDefinition], order: FunnelOrder = .ordered,
+                count: FunnelCount = .actors, exclusions: [ExclusionDefinition] = [], excludeMode: ExcludeMode = .cut) {
         self.name = name
         self.windowMilliseconds = windowMilliseconds
         self.stages = stages
+        self.order = order
+        self.count = count
+        self.exclusions = exclusions
+        self.excludeMode = excludeMode
     }
 
     /// The most stages a journey may have.
