@@ -11,6 +11,9 @@
 package struct AnyOrderEvaluator {
     package let stageCount: Int
     package let window: Int64
+    /// The events matching some stage: index, time, mask.
+    private var matching: [(index: Int, time: Int64, mask: UInt32)] = []
+    private var matcher = StageMatching()
 
     package init(stageCount: Int, window: Int64) {
         self.stageCount = stageCount
@@ -19,7 +22,89 @@ package struct AnyOrderEvaluator {
 
     /// Evaluates an actor from its events in time order.
     package mutating func evaluate(timestamps: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt32>) -> ActorFunnel {
-        fatalError("not yet")
+        matching.removeAll(keepingCapacity: true)
+        for index in 0..<timestamps.count where masks[index] != 0 {
+            matching.append((index, timestamps[index], masks[index]))
+        }
+        guard let last = matching.last else { return ActorFunnel(depth: 0, lastStart: nil, stageTimes: []) }
+        // Slide the window over start events; a window is only evaluated when it gained
+        // events since the last one evaluated (otherwise it holds a subset of it).
+        var depth = 0, bestStart = 0
+        var end = 0, evaluatedEnd = 0
+        var start = 0
+        while start < matching.count && depth < stageCount {
+            let limit = matching[start].time + window
+            while end < matching.count && matching[end].time <= limit { end += 1 }
+            if end > evaluatedEnd {
+                evaluatedEnd = end
+                var union: UInt32 = 0
+                for position in start..<end { union |= matching[position].mask }
+                if union.nonzeroBitCount > depth {
+                    let steps = matcher.size(matching[start..<end].lazy.map(\.mask), stageCount: stageCount)
+                    if steps > depth {
+                        depth = steps
+                        bestStart = start
+                    }
+                }
+            }
+            start += 1
+        }
+        // Times of each step in the reported window: grow it one instant at a time.
+        var times: [Int64] = []
+        var position = bestStart
+        while times.count < depth {
+            let time = matching[position].time
+            while position < matching.count && matching[position].time == time { position += 1 }
+            let steps = matcher.size(matching[bestStart..<position].lazy.map(\.mask), stageCount: stageCount)
+            while times.count < min(steps, depth) { times.append(time) }
+        }
+        return ActorFunnel(depth: depth, lastStart: last.time, stageTimes: times, startIndex: matching[bestStart].index)
+    }
+}
+
+/// The size of a maximum matching of stages to events (each event fills at
+/// most one stage it matches), over events grouped by their masks.
+struct StageMatching {
+    private var groups: [UInt32: Int] = [:]
+    private var masks: [UInt32] = []
+    private var capacity: [Int] = []
+    private var load: [Int] = []
+    private var assigned: [Int] = []
+    private var visited: [Bool] = []
+
+    mutating func size<Masks: Sequence>(_ events: Masks, stageCount: Int) -> Int where Masks.Element == UInt32 {
+        groups.removeAll(keepingCapacity: true)
+        for mask in events { groups[mask, default: 0] += 1 }
+        masks = Array(groups.keys)
+        capacity = masks.map { min(groups[$0]!, stageCount) }
+        load = Array(repeating: 0, count: masks.count)
+        assigned = Array(repeating: -1, count: stageCount)
+        var size = 0
+        for stage in 0..<stageCount {
+            visited = Array(repeating: false, count: masks.count)
+            if augment(stage) { size += 1 }
+        }
+        return size
+    }
+
+    /// Kuhn's augmenting path from `stage` to a group with room.
+    private mutating func augment(_ stage: Int) -> Bool {
+        let bit = UInt32(1) << UInt32(stage)
+        for group in masks.indices where masks[group] & bit != 0 && !visited[group] {
+            visited[group] = true
+            if load[group] < capacity[group] {
+                load[group] += 1
+                assigned[stage] = group
+                return true
+            }
+            for other in assigned.indices where assigned[other] == group && other != stage {
+                if augment(other) {
+                    assigned[stage] = group
+                    return true
+                }
+            }
+        }
+        return false
     }
 }
 

@@ -1,10 +1,33 @@
 /// Evaluates actors under strict order, optional stages and exclusions
 /// (`ChainRules`), one at a time, reusing its buffers. Not thread-safe.
+///
+/// One pass over the actor's instants keeps, per stage and per "cap" (the
+/// deepest stage a chain may still reach after an excluded event tainted it),
+/// the latest chain start: for equal stage and cap a later start leaves the
+/// most room in the window. Under strict rules only the chains ending at the
+/// previous instant can be extended. The reported chain's times are then
+/// found by a search from the earliest stage-0 event that reaches the depth.
 package struct ChainEvaluator {
     package let rules: ChainRules
+    /// The distinct caps, ascending: each exclusion's end stage - 1, and the last stage.
+    private let caps: [Int]
+    /// Per exclusion, the index in `caps` of its end stage - 1.
+    private let exclusionCaps: [Int]
+    /// Per stage, the first stage a chain may come from (the previous required stage).
+    private let sourceFrom: [Int]
+    private var best: [Int64]
+    private var pending: [Int64]
+    private static let none = Int64.min
 
     package init(rules: ChainRules) {
         self.rules = rules
+        caps = Array(Set([rules.stageCount - 1] + rules.exclusions.map { $0.to - 1 })).sorted()
+        exclusionCaps = rules.exclusions.map { [caps] exclusion in caps.firstIndex(of: exclusion.to - 1)! }
+        sourceFrom = (0..<rules.stageCount).map { stage in
+            (0..<stage).last(where: rules.isRequired) ?? 0
+        }
+        best = Array(repeating: Self.none, count: rules.stageCount * caps.count)
+        pending = best
     }
 
     /// Evaluates an actor from its events in journey order.
@@ -15,7 +38,223 @@ package struct ChainEvaluator {
     ///     empty when the rules have no exclusions.
     package mutating func evaluate(timestamps: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt32>,
                                    exclusionMasks: UnsafeBufferPointer<UInt32>) -> ChainResult {
-        fatalError("not yet")
+        let count = timestamps.count, capCount = caps.count, top = capCount - 1
+        let window = rules.window, strict = rules.strict
+        let hasExclusions = !exclusionMasks.isEmpty
+        for slot in best.indices { best[slot] = Self.none }
+        var reached: UInt32 = 0
+        var excluded = false
+        var lastStart: Int64?
+        var live = false // whether `best` holds any chain
+        var index = 0
+        while index < count {
+            let time = timestamps[index]
+            var end = index
+            var groupMask: UInt32 = 0, groupX: UInt32 = 0
+            while end < count && timestamps[end] == time {
+                groupMask |= masks[end]
+                if hasExclusions { groupX |= exclusionMasks[end] }
+                end += 1
+            }
+            defer { index = end }
+            if groupMask == 0 && (groupX == 0 || !live) {
+                // Nothing starts or extends here; under strict rules the chains are broken.
+                if strict && live {
+                    for slot in best.indices { best[slot] = Self.none }
+                    live = false
+                }
+                continue
+            }
+            // Chains from earlier instants: kept (ordered, tainted by this instant's X
+            // events when they lie between the exclusion's stages) or broken (strict).
+            for slot in pending.indices { pending[slot] = strict ? Self.none : best[slot] }
+            if !strict && groupX != 0 {
+                for (k, exclusion) in rules.exclusions.enumerated() where groupX & (UInt32(1) << UInt32(k)) != 0 {
+                    let capped = exclusionCaps[k]
+                    for stage in exclusion.from..<exclusion.to {
+                        for cap in (capped + 1)..<max(capCount, capped + 1) {
+                            let slot = stage * capCount + cap
+                            guard pending[slot] != Self.none else { continue }
+                            let target = stage * capCount + capped
+                            if pending[slot] > pending[target] { pending[target] = pending[slot] }
+                            pending[slot] = Self.none
+                        }
+                    }
+                }
+            }
+            if groupMask != 0 {
+                for event in index..<end {
+                    var mask = masks[event]
+                    while mask != 0 {
+                        let stage = mask.trailingZeroBitCount
+                        mask &= mask - 1
+                        if stage == 0 {
+                            lastStart = time
+                            let slot = top
+                            if time > pending[slot] { pending[slot] = time }
+                            reached |= 1
+                            continue
+                        }
+                        guard live else { continue }
+                        // Arriving strictly inside an exclusion's span, with its X event at this instant, taints.
+                        var arrivalCap = top
+                        if groupX != 0 {
+                            for (k, exclusion) in rules.exclusions.enumerated()
+                            where groupX & (UInt32(1) << UInt32(k)) != 0 && exclusion.from < stage && stage < exclusion.to {
+                                arrivalCap = min(arrivalCap, exclusionCaps[k])
+                            }
+                        }
+                        for source in sourceFrom[stage]..<stage {
+                            for cap in 0..<capCount {
+                                let start = best[source * capCount + cap]
+                                guard start != Self.none, time - start <= window else { continue }
+                                guard caps[cap] >= stage else {
+                                    excluded = true // A tainted chain would reach its exclusion's end stage.
+                                    continue
+                                }
+                                let slot = stage * capCount + min(cap, arrivalCap)
+                                if start > pending[slot] { pending[slot] = start }
+                                reached |= UInt32(1) << UInt32(stage)
+                            }
+                        }
+                    }
+                }
+            }
+            swap(&best, &pending)
+            live = best.contains { $0 != Self.none }
+        }
+        var depth = 0
+        for stage in 0..<rules.stageCount where rules.isRequired(stage) {
+            guard reached & (UInt32(1) << UInt32(stage)) != 0 else { break }
+            depth += 1
+        }
+        guard depth > 0 else {
+            return ChainResult(depth: 0, reached: 0, excluded: excluded, lastStart: lastStart, stageTimes: [], startIndex: nil)
+        }
+        var search = ChainSearch(rules: rules, caps: caps, exclusionCaps: exclusionCaps, timestamps: timestamps, masks: masks,
+                                 exclusionMasks: exclusionMasks, depth: depth)
+        let found = search.earliest()
+        return ChainResult(depth: depth, reached: reached, excluded: excluded, lastStart: lastStart,
+                           stageTimes: found?.times ?? [], startIndex: found?.start)
+    }
+}
+
+/// Finds, for an actor known to reach `depth` required stages, the clean chain
+/// with the lexicographically smallest required-stage times: the earliest
+/// stage-0 event that can reach the depth, then depth-first search with the
+/// failures of each state remembered.
+private struct ChainSearch {
+    let rules: ChainRules
+    let caps: [Int]
+    let exclusionCaps: [Int]
+    let timestamps: UnsafeBufferPointer<Int64>
+    let masks: UnsafeBufferPointer<UInt32>
+    let exclusionMasks: UnsafeBufferPointer<UInt32>
+    let depth: Int
+    /// Per event, the index after the last event at its instant.
+    private var groupEnd: [Int] = []
+    /// Per exclusion, the count of its X events before each index.
+    private var xBefore: [[Int]] = []
+    /// Per stage, the number of required stages among stages 0...stage.
+    private let requiredRanks: [Int]
+    private var startTime: Int64 = 0
+    /// Results of (event, stage, cap) from the current start: nil when unknown.
+    private var memo: [Int: [Int64]?] = [:]
+
+    init(rules: ChainRules, caps: [Int], exclusionCaps: [Int], timestamps: UnsafeBufferPointer<Int64>,
+         masks: UnsafeBufferPointer<UInt32>, exclusionMasks: UnsafeBufferPointer<UInt32>, depth: Int) {
+        self.rules = rules
+        self.caps = caps
+        self.exclusionCaps = exclusionCaps
+        self.timestamps = timestamps
+        self.masks = masks
+        self.exclusionMasks = exclusionMasks
+        self.depth = depth
+        requiredRanks = (0..<rules.stageCount).map(rules.requiredRank)
+        let count = timestamps.count
+        groupEnd = Array(repeating: count, count: count)
+        var index = count - 1
+        while index >= 0 {
+            if index + 1 < count && timestamps[index + 1] == timestamps[index] { groupEnd[index] = groupEnd[index + 1] }
+            else { groupEnd[index] = index + 1 }
+            index -= 1
+        }
+        if !exclusionMasks.isEmpty {
+            xBefore = rules.exclusions.indices.map { k in
+                var counts = [Int](repeating: 0, count: count + 1)
+                for event in 0..<count {
+                    counts[event + 1] = counts[event] + (exclusionMasks[event] & (UInt32(1) << UInt32(k)) != 0 ? 1 : 0)
+                }
+                return counts
+            }
+        }
+    }
+
+    /// The reported chain: its required-stage times and its stage-0 event.
+    mutating func earliest() -> (times: [Int64], start: Int)? {
+        var previous: Int64?
+        for start in 0..<timestamps.count where masks[start] & 1 != 0 && timestamps[start] != previous {
+            previous = timestamps[start]
+            startTime = timestamps[start]
+            memo.removeAll(keepingCapacity: true)
+            if let rest = complete(event: start, stage: 0, cap: caps.count - 1) { return ([startTime] + rest, start) }
+        }
+        return nil
+    }
+
+    /// The smallest remaining required-stage times from a chain ending at `event`
+    /// on `stage` with `cap`, or nil when the depth cannot be reached from there.
+    private mutating func complete(event: Int, stage: Int, cap: Int) -> [Int64]? {
+        if requiredRanks[stage] == depth { return [] }
+        let key = (event * rules.stageCount + stage) * caps.count + cap
+        if let known = memo[key] { return known }
+        let result = search(event: event, stage: stage, cap: cap)
+        memo[key] = result
+        return result
+    }
+
+    private mutating func search(event: Int, stage: Int, cap: Int) -> [Int64]? {
+        let nextRequired = ((stage + 1)..<rules.stageCount).first(where: rules.isRequired) ?? rules.stageCount
+        guard nextRequired < rules.stageCount else { return nil }
+        let from = groupEnd[event]
+        // Ordered: optional stages never help reach required ones, so only the next
+        // required stage is tried, earliest first. Strict: only the next instant.
+        let to = rules.strict ? (from < timestamps.count ? groupEnd[from] : from) : timestamps.count
+        let targets = rules.strict ? Array((stage + 1)...nextRequired) : [nextRequired]
+        var best: [Int64]?
+        for candidate in from..<to {
+            let time = timestamps[candidate]
+            guard time - startTime <= rules.window else { break }
+            for target in targets where masks[candidate] & (UInt32(1) << UInt32(target)) != 0 {
+                guard let arrived = arrivalCap(from: event, stage: stage, cap: cap, to: candidate, target: target),
+                      let rest = complete(event: candidate, stage: target, cap: arrived) else { continue }
+                let times = rules.isRequired(target) ? [time] + rest : rest
+                if rules.isRequired(target) { return times } // Nothing reachable from here comes earlier.
+                if best.map({ times.lexicographicallyPrecedes($0) }) ?? true { best = times }
+            }
+        }
+        return best
+    }
+
+    /// The cap of a chain extended from `event` (on `stage`) to `candidate` (on
+    /// `target`), or nil when an excluded event between forbids it.
+    private func arrivalCap(from event: Int, stage: Int, cap: Int, to candidate: Int, target: Int) -> Int? {
+        var cap = cap
+        if !xBefore.isEmpty {
+            let between = groupEnd[event]
+            var groupStart = candidate
+            while groupStart > between && timestamps[groupStart - 1] == timestamps[candidate] { groupStart -= 1 }
+            let groupStop = groupEnd[candidate]
+            for (k, exclusion) in rules.exclusions.enumerated() {
+                // An X event strictly between taints a chain already at or past the exclusion's start;
+                // one at the arrival instant taints a chain arriving strictly inside its span.
+                let strictlyBetween = xBefore[k][groupStart] - xBefore[k][between] > 0
+                if strictlyBetween && exclusion.from <= stage && stage < exclusion.to { cap = min(cap, exclusionCaps[k]) }
+                let atArrival = xBefore[k][groupStop] - xBefore[k][groupStart] > 0
+                if atArrival && exclusion.from < target && target < exclusion.to { cap = min(cap, exclusionCaps[k]) }
+            }
+        }
+        return caps[cap] >= target ? cap : nil
     }
 }
 

@@ -18,6 +18,9 @@ package enum FunnelEngine {
     /// - Returns: one report per breakdown, in order (the total alone when `breakdowns` is empty).
     package static func run(_ database: Database, _ query: FunnelQuery,
                            breakdowns: [FunnelBreakdown]) throws -> [FunnelReport] {
+        if let problem = query.journey.problem {
+            throw JourneyDefinition.Invalid(source: query.journey.name, line: nil, problem: problem)
+        }
         let names = try LabelNames(database: database)
         let roles = try EventRoles(database: database)
         let matcher = StageMatcher(journey: query.journey, names: names, roles: roles)
@@ -44,6 +47,7 @@ package enum FunnelEngine {
 
         let stageCount = query.journey.stages.count
         let window = query.window
+        let template = pass.template
         var total = partial.total
         var groups = partial.groups
         let judgedAt = asOf ?? partial.lastTime
@@ -55,19 +59,31 @@ package enum FunnelEngine {
                 }
             }
         }
-        let stageNames = query.journey.stages.map(\.name)
-        let stages = total.results(names: stageNames)
+        let journey = query.journey
+        let stageNames = journey.order == .any
+            ? (1...stageCount).map { $0 == 1 ? "1 step" : "\($0) steps" } : journey.stages.map(\.name)
+        let bins = query.timeToConvertBins
+        let stages = total.results(names: stageNames, bins: bins)
         func report(_ breakdown: FunnelBreakdown?, _ named: [(value: String, accumulator: FunnelAccumulator)]) -> FunnelReport {
-            FunnelReport(journey: query.journey.name, actor: query.actor, windowMilliseconds: window, range: query.range,
-                         asOf: judgedAt, matureOnly: query.matureOnly, stages: stages, breakdown: breakdown,
-                         groups: named.map { FunnelReport.Group(value: $0.value, stages: $0.accumulator.results(names: stageNames)) })
+            var report = FunnelReport(
+                journey: journey.name, actor: query.actor, windowMilliseconds: window, range: query.range,
+                asOf: judgedAt, matureOnly: query.matureOnly, stages: stages, breakdown: breakdown,
+                groups: named.map { FunnelReport.Group(value: $0.value, stages: $0.accumulator.results(names: stageNames, bins: bins)) })
+            report.order = journey.order
+            report.count = journey.count
+            report.exclusions = journey.exclusions.map {
+                ($0.events, journey.stages[$0.fromStage].name, journey.stages[$0.toStage].name)
+            }
+            report.excludeMode = journey.excludeMode
+            if !journey.exclusions.isEmpty && journey.excludeMode == .dropActor { report.excludedActors = total.excludedActors }
+            return report
         }
         guard !breakdowns.isEmpty else { return [report(nil, [])] }
         return breakdowns.enumerated().map { index, breakdown in
             var byName: [String: FunnelAccumulator] = [:]
             for (id, accumulator) in groups[index] {
                 let name = breakdown.isCohort ? Timestamp.date(id * 86_400_000) : names.name(id > 0 ? id : nil)
-                byName[name, default: FunnelAccumulator(stageCount: stageCount)].merge(accumulator)
+                byName[name, default: template.empty].merge(accumulator)
             }
             // Touchpoints: largest first; cohorts: in time order.
             var named = byName.map { (value: $0.key, accumulator: $0.value) }.sorted {
@@ -75,7 +91,7 @@ package enum FunnelEngine {
                     : ($0.accumulator.entering, $1.value) > ($1.accumulator.entering, $0.value)
             }
             if let top = query.top, named.count > top, !breakdown.isCohort {
-                var other = FunnelAccumulator(stageCount: stageCount)
+                var other = template.empty
                 for group in named[top...] { other.merge(group.accumulator) }
                 named = Array(named[..<top]) + [(value: "(other)", accumulator: other)]
             }
@@ -134,30 +150,56 @@ struct FunnelPass: Sendable {
     let stageFilters: [(bit: UInt32, filter: EventFilter)]
     let asOf: Int64?
 
+    /// The chain rules of the query's journey.
+    var rules: ChainRules {
+        let journey = query.journey
+        return ChainRules(
+            stageCount: journey.stages.count, window: query.window, strict: journey.order == .strict,
+            optional: journey.stages.indices.reduce(0) { $0 | (journey.stages[$1].optional ? UInt32(1) << UInt32($1) : 0) },
+            exclusions: journey.exclusions.map { ChainRules.Exclusion(from: $0.fromStage, to: $0.toStage) })
+    }
+
+    /// An empty accumulator of the journey's shape.
+    var template: FunnelAccumulator {
+        FunnelAccumulator(stageCount: query.journey.stages.count, optional: rules.optional)
+    }
+
     func run(_ database: Database, users: ClosedRange<Int64>) throws -> FunnelPartial {
-        let stageCount = query.journey.stages.count
+        let rules = rules
+        let requiredCount = rules.requiredStages.count
         let window = query.window
+        let dropsActors = !rules.exclusions.isEmpty && query.journey.excludeMode == .dropActor
         var scan = TimelineScan(matcher: matcher, range: query.range, filter: filter, stageFilters: stageFilters,
                                 readsProperties: filter.readsProperties || stageFilters.contains { $0.filter.readsProperties },
                                 keptProperties: fields.compactMap { field -> Int64? in
                                     if case .property(let id, _)? = field { return id } else { return nil }
                                 })
-        var evaluator = ActorFunnelEvaluator(stageCount: stageCount, window: window)
-        var partial = FunnelPartial(total: FunnelAccumulator(stageCount: stageCount),
-                                    groups: Array(repeating: [:], count: breakdowns.count), stopped: [],
+        var evaluator = FunnelEvaluator(journey: query.journey, rules: rules)
+        let template = template
+        var partial = FunnelPartial(total: template, groups: Array(repeating: [:], count: breakdowns.count), stopped: [],
                                     stoppedGroups: [], lastTime: nil)
 
-        func record(_ actor: ActorFunnel, at index: Int) {
+        /// Counts one actor (or entry) whose records start at `index`.
+        func record(_ actor: FunnelEvaluator.Outcome, at index: Int) {
+            let key = { (position: Int) -> Int64 in
+                fields[position].map { scan.value(of: $0, at: index + (actor.startIndex ?? 0)) }
+                    ?? scan.group(breakdowns[position], at: index)
+            }
+            if dropsActors && actor.excluded {
+                partial.total.addExcluded()
+                for position in breakdowns.indices { partial.groups[position][key(position), default: template].addExcluded() }
+                return
+            }
             guard actor.depth > 0 else { return }
-            let open = actor.depth < stageCount && (actor.lastStart ?? .min) > (asOf ?? .max) - window
+            let open = actor.depth < requiredCount && (actor.lastStart ?? .min) > (asOf ?? .max) - window
             if query.matureOnly && open { return }
-            partial.total.add(actor)
-            let stopped = !query.matureOnly && actor.depth < stageCount
-            for (position, breakdown) in breakdowns.enumerated() {
-                let key = fields[position].map { scan.value(of: $0, at: index + (actor.startIndex ?? 0)) }
-                    ?? scan.group(breakdown, at: index)
-                partial.groups[position][key, default: FunnelAccumulator(stageCount: stageCount)].add(actor)
-                if stopped { partial.stoppedGroups.append(key) }
+            partial.total.add(depth: actor.depth, optionalReached: actor.optionalReached, stageTimes: actor.stageTimes)
+            let stopped = !query.matureOnly && actor.depth < requiredCount
+            for position in breakdowns.indices {
+                let group = key(position)
+                partial.groups[position][group, default: template]
+                    .add(depth: actor.depth, optionalReached: actor.optionalReached, stageTimes: actor.stageTimes)
+                if stopped { partial.stoppedGroups.append(group) }
             }
             if stopped { partial.stopped.append((actor.depth, actor.lastStart ?? .min)) }
         }
@@ -165,12 +207,12 @@ struct FunnelPass: Sendable {
         let timelines = try scan.timelines(database, users: users)
         while try scan.loadNext(timelines) {
             guard scan.count > 0 else { continue }
-            switch query.actor {
-            case .user:
-                record(scan.evaluate(with: &evaluator, range: 0..<scan.count), at: 0)
-            case .session:
-                for range in scan.sessionRanges() {
-                    record(scan.evaluate(with: &evaluator, range: range), at: range.lowerBound)
+            let ranges = query.actor == .user ? [0..<scan.count] : scan.sessionRanges()
+            for range in ranges {
+                scan.withColumns(range) { timestamps, masks, exclusionMasks in
+                    evaluator.evaluate(timestamps: timestamps, masks: masks, exclusionMasks: exclusionMasks) {
+                        record($0, at: range.lowerBound)
+                    }
                 }
             }
         }

@@ -98,6 +98,8 @@ public struct FunnelQuery: Sendable {
     public var matureOnly = false
     /// Only events meeting every condition count, for every stage (`--where`).
     public var filters: [FieldFilter] = []
+    /// With time to convert: the number of histogram bins per stage (nil: no distribution).
+    public var timeToConvertBins: Int?
     /// With more users than this (by id range), two workers read the timelines.
     public var parallelAbove: Int64 = 100_000
 

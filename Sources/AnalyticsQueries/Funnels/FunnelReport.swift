@@ -15,10 +15,17 @@ public struct StageResult: Sendable, Equatable {
     public var inWindow: Int
     public var medianSecondsFromPrevious: Double?
     public var medianSecondsFromFirst: Double?
+    /// A chain may skip this stage: `dropped`, `inWindow` (0), the rates of loss and the
+    /// times are not defined for it (shown as null); conversion is from the previous required stage.
+    public var optional: Bool
+    /// With `--time-to-convert`: the distribution of times to reach this stage.
+    public var timeToConvert: TimeToConvert?
 
     public init(stage: String, reached: Int, conversionFromPrevious: Double?, conversionFromFirst: Double?, dropped: Int,
                  dropOffRate: Double?, ciLow: Double?, ciHigh: Double?, inWindow: Int, medianSecondsFromPrevious: Double?,
-                 medianSecondsFromFirst: Double?) {
+                 medianSecondsFromFirst: Double?, optional: Bool = false, timeToConvert: TimeToConvert? = nil) {
+        self.optional = optional
+        self.timeToConvert = timeToConvert
         self.stage = stage
         self.reached = reached
         self.conversionFromPrevious = conversionFromPrevious
@@ -50,8 +57,24 @@ public struct FunnelReport: Sendable, Equatable {
     public var stages: [StageResult]
     public var breakdown: FunnelBreakdown?
     public var groups: [Group]
+    /// How stages follow each other and what was counted (the journey's, after command-line overrides).
+    public var order: FunnelOrder = .ordered
+    public var count: FunnelCount = .actors
+    /// Each exclusion: its events and the names of the stages it lies between.
+    public var exclusions: [(events: [String], from: String, to: String)] = []
+    public var excludeMode: ExcludeMode = .cut
+    /// With `exclude_mode: drop_actor`: the actors left out of every stage (nil otherwise).
+    public var excludedActors: Int?
 
-    /// The worst stage, the one definition every command and report names: the stage (from the
+    public static func == (lhs: FunnelReport, rhs: FunnelReport) -> Bool {
+        lhs.journey == rhs.journey && lhs.actor == rhs.actor && lhs.windowMilliseconds == rhs.windowMilliseconds
+            && lhs.range == rhs.range && lhs.asOf == rhs.asOf && lhs.matureOnly == rhs.matureOnly && lhs.stages == rhs.stages
+            && lhs.breakdown == rhs.breakdown && lhs.groups == rhs.groups && lhs.order == rhs.order && lhs.count == rhs.count
+            && lhs.exclusions.map { "\($0)" } == rhs.exclusions.map { "\($0)" } && lhs.excludeMode == rhs.excludeMode
+            && lhs.excludedActors == rhs.excludedActors
+    }
+
+    /// The worst stage, the one definition every command and report names: the required stage (from the
     /// second on) that loses the most actors (`dropped`), the earlier one on a tie; nil when no stage
     /// loses any. (Not the highest drop-off rate: a late stage with a handful of actors reaches a
     /// high rate easily; docs/metrics.md.)
@@ -59,7 +82,7 @@ public struct FunnelReport: Sendable, Equatable {
 
     /// See `worstStageIndex`.
     public static func worstStageIndex(_ stages: [StageResult]) -> Int? {
-        stages.indices.dropFirst().filter { stages[$0].dropped > 0 }
+        stages.indices.dropFirst().filter { stages[$0].dropped > 0 && !stages[$0].optional }
             .max { (stages[$0].dropped, -$0) < (stages[$1].dropped, -$1) }
     }
 }

@@ -144,6 +144,15 @@ public struct JourneyDefinition: Sendable, Equatable {
         var name = "journey"
         var window: Int64 = customerJourney.windowMilliseconds
         var stagesNode: Node?
+        var excludeNode: Node?
+        var order = FunnelOrder.ordered, count = FunnelCount.actors, excludeMode = ExcludeMode.cut
+        func choice<Choice: RawRepresentable & CaseIterable>(_ value: Node, _ key: String) throws -> Choice
+        where Choice.RawValue == String {
+            guard let text = value.string, let parsed = Choice(rawValue: text.replacingOccurrences(of: "-", with: "_")) else {
+                throw fail(value, "bad \(key) '\(value.string ?? "")' (known: \(Choice.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return parsed
+        }
         for (keyNode, value) in mapping {
             switch keyNode.string ?? "" {
             case "name":
@@ -156,16 +165,34 @@ public struct JourneyDefinition: Sendable, Equatable {
                 window = parsed
             case "stages":
                 stagesNode = value
+            case "order": order = try choice(value, "order")
+            case "count": count = try choice(value, "count")
+            case "exclude_mode": excludeMode = try choice(value, "exclude_mode")
+            case "exclude": excludeNode = value
             case "description":
                 continue
             case let other:
-                throw fail(keyNode, "unknown key '\(other)' (known: name, window, stages, description)")
+                throw fail(keyNode, "unknown key '\(other)' (known: name, window, order, count, stages, exclude, exclude_mode, description)")
             }
         }
         guard let stagesNode else { throw fail(root, "the journey has no stages") }
         guard case .sequence(let items) = stagesNode else { throw fail(stagesNode, "stages must be a list") }
         guard !items.isEmpty else { throw fail(stagesNode, "the journey has no stages") }
         guard items.count <= maximumStages else { throw fail(stagesNode, "at most \(maximumStages) stages") }
+        /// A list of event types: one text or a list of texts.
+        func eventList(_ value: Node, _ key: String) throws -> [String] {
+            switch value {
+            case .scalar:
+                guard let text = value.string, !text.isEmpty else { throw fail(value, "\(key) must be a non-empty text") }
+                return [text]
+            case .sequence(let list):
+                return try list.map { item in
+                    guard let text = item.string, !text.isEmpty else { throw fail(item, "events must be texts") }
+                    return text
+                }
+            default: throw fail(value, "events must be a list of event types")
+            }
+        }
         var stages: [StageDefinition] = []
         for item in items {
             guard case .mapping(let fields) = item else { throw fail(item, "a stage must be a mapping with name and events") }
@@ -178,16 +205,7 @@ public struct JourneyDefinition: Sendable, Equatable {
                 }
                 switch key {
                 case "name": stage.name = try text()
-                case "events", "event":
-                    switch value {
-                    case .scalar: stage.events = [try text()]
-                    case .sequence(let list):
-                        stage.events = try list.map { item in
-                            guard let text = item.string, !text.isEmpty else { throw fail(item, "events must be texts") }
-                            return text
-                        }
-                    default: throw fail(value, "events must be a list of event types")
-                    }
+                case "events", "event": stage.events = try eventList(value, key)
                 case "page": stage.page = try text()
                 case "where":
                     let items: [Node]
@@ -205,15 +223,85 @@ public struct JourneyDefinition: Sendable, Equatable {
                 case "channel": stage.channel = try text()
                 case "device": stage.device = try text()
                 case "campaign": stage.campaign = try text()
+                case "optional":
+                    guard let flag = value.bool else { throw fail(value, "optional must be true or false") }
+                    stage.optional = flag
                 default:
-                    throw fail(keyNode, "unknown stage key '\(key)' (known: name, events, page, channel, device, campaign, where)")
+                    throw fail(keyNode, "unknown stage key '\(key)' (known: name, events, page, channel, device, campaign, where, optional)")
                 }
             }
             guard !stage.name.isEmpty else { throw fail(item, "a stage needs a name") }
             guard !stage.events.isEmpty else { throw fail(item, "stage '\(stage.name)' needs events") }
+            guard !stages.contains(where: { $0.name == stage.name }) else {
+                throw fail(item, "two stages are named '\(stage.name)': stage names must be unique")
+            }
             stages.append(stage)
         }
-        return JourneyDefinition(name: name, windowMilliseconds: window, stages: stages)
+        var exclusions: [ExclusionDefinition] = []
+        if let excludeNode {
+            guard case .sequence(let list) = excludeNode else {
+                throw fail(excludeNode, "exclude must be a list such as - {events: [support_chat], between: [cart, order]}")
+            }
+            for item in list {
+                guard case .mapping(let fields) = item else { throw fail(item, "an exclusion must be a mapping with events and between") }
+                var exclusion = ExclusionDefinition(events: [], fromStage: 0, toStage: stages.count - 1)
+                for (keyNode, value) in fields {
+                    switch keyNode.string ?? "" {
+                    case "events", "event": exclusion.events = try eventList(value, "events")
+                    case "between":
+                        guard case .sequence(let ends) = value, ends.count == 2 else {
+                            throw fail(value, "between must name two stages, such as [cart, order]")
+                        }
+                        let indexes = try ends.map { end -> Int in
+                            guard let index = stages.firstIndex(where: { $0.name == end.string }) else {
+                                throw fail(end, "between names '\(end.string ?? "")', which is not a stage (stages: "
+                                           + stages.map(\.name).joined(separator: ", ") + ")")
+                            }
+                            return index
+                        }
+                        exclusion.fromStage = indexes[0]
+                        exclusion.toStage = indexes[1]
+                    case let other:
+                        throw fail(keyNode, "unknown exclusion key '\(other)' (known: events, between)")
+                    }
+                }
+                guard !exclusion.events.isEmpty else { throw fail(item, "an exclusion needs events") }
+                exclusions.append(exclusion)
+            }
+        }
+        let journey = JourneyDefinition(name: name, windowMilliseconds: window, stages: stages, order: order, count: count,
+                                        exclusions: exclusions, excludeMode: excludeMode)
+        if let problem = journey.problem { throw fail(excludeNode ?? stagesNode, problem) }
+        return journey
+    }
+
+    /// Why this combination of stages, order, count and exclusions cannot be
+    /// computed, or nil when it can (docs/metrics.md lists what combines).
+    public var problem: String? {
+        let names = Set(stages.map(\.name))
+        if names.count != stages.count { return "stage names must be unique" }
+        if stages.first?.optional == true { return "the first stage ('\(stages[0].name)') cannot be optional" }
+        for exclusion in exclusions {
+            let from = stages[exclusion.fromStage].name, to = stages[exclusion.toStage].name
+            guard exclusion.fromStage < exclusion.toStage else {
+                return "exclusion between [\(from), \(to)]: name two different stages, the earlier first"
+            }
+            if let optional = [exclusion.fromStage, exclusion.toStage].first(where: { stages[$0].optional }) {
+                return "exclusion between [\(from), \(to)]: '\(stages[optional].name)' is optional; exclusions name required stages"
+            }
+        }
+        let hasOptional = stages.contains(where: \.optional)
+        if order == .any {
+            if hasOptional { return "order: any cannot have optional stages (every stage is a step)" }
+            if !exclusions.isEmpty { return "order: any cannot have exclusions (no stage comes between two others)" }
+            if count == .conversions { return "count: conversions needs order: ordered" }
+        }
+        if count == .conversions {
+            if order != .ordered { return "count: conversions needs order: ordered" }
+            if hasOptional { return "count: conversions cannot have optional stages" }
+            if !exclusions.isEmpty { return "count: conversions cannot have exclusions" }
+        }
+        return nil
     }
 
     private static func line(of error: YamlError) -> Int? {

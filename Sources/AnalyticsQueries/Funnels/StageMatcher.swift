@@ -10,6 +10,8 @@ package struct StageMatcher: Sendable {
     /// Stages that also filter on page or touchpoint, and their filters.
     private let filtered: [(bit: UInt32, pages: [Bool]?, channel: Int32?, device: Int32?, campaign: Int32?)]
     private let filteredBits: UInt32
+    /// Exclusion bits by event type id (bit k: an X event of exclusion k); empty without exclusions.
+    private let exclusionMasks: [UInt32]
     package let stageCount: Int
 
     /// Compiles a journey against the labels of a database. Names that do not
@@ -47,8 +49,27 @@ package struct StageMatcher: Sendable {
                              id("campaign", stage.campaign)))
         }
         typeMasks = masks
+        var exclusionMasks = [UInt32](repeating: 0, count: journey.exclusions.isEmpty ? 0 : maxID + 1)
+        for (index, exclusion) in journey.exclusions.enumerated() {
+            for event in exclusion.events {
+                for name in EventRole(rawValue: event).map({ roles.types($0) }) ?? [event] {
+                    if let id = types[name] { exclusionMasks[Int(id)] |= UInt32(1) << UInt32(index) }
+                }
+            }
+        }
+        self.exclusionMasks = exclusionMasks
         self.filtered = filtered
         filteredBits = filtered.reduce(0) { $0 | $1.bit }
+    }
+
+    /// Whether the journey has exclusions (events carry exclusion masks).
+    package var hasExclusions: Bool { !exclusionMasks.isEmpty }
+
+    /// The exclusions an event of this type is an X event of (bit k: exclusion k).
+    @inline(__always)
+    package func exclusionMask(eventType: Int32) -> UInt32 {
+        guard eventType >= 0, Int(eventType) < exclusionMasks.count else { return 0 }
+        return exclusionMasks[Int(eventType)]
     }
 
     /// The stages an event matches.

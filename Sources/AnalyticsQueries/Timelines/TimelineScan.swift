@@ -17,6 +17,8 @@ struct TimelineScan {
     /// and where the record is in `bytes` (for its touchpoint fields).
     private(set) var timestamps: [Int64] = []
     private(set) var masks: [UInt32] = []
+    /// Per kept record, the journey's exclusions it is an X event of (empty without exclusions).
+    private(set) var exclusionMasks: [UInt32] = []
     private(set) var sessions: [Int32] = []
     private var offsets: [Int] = []
     /// The properties whose values breakdowns read, and per kept record those
@@ -68,6 +70,7 @@ struct TimelineScan {
     mutating func load(_ blob: UnsafeRawBufferPointer, props: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
         timestamps.removeAll(keepingCapacity: true)
         masks.removeAll(keepingCapacity: true)
+        exclusionMasks.removeAll(keepingCapacity: true)
         sessions.removeAll(keepingCapacity: true)
         offsets.removeAll(keepingCapacity: true)
         keptValues.removeAll(keepingCapacity: true)
@@ -97,6 +100,7 @@ struct TimelineScan {
             for stage in stageFilters where mask & stage.bit != 0 && !passes(stage.filter) { mask &= ~stage.bit }
             timestamps.append(time)
             masks.append(mask)
+            if matcher.hasExclusions { exclusionMasks.append(matcher.exclusionMask(eventType: eventType)) }
             sessions.append(Self.int32(blob, offset + Field.session))
             offsets.append(offset)
             for property in keptProperties {
@@ -159,6 +163,7 @@ struct TimelineScan {
             let order = sessions.indices.sorted { (sessions[$0], $0) < (sessions[$1], $1) }
             timestamps = order.map { timestamps[$0] }
             masks = order.map { masks[$0] }
+            if !exclusionMasks.isEmpty { exclusionMasks = order.map { exclusionMasks[$0] } }
             sessions = order.map { sessions[$0] }
             offsets = order.map { offsets[$0] }
             if !keptProperties.isEmpty {
@@ -173,6 +178,20 @@ struct TimelineScan {
             start = index
         }
         return ranges
+    }
+
+    /// The columns of the records in `range`, for the per-actor evaluators.
+    func withColumns<Result>(_ range: Range<Int>, _ body: (_ timestamps: UnsafeBufferPointer<Int64>,
+                                                           _ masks: UnsafeBufferPointer<UInt32>,
+                                                           _ exclusionMasks: UnsafeBufferPointer<UInt32>) -> Result) -> Result {
+        timestamps.withUnsafeBufferPointer { times in
+            masks.withUnsafeBufferPointer { masks in
+                exclusionMasks.withUnsafeBufferPointer { exclusions in
+                    body(UnsafeBufferPointer(rebasing: times[range]), UnsafeBufferPointer(rebasing: masks[range]),
+                         exclusions.isEmpty ? exclusions : UnsafeBufferPointer(rebasing: exclusions[range]))
+                }
+            }
+        }
     }
 
     func evaluate(with evaluator: inout ActorFunnelEvaluator, range: Range<Int>) -> ActorFunnel {
