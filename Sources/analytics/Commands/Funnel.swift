@@ -7,6 +7,10 @@ struct Funnel: ParsableCommand {
         discussion: """
             Stage k is reached when an actor has distinct events matching stages 1..k with strictly \
             increasing times, all within the window from the stage-1 event (any chain start counts). \
+            --order strict also forbids any other event between two consecutive stages; --order any \
+            counts steps: k different stages by k events in one window. A journey file may mark stages \
+            optional and exclude events between two stages (exclude: [{events: [...], between: [a, b]}]). \
+            --count conversions counts every completion, not only actors. \
             Without --journey the built-in five-stage customer journey is used \
             (awareness, consideration, purchase, retention, advocacy). Definitions: docs/metrics.md.
             """)
@@ -37,6 +41,26 @@ struct Funnel: ParsableCommand {
         valueName: "field"))
     var breakdown: FunnelBreakdown?
 
+    @Option(help: ArgumentHelp("How stages follow each other: ordered (other events may come between), strict (none "
+                               + "may) or any (in any order); overrides the journey's order.", valueName: "order"))
+    var order: FunnelOrder?
+
+    @Option(help: ArgumentHelp("What is counted: actors (each once) or conversions (every entry into the funnel); "
+                               + "overrides the journey's count.", valueName: "what"))
+    var count: FunnelCount?
+
+    @Option(help: ArgumentHelp("What an excluded event between two stages does: cut (the chain counts up to the stage "
+                               + "before) or drop-actor (the actor is left out); overrides the journey's exclude_mode.",
+                               valueName: "mode"))
+    var excludeMode: ExcludeMode?
+
+    @Flag(help: ArgumentHelp("Add per stage the mean, p10, p25, p50, p75 and p90 of the time from the previous stage "
+                             + "and from the first, and a histogram of the time from the previous stage."))
+    var timeToConvert = false
+
+    @Option(help: "With --time-to-convert: the histogram's bins (log-spaced), 1 to 100.")
+    var bins = 10
+
     @Option(help: "With --breakdown: keep the N groups with the most actors entering, fold the rest into (other).")
     var top: Int?
 
@@ -55,13 +79,23 @@ struct Funnel: ParsableCommand {
         if actor != nil && actorByOldName != nil { throw ValidationError("use --actor alone (--by is its old spelling).") }
         if let top, top < 1 { throw ValidationError("--top must be at least 1.") }
         if top != nil && breakdown == nil { throw ValidationError("--top needs --breakdown.") }
+        if !(1...100).contains(bins) { throw ValidationError("--bins must be between 1 and 100.") }
+        if emitSQL != nil && (order != nil || count != nil || timeToConvert) {
+            throw ValidationError("--emit-sql gives reach per stage of an ordered funnel: without --order, --count or --time-to-convert.")
+        }
         if emitSQL != nil && (breakdown != nil || matureOnly || asOf != nil) {
             throw ValidationError("--emit-sql gives reach per stage only: without --breakdown, --mature-only or --as-of.")
         }
     }
 
     func run() throws {
-        var query = FunnelQuery(journey: try journey.map(JourneyDefinition.load(path:)) ?? .customerJourney)
+        var definition = try journey.map(JourneyDefinition.load(path:)) ?? .customerJourney
+        if let order { definition.order = order }
+        if let count { definition.count = count }
+        if let excludeMode { definition.excludeMode = excludeMode }
+        if let problem = definition.problem { throw ValidationError("\(problem) (journey \(definition.name)).") }
+        var query = FunnelQuery(journey: definition)
+        if timeToConvert { query.timeToConvertBins = bins }
         query.actor = actor ?? actorByOldName ?? .user
         query.range = try period.range()
         query.windowMilliseconds = window
@@ -94,5 +128,11 @@ func parseInstant(_ text: String) throws -> Int64 {
 }
 
 extension FunnelActor: @retroactive ExpressibleByArgument {}
+extension FunnelOrder: @retroactive ExpressibleByArgument {}
+extension FunnelCount: @retroactive ExpressibleByArgument {}
+extension ExcludeMode: @retroactive ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.replacingOccurrences(of: "-", with: "_")) }
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue.replacingOccurrences(of: "_", with: "-") } }
+}
 extension Workspace.SQLDialect: @retroactive ExpressibleByArgument {}
 extension FunnelBreakdown: @retroactive ExpressibleByArgument {}
