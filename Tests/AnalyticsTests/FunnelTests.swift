@@ -237,11 +237,12 @@ struct FunnelTests {
         try fixture.events(["\(t(0)),u1,page_view"])
         let report = try funnel(fixture, .customerJourney)
         let object = try JSONSerialization.jsonObject(with: Data(report.render(.json).utf8)) as? [String: Any]
-        #expect(Set(object?.keys.map { $0 } ?? []) == ["journey", "actor", "window_seconds", "from", "to", "stages", "breakdown"])
+        #expect(Set(object?.keys.map { $0 } ?? []) == ["journey", "actor", "window_seconds", "from", "to", "order", "count", "exclusions",
+                                                         "exclude_mode", "excluded_actors", "stages", "breakdown"])
         #expect(object?["window_seconds"] as? Int == 2_592_000)
         #expect(object?["breakdown"] is NSNull)
         let stage = (object?["stages"] as? [[String: Any]])?.first
-        #expect(Set(stage?.keys.map { $0 } ?? []) == Set(FunnelReport.stageColumns))
+        #expect(Set(stage?.keys.map { $0 } ?? []) == Set(FunnelReport.stageColumns + ["time_to_convert"]))
     }
 
     // MARK: Journey files

@@ -80,6 +80,11 @@ public struct FunnelReport: Sendable, Equatable {
     /// high rate easily; docs/metrics.md.)
     public var worstStageIndex: Int? { Self.worstStageIndex(stages) }
 
+    /// The stage a stage's conversion is measured from: the previous required stage.
+    public static func previousRequired(_ stages: [StageResult], before stage: Int) -> Int {
+        (0..<stage).last { !stages[$0].optional } ?? 0
+    }
+
     /// See `worstStageIndex`.
     public static func worstStageIndex(_ stages: [StageResult]) -> Int? {
         stages.indices.dropFirst().filter { stages[$0].dropped > 0 && !stages[$0].optional }

@@ -26,6 +26,7 @@ extension ConversionReport {
         var query = FunnelQuery(journey: options.journey)
         query.range = period
         query.filters = options.filters
+        query.timeToConvertBins = options.timeToConvertBins
         let reports = try FunnelEngine.run(database, query, breakdowns: unique)
         var breakdowns: [FunnelBreakdown: FunnelReport] = [:]
         for (breakdown, report) in zip(unique, reports) { breakdowns[breakdown] = report }
@@ -203,7 +204,8 @@ extension ConversionReport {
     /// Tests each group against the rest at `stage` (conversion from the previous stage).
     private static func testGroups(stage: Int, funnel: FunnelReport, breakdowns: [FunnelBreakdown: FunnelReport],
                                    revenue: Double, minimum: Int) -> [PainPoint] {
-        let totalTrials = funnel.stages[stage - 1].reached
+        let previous = FunnelReport.previousRequired(funnel.stages, before: stage)
+        let totalTrials = funnel.stages[previous].reached
         let totalSuccesses = funnel.stages[stage].reached
         guard totalTrials > 0 else { return [] }
         let overall = Double(totalSuccesses) / Double(totalTrials)
@@ -211,7 +213,7 @@ extension ConversionReport {
         var tests: [PainPoint] = []
         for dimension in TouchpointDimension.allCases {
             for group in breakdowns[FunnelBreakdown(dimension)]?.groups ?? [] {
-                let trials = group.stages[stage - 1].reached, successes = group.stages[stage].reached
+                let trials = group.stages[previous].reached, successes = group.stages[stage].reached
                 let restTrials = totalTrials - trials, restSuccesses = totalSuccesses - successes
                 guard trials >= minimum, restTrials >= minimum,
                       let test = Statistics.twoProportionZTest(successes1: successes, trials1: trials,

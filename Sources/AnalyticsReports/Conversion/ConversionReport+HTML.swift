@@ -41,12 +41,27 @@ extension ConversionReport {
 
         // 2. Stage conversion
         out += "<section aria-labelledby=\"stages\">\n<h2 id=\"stages\">Stage conversion</h2>\n"
+        if !funnelModeLines.isEmpty {
+            out += "<ul class=\"note\">" + funnelModeLines.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>\n"
+        }
         out += SVGChart.funnel(funnel.stages, id: "funnel-chart", title: "Users reaching each stage of \(options.journey.name)")
         out += HTML.legend("Chart:", [(mark: "fill", color: SVGChart.palette[0], text: "bar: users reaching the stage"),
                                       (mark: "", color: nil, text: "label: users (share of the first stage); hover a bar for exact counts")])
         out += HTML.table(stagesTable(funnel.stages), caption: "Reach, conversion and drop-off per stage")
         if let worst = ReportText.worstSentence(self) {
             out += "<p class=\"callout\">Worst stage: <strong>\(HTML.escape(worst.stage))</strong>: \(HTML.escape(worst.text))</p>\n"
+        }
+        if funnel.hasTimeToConvert {
+            out += "<h3>Time to convert</h3>\n<div class=\"histograms\">\n"
+            for (index, stage) in funnel.stages.enumerated().dropFirst() where !stage.optional {
+                guard let times = stage.timeToConvert else { continue }
+                out += "<figure>" + SVGChart.histogram(times.histogram, id: "ttc-\(index)",
+                                                       title: "Time from the previous stage to \(stage.stage)")
+                    + "<figcaption>\(HTML.escape(stage.stage)): median \(HTML.escape(times.fromPrevious.p50.map(Format.duration) ?? "-"))"
+                    + "</figcaption></figure>\n"
+            }
+            out += "</div>\n"
+            out += HTML.table(timeToConvertTable, caption: "Time from the previous stage for the users who converted")
         }
         out += "</section>\n"
 

@@ -15,7 +15,11 @@ extension ConversionReport {
         out += headlineTable.render(.markdown)
         out += "\n" + ReportText.currencyNote(self) + "\n"
 
-        out += "\n## Stage conversion\n\n" + stagesTable(funnel.stages).render(.markdown)
+        out += "\n## Stage conversion\n\n"
+        for line in funnelModeLines { out += "- \(line)\n" }
+        if !funnelModeLines.isEmpty { out += "\n" }
+        out += stagesTable(funnel.stages).render(.markdown)
+        if funnel.hasTimeToConvert { out += "\n### Time to convert\n\n" + timeToConvertTable.render(.markdown) }
         if let worst = ReportText.worstSentence(self) {
             out += "\nWorst stage: **\(worst.stage)**: \(worst.text)\n"
         }
@@ -98,10 +102,39 @@ extension ConversionReport {
                               "in window", "median time from previous"],
                     rows: stages.enumerated().map { index, stage in
                         // No interval on the first stage: everyone counted reached it (always 100%).
-                        [.text(stage.stage), .integer(Int64(stage.reached)), .rate(stage.conversionFromPrevious),
-                         .rate(stage.conversionFromFirst), .integer(Int64(stage.dropped)), .rate(stage.dropOffRate),
+                        [.text(stage.optional ? "\(stage.stage) (optional)" : stage.stage), .integer(Int64(stage.reached)),
+                         .rate(stage.conversionFromPrevious), .rate(stage.conversionFromFirst),
+                         stage.optional ? .number(nil) : .integer(Int64(stage.dropped)), .rate(stage.dropOffRate),
                          .text(index == 0 ? "-" : stage.ciLow.map { "\(Format.percent($0)) - \(Format.percent(stage.ciHigh ?? $0))" } ?? "-"),
-                         .integer(Int64(stage.inWindow)), .seconds(stage.medianSecondsFromPrevious)]
+                         stage.optional ? .number(nil) : .integer(Int64(stage.inWindow)), .seconds(stage.medianSecondsFromPrevious)]
+                    })
+    }
+
+    /// How the funnel was counted, when not the default: order, count, exclusions, optional stages.
+    var funnelModeLines: [String] {
+        var lines: [String] = []
+        switch funnel.order {
+        case .ordered: break
+        case .strict: lines.append("Strict order: no other event of a user between two consecutive stages.")
+        case .any: lines.append("Any order: a user reaches k steps with k different stages in one window.")
+        }
+        if funnel.count == .conversions { lines.append("Counting conversions: every entry into the funnel, not each user once.") }
+        let optional = funnel.stages.filter(\.optional).map(\.stage)
+        if !optional.isEmpty {
+            lines.append("Optional: \(optional.joined(separator: ", ")) (a user may skip it; conversion after it is from the stage before).")
+        }
+        return lines + funnel.exclusionLines.map { $0.prefix(1).uppercased() + $0.dropFirst() + "." }
+    }
+
+    /// Per stage after the first: how long converting users took from the previous stage (and the median from the first).
+    var timeToConvertTable: ResultTable {
+        ResultTable(columns: ["stage", "converted", "mean", "p10", "p25", "median", "p75", "p90", "median from first"],
+                    rows: funnel.stages.dropFirst().compactMap { stage in
+                        guard let times = stage.timeToConvert, !stage.optional else { return nil }
+                        let previous = times.fromPrevious
+                        return [.text(stage.stage), .integer(Int64(previous.count)), .seconds(previous.mean),
+                                .seconds(previous.p10), .seconds(previous.p25), .seconds(previous.p50),
+                                .seconds(previous.p75), .seconds(previous.p90), .seconds(times.fromFirst.p50)]
                     })
     }
 

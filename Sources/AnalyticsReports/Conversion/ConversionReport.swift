@@ -23,6 +23,8 @@ public struct ConversionReport: Sendable {
         public var alpha = 0.05
         /// `--where`: the funnels keep the events, the KPIs the sessions, that meet every condition.
         public var filters: [FieldFilter] = []
+        /// `--time-to-convert`: the histogram bins of each stage's time to convert (nil: not shown).
+        public var timeToConvertBins: Int?
 
         public init() {}
     }

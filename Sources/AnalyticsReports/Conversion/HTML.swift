@@ -189,6 +189,9 @@ enum HTML {
         .shade6 { background-color: #1e40af; color: #fff; }
         .open { background-image: repeating-linear-gradient(135deg, rgba(17, 24, 39, 0.16) 0 2px, transparent 2px 6px); }
         .notyet { background-color: #fff; color: #9ca3af; }
+        .histograms { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 8px 16px; }
+        .histograms figure { margin: 0; }
+        .histograms figcaption { font-size: 13px; color: #374151; }
         .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: center; font-size: 13px; color: #374151; margin: 6px 0; }
         .legend .key { font-weight: 600; }
         .legend .swatch { display: inline-block; width: 26px; height: 14px; margin-right: 5px; vertical-align: -2px;
@@ -311,16 +314,44 @@ enum SVGChart {
             let share = stage.conversionFromFirst.map(Format.percent) ?? "-"
             var tip = "\(stage.stage): \(Format.grouped(Int64(stage.reached))) users reached it (\(share) of the first stage)"
             if index > 0 {
+                let previous = stages[FunnelReport.previousRequired(stages, before: index)]
                 tip += "; \(stage.conversionFromPrevious.map(Format.percent) ?? "-") of the "
-                    + "\(Format.grouped(Int64(stages[index - 1].reached))) at \(stages[index - 1].stage); "
-                    + "\(Format.grouped(Int64(stage.dropped))) lost"
+                    + "\(Format.grouped(Int64(previous.reached))) at \(previous.stage)"
+                    + (stage.optional ? " (optional: users may skip it)" : "; \(Format.grouped(Int64(stage.dropped))) lost")
             }
             out += "<g class=\"bar\"><title>\(HTML.escape(tip))</title>\n"
-            out += "<text x=\"0\" y=\"\(fmt(y + 16))\" font-size=\"17\">\(HTML.escape(stage.stage))</text>\n"
+            out += "<text x=\"0\" y=\"\(fmt(y + 16))\" font-size=\"17\">"
+                + "\(HTML.escape(stage.optional ? "\(stage.stage) (optional)" : stage.stage))</text>\n"
             out += "<rect x=\"0\" y=\"\(fmt(y + 22))\" width=\"\(fmt(barWidth))\" height=\"22\" "
                 + "rx=\"3\" fill=\"\(palette[0])\" fill-opacity=\"\(fmt(1 - 0.12 * Double(index)))\"/>\n"
             out += "<text x=\"\(fmt(barWidth + 6))\" y=\"\(fmt(y + 39))\" font-size=\"16\">"
                 + "\(Format.grouped(Int64(stage.reached))) (\(share))</text></g>\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    /// Bars of a time-to-convert histogram (log-spaced bins), the first and last edge labelled;
+    /// each bar's tooltip gives its bin and count.
+    static func histogram(_ histogram: TimeToConvert.Histogram, id: String, title: String) -> String {
+        let width = 240.0, height = 110.0, bottom = 22.0
+        let counts = histogram.counts, edges = histogram.edges
+        let peak = Double(max(counts.max() ?? 0, 1))
+        let barWidth = width / Double(max(counts.count, 1))
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart histogram\" width=\"100%\" "
+            + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-labelledby=\"\(id)-title\">\n"
+        out += "<title id=\"\(id)-title\">\(HTML.escape(title))</title>\n"
+        for (index, count) in counts.enumerated() {
+            let barHeight = (height - bottom - 4) * Double(count) / peak
+            let low = edges[index], high = edges[min(index + 1, edges.count - 1)]
+            let tip = "\(Format.duration(low)) to \(Format.duration(high)): \(Format.grouped(Int64(count)))"
+            out += "<rect x=\"\(fmt(Double(index) * barWidth + 1))\" y=\"\(fmt(height - bottom - barHeight))\" "
+                + "width=\"\(fmt(max(barWidth - 2, 1)))\" height=\"\(fmt(barHeight))\" fill=\"\(palette[0])\">"
+                + "<title>\(HTML.escape(tip))</title></rect>\n"
+        }
+        if let first = edges.first, let last = edges.last {
+            out += "<text x=\"0\" y=\"\(fmt(height - 6))\" font-size=\"13\">\(HTML.escape(Format.duration(first)))</text>\n"
+            out += "<text x=\"\(fmt(width))\" y=\"\(fmt(height - 6))\" font-size=\"13\" text-anchor=\"end\">"
+                + "\(HTML.escape(Format.duration(last)))</text>\n"
         }
         return out + "</svg>\n"
     }

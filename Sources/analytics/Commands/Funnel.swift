@@ -93,7 +93,10 @@ struct Funnel: ParsableCommand {
         if let order { definition.order = order }
         if let count { definition.count = count }
         if let excludeMode { definition.excludeMode = excludeMode }
-        if let problem = definition.problem { throw ValidationError("\(problem) (journey \(definition.name)).") }
+        if let problem = definition.problem {
+            throw CommandFailure(message: "cannot compute journey \(definition.name) this way: \(problem). "
+                                 + "docs/metrics.md lists the modes that combine.", code: 64)
+        }
         var query = FunnelQuery(journey: definition)
         if timeToConvert { query.timeToConvertBins = bins }
         query.actor = actor ?? actorByOldName ?? .user

@@ -57,6 +57,12 @@ struct Report: ParsableCommand {
     @Option(help: "Smallest group (users at the previous stage) tested for pain points.")
     var minGroup: Int = 30
 
+    @Flag(help: ArgumentHelp("Show per stage the distribution of the time to convert: mean, quantiles and a histogram."))
+    var timeToConvert = false
+
+    @Option(help: "With --time-to-convert: the histogram's bins (log-spaced), 1 to 100.")
+    var bins = 10
+
     @Option(help: ArgumentHelp("Write the report to this file.", valueName: "file"))
     var out: String?
 
@@ -95,6 +101,8 @@ struct Report: ParsableCommand {
         options.interval = interval.breakdown
         options.minimumGroupSize = minGroup
         options.filters = conditions.filters
+        guard (1...100).contains(bins) else { throw ValidationError("--bins must be between 1 and 100.") }
+        if timeToConvert { options.timeToConvertBins = bins }
         if let breakdown { options.matrixDimension = breakdown }
         if let segment {
             let (dimension, value) = try Self.segment(segment)
