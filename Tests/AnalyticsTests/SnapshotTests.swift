@@ -48,6 +48,18 @@ struct SnapshotTests {
             ("report.json", ["report", "--format", "json"]),
             ("report.html", ["report", "--format", "html"]),
             ("report-ab.markdown", ["report", "--segment", "device=mobile", "--vs", "device=desktop", "--format", "markdown"]),
+            // Funnel language v2: optional stage and exclusion from the journey file, then each mode.
+            ("funnel-modes.table", ["funnel", "--journey", "SampleData/journeys/checkout-focused.yaml", "--time-to-convert",
+                                    "--wide"]),
+            ("funnel-drop-actor.json", ["funnel", "--journey", "SampleData/journeys/checkout-focused.yaml",
+                                        "--exclude-mode", "drop-actor", "--time-to-convert", "--bins", "4", "--format", "json"]),
+            ("funnel-strict.markdown", ["funnel", "--journey", "SampleData/journeys/checkout.yaml", "--order", "strict",
+                                        "--actor", "session", "--format", "markdown"]),
+            ("funnel-any.csv", ["funnel", "--journey", "SampleData/journeys/checkout.yaml", "--order", "any",
+                                "--time-to-convert", "--bins", "3", "--format", "csv"]),
+            ("funnel-conversions.table", ["funnel", "--journey", "SampleData/journeys/checkout.yaml", "--count", "conversions",
+                                          "--breakdown", "device"]),
+            ("funnel-refused.table", ["funnel", "--journey", "SampleData/journeys/checkout-focused.yaml", "--order", "any"]),
         ]
         return cases
     }()

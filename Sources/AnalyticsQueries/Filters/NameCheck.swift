@@ -49,7 +49,10 @@ package struct NameCheck {
 
     /// Everything a journey names: each stage's event types, page glob, touchpoint values and `where:` values.
     package func journey(_ journey: JourneyDefinition) -> [UnknownName] {
-        journey.stages.flatMap(stage)
+        journey.stages.flatMap(stage) + journey.exclusions.flatMap { exclusion in
+            eventTypes(exclusion.events, context: "exclusion between \(journey.stages[exclusion.fromStage].name) and "
+                       + journey.stages[exclusion.toStage].name)
+        }
     }
 
     package func stage(_ stage: StageDefinition) -> [UnknownName] {

@@ -14,6 +14,8 @@ package struct AnyOrderEvaluator {
     /// The events matching some stage: index, time, mask.
     private var matching: [(index: Int, time: Int64, mask: UInt32)] = []
     private var matcher = StageMatching()
+    /// Per stage, the events in the current window matching it.
+    private var stageCounts: [Int] = []
 
     package init(stageCount: Int, window: Int64) {
         self.stageCount = stageCount
@@ -27,35 +29,59 @@ package struct AnyOrderEvaluator {
             matching.append((index, timestamps[index], masks[index]))
         }
         guard let last = matching.last else { return ActorFunnel(depth: 0, lastStart: nil, stageTimes: []) }
-        // Slide the window over start events; a window is only evaluated when it gained
-        // events since the last one evaluated (otherwise it holds a subset of it).
+        // Slide the window over start events, keeping per stage the number of events in it
+        // that match the stage. While every event in it matches one stage only, its steps are
+        // the stages present; otherwise a matching decides. A window is only evaluated when it
+        // gained events since the last one evaluated (otherwise it holds a subset of it).
+        stageCounts.removeAll(keepingCapacity: true)
+        stageCounts.append(contentsOf: repeatElement(0, count: stageCount))
+        var present: UInt32 = 0, shared = 0 // events matching several stages
+        func add(_ mask: UInt32, _ delta: Int) {
+            var bits = mask
+            while bits != 0 {
+                let stage = bits.trailingZeroBitCount
+                bits &= bits - 1
+                stageCounts[stage] += delta
+                if stageCounts[stage] == 0 { present &= ~(UInt32(1) << UInt32(stage)) } else { present |= UInt32(1) << UInt32(stage) }
+            }
+            if mask.nonzeroBitCount > 1 { shared += delta }
+        }
         var depth = 0, bestStart = 0
         var end = 0, evaluatedEnd = 0
         var start = 0
         while start < matching.count && depth < stageCount {
             let limit = matching[start].time + window
-            while end < matching.count && matching[end].time <= limit { end += 1 }
+            while end < matching.count && matching[end].time <= limit {
+                add(matching[end].mask, 1)
+                end += 1
+            }
             if end > evaluatedEnd {
                 evaluatedEnd = end
-                var union: UInt32 = 0
-                for position in start..<end { union |= matching[position].mask }
-                if union.nonzeroBitCount > depth {
-                    let steps = matcher.size(matching[start..<end].lazy.map(\.mask), stageCount: stageCount)
+                if present.nonzeroBitCount > depth {
+                    let steps = shared == 0 ? present.nonzeroBitCount
+                        : matcher.size(matching[start..<end].lazy.map(\.mask), stageCount: stageCount)
                     if steps > depth {
                         depth = steps
                         bestStart = start
                     }
                 }
             }
+            add(matching[start].mask, -1)
             start += 1
         }
         // Times of each step in the reported window: grow it one instant at a time.
         var times: [Int64] = []
         var position = bestStart
+        var union: UInt32 = 0, anyShared = false
         while times.count < depth {
             let time = matching[position].time
-            while position < matching.count && matching[position].time == time { position += 1 }
-            let steps = matcher.size(matching[bestStart..<position].lazy.map(\.mask), stageCount: stageCount)
+            while position < matching.count && matching[position].time == time {
+                union |= matching[position].mask
+                anyShared = anyShared || matching[position].mask.nonzeroBitCount > 1
+                position += 1
+            }
+            let steps = anyShared ? matcher.size(matching[bestStart..<position].lazy.map(\.mask), stageCount: stageCount)
+                : union.nonzeroBitCount
             while times.count < min(steps, depth) { times.append(time) }
         }
         return ActorFunnel(depth: depth, lastStart: last.time, stageTimes: times, startIndex: matching[bestStart].index)

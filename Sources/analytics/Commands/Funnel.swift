@@ -108,6 +108,14 @@ struct Funnel: ParsableCommand {
         query.asOf = asOf
         query.filters = conditions.filters
         if let dialect = emitSQL {
+            let journey = query.journey
+            guard journey.order == .ordered, journey.count == .actors, journey.exclusions.isEmpty,
+                  !journey.stages.contains(where: \.optional) else {
+                throw CommandFailure(message: "--emit-sql translates ordered funnels counting actors only; journey "
+                                     + "\(journey.name) has another order, count, optional stages or exclusions "
+                                     + "(ClickHouse's windowFunnel 'strict_order' is not our strict order: docs/metrics.md).",
+                                     code: 64)
+            }
             let sql = try global.withWorkspace { workspace in
                 try names.report(try workspace.unknownNames(journey: query.journey, filters: query.filters))
                 return try workspace.funnelSQL(query, dialect: dialect)
