@@ -12,7 +12,8 @@
 #   4. analytics import orders.csv into that database (incremental), and a
 #      one-shot `analytics import events.csv orders.csv` into a fresh database;
 #   5. a nightly run: the history (all rows but the last 2%), then that day;
-#   6. the KPI, funnel, paths, retention and attribution queries (and the HTML report) on the analytics
+#   6. the KPI, funnel (every mode of scripts/journeys/bench-*.yaml), paths, retention and
+#      attribution queries (and the HTML report) on the analytics
 #      database, each against the same query in plain SQL run by sqlite3 on the
 #      baseline database: scripts/sql/raw/*.sql read the CSV tables as .import
 #      left them (all TEXT) and compute exactly what analytics does
@@ -267,6 +268,15 @@ if grep -q ' paths ' <<<"$("$bin" --help)"; then
   query ours_retention_orders "analytics retention --start order --return order --period month" \
     "$bin" retention --db "$db" --start order --return order --period month
   query ours_attribution "analytics attribution --compare-models" "$bin" attribution --db "$db" --compare-models
+fi
+# The funnel modes (scripts/journeys/bench-*.yaml: the same five stages in each mode; any
+# order with six): each against bench-ordered in the same run (docs/performance.md).
+if "$bin" funnel --help | grep -q -- '--order'; then
+  for mode in ordered strict optional exclude conversions any6; do
+    query "ours_funnel_mode_$mode" "analytics funnel, journey bench-$mode" \
+      "$bin" funnel --db "$db" --journey "scripts/journeys/bench-$mode.yaml"
+  done
+  query ours_funnel_time_to_convert "analytics funnel --time-to-convert" "$bin" funnel --db "$db" --time-to-convert
 fi
 if grep -q ' report ' <<<"$("$bin" --help)"; then
   query ours_report "analytics report (HTML)" "$bin" report --db "$db" --out "$work/report.html"

@@ -15,8 +15,11 @@ package struct ChainEvaluator {
     private let exclusionCaps: [Int]
     /// Per stage, the first stage a chain may come from (the previous required stage).
     private let sourceFrom: [Int]
+    /// The required stages, in order.
+    private let required: [Int]
     private var best: [Int64]
     private var pending: [Int64]
+    private var search: ChainSearch
     private static let none = Int64.min
 
     package init(rules: ChainRules) {
@@ -26,8 +29,10 @@ package struct ChainEvaluator {
         sourceFrom = (0..<rules.stageCount).map { stage in
             (0..<stage).last(where: rules.isRequired) ?? 0
         }
+        required = rules.requiredStages
         best = Array(repeating: Self.none, count: rules.stageCount * caps.count)
         pending = best
+        search = ChainSearch(rules: rules, caps: caps, exclusionCaps: exclusionCaps)
     }
 
     /// Evaluates an actor from its events in journey order.
@@ -131,75 +136,141 @@ package struct ChainEvaluator {
         guard depth > 0 else {
             return ChainResult(depth: 0, reached: 0, excluded: excluded, lastStart: lastStart, stageTimes: [], startIndex: nil)
         }
-        var search = ChainSearch(rules: rules, caps: caps, exclusionCaps: exclusionCaps, timestamps: timestamps, masks: masks,
-                                 exclusionMasks: exclusionMasks, depth: depth)
-        let found = search.earliest()
+        let found: (times: [Int64], start: Int)?
+        if depth == 1 {
+            // The earliest stage-0 event is a chain of its own.
+            let start = (0..<count).first { masks[$0] & 1 != 0 }!
+            found = ([timestamps[start]], start)
+        } else if !strict && rules.exclusions.isEmpty {
+            found = earliestRequiredChain(depth: depth, timestamps: timestamps, masks: masks)
+        } else {
+            found = search.earliest(depth: depth, timestamps: timestamps, masks: masks, exclusionMasks: exclusionMasks)
+        }
         return ChainResult(depth: depth, reached: reached, excluded: excluded, lastStart: lastStart,
                            stageTimes: found?.times ?? [], startIndex: found?.start)
     }
 }
 
+extension ChainEvaluator {
+    /// Ordered rules without exclusions: optional stages never help, so the reported chain is the
+    /// greedy one over the required stages from the earliest start that reaches `depth` (each
+    /// stage at its earliest event: from a fixed start that leaves the most room for the next).
+    private func earliestRequiredChain(depth: Int, timestamps: UnsafeBufferPointer<Int64>,
+                                       masks: UnsafeBufferPointer<UInt32>) -> (times: [Int64], start: Int)? {
+        var times = [Int64](repeating: 0, count: depth)
+        var previousStart: Int64?
+        for start in 0..<timestamps.count where masks[start] & 1 != 0 && timestamps[start] != previousStart {
+            let startTime = timestamps[start]
+            previousStart = startTime
+            times[0] = startTime
+            var rank = 1, previous = startTime, event = start + 1
+            while rank < depth && event < timestamps.count {
+                let time = timestamps[event]
+                if time - startTime > rules.window { break }
+                if time > previous && masks[event] & (UInt32(1) << UInt32(required[rank])) != 0 {
+                    times[rank] = time
+                    previous = time
+                    rank += 1
+                }
+                event += 1
+            }
+            if rank == depth { return (times, start) }
+        }
+        return nil
+    }
+}
+
 /// Finds, for an actor known to reach `depth` required stages, the clean chain
 /// with the lexicographically smallest required-stage times: the earliest
-/// stage-0 event that can reach the depth, then depth-first search with the
-/// failures of each state remembered.
-private struct ChainSearch {
-    let rules: ChainRules
-    let caps: [Int]
-    let exclusionCaps: [Int]
-    let timestamps: UnsafeBufferPointer<Int64>
-    let masks: UnsafeBufferPointer<UInt32>
-    let exclusionMasks: UnsafeBufferPointer<UInt32>
-    let depth: Int
-    /// Per event, the index after the last event at its instant.
-    private var groupEnd: [Int] = []
-    /// Per exclusion, the count of its X events before each index.
-    private var xBefore: [[Int]] = []
+/// stage-0 event that can reach the depth, then depth-first search, trying
+/// next events in time order, with the states that cannot reach the depth
+/// remembered. Its buffers are reused from actor to actor.
+struct ChainSearch {
+    private let rules: ChainRules
+    private let caps: [Int]
+    private let exclusionCaps: [Int]
     /// Per stage, the number of required stages among stages 0...stage.
     private let requiredRanks: [Int]
+    /// Per stage, the next required stage (stageCount when none).
+    private let nextRequired: [Int]
+    /// Whether several next stages can be tried from one state (strict order with optional stages):
+    /// then the best of them is kept, and successes are remembered too.
+    private let branches: Bool
+    private var timestamps = UnsafeBufferPointer<Int64>(start: nil, count: 0)
+    private var masks = UnsafeBufferPointer<UInt32>(start: nil, count: 0)
+    private var depth = 0
+    /// Per event, the index after the last event at its instant, and the first at it.
+    private var groupEnd: [Int] = []
+    private var groupStart: [Int] = []
+    /// Per exclusion k, the count of its X events before each index: xBefore[k x (count + 1) + index].
+    private var xBefore: [Int] = []
     private var startTime: Int64 = 0
-    /// Results of (event, stage, cap) from the current start: nil when unknown.
-    private var memo: [Int: [Int64]?] = [:]
+    /// States (event, stage, cap) known to fail from the current start: stamped with `generation`.
+    private var failed: [UInt32] = []
+    private var generation: UInt32 = 0
+    /// With branches: the result of each state already searched from the current start.
+    private var solved: [Int: [Int64]] = [:]
 
-    init(rules: ChainRules, caps: [Int], exclusionCaps: [Int], timestamps: UnsafeBufferPointer<Int64>,
-         masks: UnsafeBufferPointer<UInt32>, exclusionMasks: UnsafeBufferPointer<UInt32>, depth: Int) {
+    init(rules: ChainRules, caps: [Int], exclusionCaps: [Int]) {
         self.rules = rules
         self.caps = caps
         self.exclusionCaps = exclusionCaps
-        self.timestamps = timestamps
-        self.masks = masks
-        self.exclusionMasks = exclusionMasks
-        self.depth = depth
         requiredRanks = (0..<rules.stageCount).map(rules.requiredRank)
-        let count = timestamps.count
-        groupEnd = Array(repeating: count, count: count)
-        var index = count - 1
-        while index >= 0 {
-            if index + 1 < count && timestamps[index + 1] == timestamps[index] { groupEnd[index] = groupEnd[index + 1] }
-            else { groupEnd[index] = index + 1 }
-            index -= 1
+        nextRequired = (0..<rules.stageCount).map { stage in
+            ((stage + 1)..<rules.stageCount).first(where: rules.isRequired) ?? rules.stageCount
         }
-        if !exclusionMasks.isEmpty {
-            xBefore = rules.exclusions.indices.map { k in
-                var counts = [Int](repeating: 0, count: count + 1)
-                for event in 0..<count {
-                    counts[event + 1] = counts[event] + (exclusionMasks[event] & (UInt32(1) << UInt32(k)) != 0 ? 1 : 0)
-                }
-                return counts
-            }
-        }
+        branches = rules.strict && rules.optional != 0
     }
 
-    /// The reported chain: its required-stage times and its stage-0 event.
-    mutating func earliest() -> (times: [Int64], start: Int)? {
+    /// The reported chain of an actor: its required-stage times and its stage-0 event.
+    mutating func earliest(depth: Int, timestamps: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt32>,
+                           exclusionMasks: UnsafeBufferPointer<UInt32>) -> (times: [Int64], start: Int)? {
+        self.timestamps = timestamps
+        self.masks = masks
+        self.depth = depth
+        let count = timestamps.count
+        groupEnd.removeAll(keepingCapacity: true)
+        groupStart.removeAll(keepingCapacity: true)
+        groupEnd.append(contentsOf: repeatElement(count, count: count))
+        groupStart.append(contentsOf: repeatElement(0, count: count))
+        for index in 0..<count {
+            groupStart[index] = index > 0 && timestamps[index - 1] == timestamps[index] ? groupStart[index - 1] : index
+        }
+        var index = count - 1
+        while index >= 0 {
+            groupEnd[index] = index + 1 < count && timestamps[index + 1] == timestamps[index] ? groupEnd[index + 1] : index + 1
+            index -= 1
+        }
+        xBefore.removeAll(keepingCapacity: true)
+        if !exclusionMasks.isEmpty {
+            for k in rules.exclusions.indices {
+                var seen = 0
+                xBefore.append(0)
+                for event in 0..<count {
+                    if exclusionMasks[event] & (UInt32(1) << UInt32(k)) != 0 { seen += 1 }
+                    xBefore.append(seen)
+                }
+            }
+        }
+        let states = count * rules.stageCount * caps.count
+        if failed.count < states { failed.append(contentsOf: repeatElement(0, count: states - failed.count)) }
         var previous: Int64?
-        for start in 0..<timestamps.count where masks[start] & 1 != 0 && timestamps[start] != previous {
+        for start in 0..<count where masks[start] & 1 != 0 && timestamps[start] != previous {
             previous = timestamps[start]
             startTime = timestamps[start]
-            memo.removeAll(keepingCapacity: true)
+            nextGeneration()
             if let rest = complete(event: start, stage: 0, cap: caps.count - 1) { return ([startTime] + rest, start) }
         }
         return nil
+    }
+
+    private mutating func nextGeneration() {
+        if generation == .max {
+            for slot in failed.indices { failed[slot] = 0 }
+            generation = 0
+        }
+        generation += 1
+        if branches { solved.removeAll(keepingCapacity: true) }
     }
 
     /// The smallest remaining required-stage times from a chain ending at `event`
@@ -207,30 +278,34 @@ private struct ChainSearch {
     private mutating func complete(event: Int, stage: Int, cap: Int) -> [Int64]? {
         if requiredRanks[stage] == depth { return [] }
         let key = (event * rules.stageCount + stage) * caps.count + cap
-        if let known = memo[key] { return known }
+        if failed[key] == generation { return nil }
+        if branches, let known = solved[key] { return known }
         let result = search(event: event, stage: stage, cap: cap)
-        memo[key] = result
+        if let result {
+            if branches { solved[key] = result }
+        } else {
+            failed[key] = generation
+        }
         return result
     }
 
     private mutating func search(event: Int, stage: Int, cap: Int) -> [Int64]? {
-        let nextRequired = ((stage + 1)..<rules.stageCount).first(where: rules.isRequired) ?? rules.stageCount
-        guard nextRequired < rules.stageCount else { return nil }
+        let required = nextRequired[stage]
+        guard required < rules.stageCount else { return nil }
         let from = groupEnd[event]
         // Ordered: optional stages never help reach required ones, so only the next
         // required stage is tried, earliest first. Strict: only the next instant.
         let to = rules.strict ? (from < timestamps.count ? groupEnd[from] : from) : timestamps.count
-        let targets = rules.strict ? Array((stage + 1)...nextRequired) : [nextRequired]
+        let firstTarget = rules.strict ? stage + 1 : required
         var best: [Int64]?
         for candidate in from..<to {
             let time = timestamps[candidate]
             guard time - startTime <= rules.window else { break }
-            for target in targets where masks[candidate] & (UInt32(1) << UInt32(target)) != 0 {
+            for target in firstTarget...required where masks[candidate] & (UInt32(1) << UInt32(target)) != 0 {
                 guard let arrived = arrivalCap(from: event, stage: stage, cap: cap, to: candidate, target: target),
                       let rest = complete(event: candidate, stage: target, cap: arrived) else { continue }
-                let times = rules.isRequired(target) ? [time] + rest : rest
-                if rules.isRequired(target) { return times } // Nothing reachable from here comes earlier.
-                if best.map({ times.lexicographicallyPrecedes($0) }) ?? true { best = times }
+                if target == required { return [time] + rest } // Nothing reachable from here comes earlier.
+                if best.map({ rest.lexicographicallyPrecedes($0) }) ?? true { best = rest }
             }
         }
         return best
@@ -241,16 +316,14 @@ private struct ChainSearch {
     private func arrivalCap(from event: Int, stage: Int, cap: Int, to candidate: Int, target: Int) -> Int? {
         var cap = cap
         if !xBefore.isEmpty {
-            let between = groupEnd[event]
-            var groupStart = candidate
-            while groupStart > between && timestamps[groupStart - 1] == timestamps[candidate] { groupStart -= 1 }
-            let groupStop = groupEnd[candidate]
+            let between = groupEnd[event], arrival = groupStart[candidate], arrivalEnd = groupEnd[candidate]
+            let width = timestamps.count + 1
             for (k, exclusion) in rules.exclusions.enumerated() {
                 // An X event strictly between taints a chain already at or past the exclusion's start;
                 // one at the arrival instant taints a chain arriving strictly inside its span.
-                let strictlyBetween = xBefore[k][groupStart] - xBefore[k][between] > 0
+                let strictlyBetween = xBefore[k * width + arrival] - xBefore[k * width + between] > 0
                 if strictlyBetween && exclusion.from <= stage && stage < exclusion.to { cap = min(cap, exclusionCaps[k]) }
-                let atArrival = xBefore[k][groupStop] - xBefore[k][groupStart] > 0
+                let atArrival = xBefore[k * width + arrivalEnd] - xBefore[k * width + arrival] > 0
                 if atArrival && exclusion.from < target && target < exclusion.to { cap = min(cap, exclusionCaps[k]) }
             }
         }

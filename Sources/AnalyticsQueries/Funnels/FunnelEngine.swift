@@ -181,9 +181,9 @@ struct FunnelPass: Sendable {
 
         /// Counts one actor (or entry) whose records start at `index`.
         func record(_ actor: FunnelEvaluator.Outcome, at index: Int) {
-            let key = { (position: Int) -> Int64 in
-                fields[position].map { scan.value(of: $0, at: index + (actor.startIndex ?? 0)) }
-                    ?? scan.group(breakdowns[position], at: index)
+            func key(_ position: Int) -> Int64 {
+                if let field = fields[position] { return scan.value(of: field, at: index + (actor.startIndex ?? 0)) }
+                return scan.group(breakdowns[position], at: index)
             }
             if dropsActors && actor.excluded {
                 partial.total.addExcluded()
@@ -207,12 +207,16 @@ struct FunnelPass: Sendable {
         let timelines = try scan.timelines(database, users: users)
         while try scan.loadNext(timelines) {
             guard scan.count > 0 else { continue }
-            let ranges = query.actor == .user ? [0..<scan.count] : scan.sessionRanges()
-            for range in ranges {
-                scan.withColumns(range) { timestamps, masks, exclusionMasks in
-                    evaluator.evaluate(timestamps: timestamps, masks: masks, exclusionMasks: exclusionMasks) {
-                        record($0, at: range.lowerBound)
-                    }
+            // Outcomes are read after the evaluation: a closure or nested function that used `scan`
+            // while evaluating would copy it per actor.
+            switch query.actor {
+            case .user:
+                scan.evaluate(with: &evaluator, range: 0..<scan.count)
+                for outcome in evaluator.outcomes { record(outcome, at: 0) }
+            case .session:
+                for range in scan.sessionRanges() {
+                    scan.evaluate(with: &evaluator, range: range)
+                    for outcome in evaluator.outcomes { record(outcome, at: range.lowerBound) }
                 }
             }
         }

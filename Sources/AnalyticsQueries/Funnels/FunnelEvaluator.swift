@@ -40,6 +40,8 @@ struct FunnelEvaluator {
     private var anyOrder: AnyOrderEvaluator?
     private var conversions: ConversionCounter?
     private let optional: UInt32
+    /// The outcomes of the last actor evaluated: one, or one per entry when counting conversions.
+    private(set) var outcomes: [Outcome] = []
 
     init(journey: JourneyDefinition, rules: ChainRules) {
         optional = rules.optional
@@ -52,17 +54,19 @@ struct FunnelEvaluator {
         }
     }
 
-    /// Evaluates one actor and hands each outcome (one per entry when counting conversions) to `record`.
+    /// Evaluates one actor into `outcomes`.
     mutating func evaluate(timestamps: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt32>,
-                           exclusionMasks: UnsafeBufferPointer<UInt32>, record: (Outcome) -> Void) {
+                           exclusionMasks: UnsafeBufferPointer<UInt32>) {
+        outcomes.removeAll(keepingCapacity: true)
         if plain != nil {
-            record(Outcome(plain!.evaluate(timestamps: timestamps, masks: masks)))
+            outcomes.append(Outcome(plain!.evaluate(timestamps: timestamps, masks: masks)))
         } else if chain != nil {
-            record(Outcome(chain!.evaluate(timestamps: timestamps, masks: masks, exclusionMasks: exclusionMasks), optional: optional))
+            outcomes.append(Outcome(chain!.evaluate(timestamps: timestamps, masks: masks, exclusionMasks: exclusionMasks),
+                                    optional: optional))
         } else if anyOrder != nil {
-            record(Outcome(anyOrder!.evaluate(timestamps: timestamps, masks: masks)))
+            outcomes.append(Outcome(anyOrder!.evaluate(timestamps: timestamps, masks: masks)))
         } else {
-            for entry in conversions!.entries(timestamps: timestamps, masks: masks) { record(Outcome(entry)) }
+            for entry in conversions!.entries(timestamps: timestamps, masks: masks) { outcomes.append(Outcome(entry)) }
         }
     }
 }

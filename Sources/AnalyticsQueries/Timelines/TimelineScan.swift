@@ -180,25 +180,15 @@ struct TimelineScan {
         return ranges
     }
 
-    /// The columns of the records in `range`, for the per-actor evaluators.
-    func withColumns<Result>(_ range: Range<Int>, _ body: (_ timestamps: UnsafeBufferPointer<Int64>,
-                                                           _ masks: UnsafeBufferPointer<UInt32>,
-                                                           _ exclusionMasks: UnsafeBufferPointer<UInt32>) -> Result) -> Result {
+    /// Evaluates the records in `range` as one actor (outcomes in `evaluator.outcomes`).
+    func evaluate(with evaluator: inout FunnelEvaluator, range: Range<Int>) {
         timestamps.withUnsafeBufferPointer { times in
             masks.withUnsafeBufferPointer { masks in
                 exclusionMasks.withUnsafeBufferPointer { exclusions in
-                    body(UnsafeBufferPointer(rebasing: times[range]), UnsafeBufferPointer(rebasing: masks[range]),
-                         exclusions.isEmpty ? exclusions : UnsafeBufferPointer(rebasing: exclusions[range]))
+                    evaluator.evaluate(timestamps: UnsafeBufferPointer(rebasing: times[range]),
+                                       masks: UnsafeBufferPointer(rebasing: masks[range]),
+                                       exclusionMasks: exclusions.isEmpty ? exclusions : UnsafeBufferPointer(rebasing: exclusions[range]))
                 }
-            }
-        }
-    }
-
-    func evaluate(with evaluator: inout ActorFunnelEvaluator, range: Range<Int>) -> ActorFunnel {
-        timestamps.withUnsafeBufferPointer { times in
-            masks.withUnsafeBufferPointer { masks in
-                evaluator.evaluate(timestamps: UnsafeBufferPointer(rebasing: times[range]),
-                                   masks: UnsafeBufferPointer(rebasing: masks[range]))
             }
         }
     }
