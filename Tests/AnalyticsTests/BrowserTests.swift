@@ -29,14 +29,22 @@ struct BrowserTests {
     }
 
     @Test("the sample report at 1280 and 400 px: no horizontal overflow at 400 px, no console errors",
-          .enabled(if: chromium != nil, "chromium is not on the PATH (apt-get install -y chromium); browser check skipped"))
-    func sampleReportInChromium() throws {
+          .enabled(if: chromium != nil, "chromium is not on the PATH (apt-get install -y chromium); browser check skipped"),
+          arguments: [[],
+                      // An optional stage, an exclusion and the time-to-convert histograms.
+                      ["--journey", sampleData.appending(path: "journeys/checkout-focused.yaml").path, "--time-to-convert"]])
+    func sampleReportInChromium(options: [String]) throws {
         let directory = TemporaryDirectory()
         let out = directory.path("report.html")
-        let run = try CLI.run(["report", sampleData.path, "--db", directory.path("browser.sqlite"), "--out", out],
+        let run = try CLI.run(["report", sampleData.path, "--db", directory.path("browser.sqlite"), "--out", out] + options,
                               in: directory.url)
         try #require(run.status == 0, "analytics report failed: \(run.stderr)")
         let html = try String(contentsOfFile: out, encoding: .utf8)
+        if options.contains("--time-to-convert") {
+            // One histogram per required stage after the first (cart, order), the optional stage marked.
+            #expect(html.components(separatedBy: "class=\"chart histogram\"").count - 1 == 2)
+            #expect(html.contains("checkout (optional)") && html.contains("Excluding search between cart and order"))
+        }
         for width in [1280, 400] {
             let measurement = try measure(html, width: width, in: directory)
             #expect(measurement.viewport == width,

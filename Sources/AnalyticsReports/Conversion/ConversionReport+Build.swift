@@ -48,7 +48,8 @@ extension ConversionReport {
                                  previousKPIs: previousKPIs?.total)
 
         // Pain points: the stages losing the most users, tested per touchpoint group.
-        let ranked = funnel.stages.indices.dropFirst().sorted {
+        // Optional stages lose nobody (users may skip them): only required stages are ranked.
+        let ranked = funnel.stages.indices.dropFirst().filter { !funnel.stages[$0].optional }.sorted {
             (funnel.stages[$0].dropped, -$0) > (funnel.stages[$1].dropped, -$1)
         }
         let examined = ranked.prefix(options.painPointStages).filter { funnel.stages[$0].dropped > 0 }

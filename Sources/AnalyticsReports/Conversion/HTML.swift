@@ -348,6 +348,7 @@ enum SVGChart {
                 + "width=\"\(fmt(max(barWidth - 2, 1)))\" height=\"\(fmt(barHeight))\" fill=\"\(palette[0])\">"
                 + "<title>\(HTML.escape(tip))</title></rect>\n"
         }
+        out += "<line x1=\"0\" y1=\"\(fmt(height - bottom))\" x2=\"\(fmt(width))\" y2=\"\(fmt(height - bottom))\" stroke=\"#9ca3af\"/>\n"
         if let first = edges.first, let last = edges.last {
             out += "<text x=\"0\" y=\"\(fmt(height - 6))\" font-size=\"13\">\(HTML.escape(Format.duration(first)))</text>\n"
             out += "<text x=\"\(fmt(width))\" y=\"\(fmt(height - 6))\" font-size=\"13\" text-anchor=\"end\">"
