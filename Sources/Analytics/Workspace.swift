@@ -118,6 +118,18 @@ public final class Workspace {
             + check.filters(filters)
     }
 
+    /// When the orders placed in `range` are in more than one currency: a warning listing each
+    /// currency's orders and revenue (amount columns add them without conversion); nil otherwise.
+    public func mixedCurrencyWarning(_ range: TimeRange) throws -> String? {
+        let totals = try CurrencyTotal.totals(database, range)
+        guard totals.count > 1 else { return nil }
+        let list = totals.map { total in
+            "\(total.code ?? "no currency") \(Format.decimal(total.revenue, places: 2)) over \(Format.grouped(Int64(total.orders))) orders"
+        }
+        return "the orders are in \(totals.count) currencies (\(list.joined(separator: "; "))): revenue columns add "
+            + "them without conversion; compare amounts within one currency (analytics report lists them apart)."
+    }
+
     /// The most common paths after (or before) an anchor event, and their step-to-step edges.
     /// - Throws: `UnknownField` for a `--where` field the database does not know.
     public func paths(_ query: PathQuery) throws -> PathReport {

@@ -21,33 +21,57 @@ extension DatabaseInfo {
         ])
     }
 
+    /// The parts of `analytics info`, each one table (`--section`).
+    public enum Section: String, CaseIterable, Sendable {
+        case summary, migrations, tables, roles, properties
+    }
+
+    /// One section as a table, with the same columns in every format (CSV per RFC 4180).
+    public func table(_ section: Section) -> ResultTable {
+        switch section {
+        case .summary:
+            return ResultTable(columns: ["key", "value"],
+                               rows: [[.text("path"), .text(path)], [.text("sqlite_version"), .text(sqliteVersion)],
+                                      [.text("engine_version"), .text(engineVersion)]])
+        case .migrations:
+            return ResultTable(columns: ["version", "name", "applied_at", "checksum"],
+                               rows: migrations.map { [.integer(Int64($0.version)), .text($0.name), .text($0.appliedAt), .text($0.checksum)] })
+        case .tables:
+            return ResultTable(columns: ["table", "rows"], rows: tables.map { [.text($0.table), .integer($0.rows)] })
+        case .roles:
+            return ResultTable(columns: ["role", "event_types"],
+                               rows: roles.map { [.text($0.role), .text($0.eventTypes.joined(separator: ", "))] })
+        case .properties:
+            return ResultTable(columns: ["property", "distinct_values"],
+                               rows: properties.map { [.text($0.name), .integer($0.distinctValues)] })
+        }
+    }
+
+    /// Renders one section in any format, or with `section` nil every section: text sections, one JSON
+    /// document, and for CSV the row counts (one CSV stream holds one table; `--section` gives the others).
+    public func render(_ format: OutputFormat, section: Section?) -> String {
+        guard let section else { return render(format) }
+        if format == .json {
+            let object = json
+            guard case .object(let fields) = object else { return object.rendered() }
+            let key = section == .summary ? nil : section.rawValue
+            guard let key, let value = fields.first(where: { $0.0 == key })?.1 else {
+                return JSONValue.object(fields.filter { ["path", "sqlite_version", "engine_version"].contains($0.0) }).rendered()
+            }
+            return value.rendered()
+        }
+        return table(section).render(format)
+    }
+
     /// Renders as text sections, CSV/Markdown tables, or one JSON document.
     public func render(_ format: OutputFormat) -> String {
         if format == .json { return json.rendered() }
-        let migrationTable = ResultTable(
-            columns: ["version", "name", "applied_at", "checksum"],
-            rows: migrations.map { [.integer(Int64($0.version)), .text($0.name), .text($0.appliedAt), .text($0.checksum)] })
-        let countTable = ResultTable(
-            columns: ["table", "rows"],
-            rows: tables.map { [.text($0.table), .integer($0.rows)] })
-        let summary = ResultTable(
-            columns: ["key", "value"],
-            rows: [[.text("path"), .text(path)], [.text("sqlite_version"), .text(sqliteVersion)],
-                   [.text("engine_version"), .text(engineVersion)]])
-        if format == .csv {
-            // One CSV per section would be ambiguous; CSV gives the row counts, the tabular part.
-            return countTable.render(.csv)
-        }
-        let roleTable = ResultTable(
-            columns: ["role", "event_types"],
-            rows: roles.map { [.text($0.role), .text($0.eventTypes.joined(separator: ", "))] })
-        let propertyTable = ResultTable(
-            columns: ["property", "distinct_values"],
-            rows: properties.map { [.text($0.name), .integer($0.distinctValues)] })
+        // One CSV stream holds one table: the row counts, the tabular part (`--section` gives the others).
+        if format == .csv { return table(.tables).render(.csv) }
         let heading = format == .markdown ? "## " : ""
-        return summary.render(format) + "\n\(heading)Migrations\n\n" + migrationTable.render(format)
-            + "\n\(heading)Tables\n\n" + countTable.render(format)
-            + "\n\(heading)Event roles\n\n" + roleTable.render(format)
-            + "\n\(heading)Properties\n\n" + (properties.isEmpty ? "(none)\n" : propertyTable.render(format))
+        return table(.summary).render(format) + "\n\(heading)Migrations\n\n" + table(.migrations).render(format)
+            + "\n\(heading)Tables\n\n" + table(.tables).render(format)
+            + "\n\(heading)Event roles\n\n" + table(.roles).render(format)
+            + "\n\(heading)Properties\n\n" + (properties.isEmpty ? "(none)\n" : table(.properties).render(format))
     }
 }

@@ -120,6 +120,11 @@ struct NameCheckOption: ParsableArguments {
                                  + "\n(drop --strict-names to run anyway; `analytics info` lists what the database holds)",
                                  code: 65)
         }
-        for name in unknown { FileHandle.standardError.write(Data("warning: \(name)\n".utf8)) }
+        for name in unknown { warn("\(name)") }
     }
+}
+
+/// Writes a warning to standard error (the output itself stays clean for scripts).
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
 }

@@ -42,6 +42,9 @@ struct SnapshotTests {
             ("info.csv", ["info", "--format", "csv"]),
             ("info.json", ["info", "--format", "json"]),
             ("info.markdown", ["info", "--format", "markdown"]),
+            ("info-migrations.csv", ["info", "--section", "migrations", "--format", "csv"]),
+            ("info-roles.csv", ["info", "--section", "roles", "--format", "csv"]),
+            ("info-summary.json", ["info", "--section", "summary", "--format", "json"]),
             ("sql.csv", ["sql", "SELECT channel, count(*) AS sessions, sum(orders) AS orders FROM journey_sessions "
                          + "GROUP BY channel ORDER BY channel", "--format", "csv"]),
             ("report.markdown", ["report", "--format", "markdown"]),

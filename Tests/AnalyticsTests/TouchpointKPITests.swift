@@ -173,4 +173,32 @@ struct TouchpointKPITests {
         #expect(Statistics.quantile(sorted: [1, 2, 3, 4, 5], 0.5) == 3)
         #expect(abs((Statistics.quantile(sorted: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) ?? 0) - 9.1) < 1e-12)
     }
+
+    @Test("orders in several currencies: touchpoints and attribution warn and list them; one currency: no warning")
+    func mixedCurrencies() throws {
+        let directory = TemporaryDirectory()
+        let events = try directory.write("events.csv", """
+            timestamp,user_id,event_type,channel
+            2024-03-01T09:59:00Z,u1,page_view,email
+            2024-03-01T10:59:00Z,u2,page_view,direct
+            """)
+        let orders = try directory.write("orders.csv", """
+            order_id,timestamp,user_id,revenue,currency
+            o1,2024-03-01T10:00:00Z,u1,10.5,EUR
+            o2,2024-03-01T11:00:00Z,u2,20,USD
+            o3,2024-03-02T11:00:00Z,u2,5,USD
+            """)
+        let db = directory.path("c.sqlite")
+        #expect(try CLI.run(["import", events, orders, "--db", db]).status == 0)
+        for command in [["touchpoints"], ["attribution"]] {
+            let result = try CLI.run(command + ["--db", db, "--format", "csv"])
+            #expect(result.status == 0)
+            #expect(result.stderr.contains("warning: the orders are in 2 currencies (USD 25.00 over 2 orders; EUR 10.50 over 1 orders)"),
+                    "\(command): \(result.stderr)")
+            #expect(!result.stdout.contains("warning"), "the warning stays out of the CSV")
+        }
+        // From March 2 on only the USD order is in the period: one currency, no warning.
+        let oneDay = try CLI.run(["touchpoints", "--db", db, "--from", "2024-03-02", "--format", "csv"])
+        #expect(oneDay.status == 0 && oneDay.stderr.isEmpty, "\(oneDay.stderr)")
+    }
 }

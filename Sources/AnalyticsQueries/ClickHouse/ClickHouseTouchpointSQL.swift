@@ -8,7 +8,8 @@ import AnalyticsStorage
 ///
 /// The median and p90 are `quantileExactInclusive`: linear interpolation between the two nearest
 /// ranks, h = (n - 1) q, which is `Statistics.quantile` (R's type 7). Amounts and seconds are
-/// rounded to 6 decimals as ours are; average order value divides the rounded revenue.
+/// rounded to 6 decimals as ours are; average order value and revenue per session divide the rounded revenue,
+/// then are rounded to 6 decimals too.
 package enum ClickHouseTouchpointSQL {
     /// The KPI columns after `touchpoint`, in the order of the CSV output.
     package static let columns = ["sessions", "users", "events", "bounce_rate", "avg_session_seconds",
@@ -44,8 +45,8 @@ package enum ClickHouseTouchpointSQL {
                     if(count() = 0, NULL, countIf(orders >= 1) / count()) AS k_conversion_rate,
                     sum(orders) AS k_orders,
                     round(sum(revenue), 6) AS k_revenue,
-                    if(sum(revenue_orders) = 0, NULL, round(sum(revenue), 6) / sum(revenue_orders)) AS k_average_order_value,
-                    if(count() = 0, NULL, round(sum(revenue), 6) / count()) AS k_revenue_per_session
+                    if(sum(revenue_orders) = 0, NULL, round(round(sum(revenue), 6) / sum(revenue_orders), 6)) AS k_average_order_value,
+                    if(count() = 0, NULL, round(round(sum(revenue), 6) / count(), 6)) AS k_revenue_per_session
             """
         return """
             -- Touchpoint KPIs by \(dimension.rawValue) (analytics touchpoints --emit-sql clickhouse).

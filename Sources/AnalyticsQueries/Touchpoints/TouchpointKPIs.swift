@@ -124,8 +124,8 @@ struct TouchpointAccumulator {
             engagedRate: Statistics.ratio(Double(engaged), count),
             conversionRate: Statistics.ratio(Double(converted), count),
             orders: orders, revenue: revenue,
-            averageOrderValue: Statistics.ratio(revenue, Double(revenueOrders)),
-            revenuePerSession: Statistics.ratio(revenue, count))
+            averageOrderValue: Statistics.ratio(revenue, Double(revenueOrders)).map(Self.microseconds),
+            revenuePerSession: Statistics.ratio(revenue, count).map(Self.microseconds))
     }
 }
 

@@ -41,8 +41,9 @@ struct Attribution: ParsableCommand {
         query.halfLifeMilliseconds = halfLife
         query.dimension = by
         query.range = try period.range()
-        let report = try global.withWorkspace {
-            try $0.attribution(query, models: compareModels ? AttributionModel.allCases : nil)
+        let report = try global.withWorkspace { workspace in
+            if let warning = try workspace.mixedCurrencyWarning(query.range) { warn(warning) }
+            return try workspace.attribution(query, models: compareModels ? AttributionModel.allCases : nil)
         }
         emit(report.render(output.format))
     }

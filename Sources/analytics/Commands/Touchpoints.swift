@@ -30,7 +30,10 @@ struct Touchpoints: ParsableCommand {
                 try $0.touchpointsSQL(by: by, range: range, filters: conditions.filters, dialect: dialect)
             })
         }
-        let report = try global.withWorkspace { try $0.touchpoints(by: by, range: range, filters: conditions.filters) }
+        let report = try global.withWorkspace { workspace in
+            if let warning = try workspace.mixedCurrencyWarning(range) { warn(warning) }
+            return try workspace.touchpoints(by: by, range: range, filters: conditions.filters)
+        }
         emit(report.render(output.format))
     }
 }
