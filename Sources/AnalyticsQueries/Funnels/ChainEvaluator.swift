@@ -77,7 +77,7 @@ package struct ChainEvaluator {
                 for (k, exclusion) in rules.exclusions.enumerated() where groupX & (UInt32(1) << UInt32(k)) != 0 {
                     let capped = exclusionCaps[k]
                     for stage in exclusion.from..<exclusion.to {
-                        for cap in (capped + 1)..<max(capCount, capped + 1) {
+                        for cap in (capped + 1)..<capCount {
                             let slot = stage * capCount + cap
                             guard pending[slot] != Self.none else { continue }
                             let target = stage * capCount + capped
