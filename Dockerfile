@@ -18,6 +18,7 @@ RUN swift package resolve
 COPY . .
 RUN swift build -c release --static-swift-stdlib --product analytics \
     && install -D -m 755 "$(swift build -c release --show-bin-path)/analytics" /out/bin/analytics \
+    && strip /out/bin/analytics \
     && /out/bin/analytics --generate-completion-script bash > /out/analytics.bash
 
 FROM debian:bookworm-slim
