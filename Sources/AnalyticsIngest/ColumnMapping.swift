@@ -137,6 +137,11 @@ package struct HeaderLayout: Sendable, Equatable {
     package var groupsChannels: Bool { index[.channel] == nil && (index[.url] != nil || index[.referrer] != nil) }
     /// Number of columns in the header.
     package let columnCount: Int
+    /// The header's column names, as given.
+    package let columnNames: [String]
+    /// Fields mapped to an SQLite expression over the columns rather than to a column
+    /// (a mapped name that is not a header column), in field order.
+    package let computed: [(field: CanonicalField, expression: String)]
 
     /// Matches a header against the fields of a kind (detected when `kind` is nil).
     /// Names compare case-insensitively, after the mapping renames.
@@ -147,13 +152,19 @@ package struct HeaderLayout: Sendable, Equatable {
             if let mapped = mapping.columns[field] { return normalized.firstIndex(of: mapped.lowercased()) }
             return ([field.rawValue] + field.aliases).lazy.compactMap { normalized.firstIndex(of: $0) }.first
         }
+        // A mapped name that is no column of the header is an SQLite expression over the columns.
+        let computed = CanonicalField.allCases.compactMap { field -> (field: CanonicalField, expression: String)? in
+            guard let mapped = mapping.columns[field], !normalized.contains(mapped.lowercased()) else { return nil }
+            return (field, mapped)
+        }
+        func present(_ field: CanonicalField) -> Bool { column(of: field) != nil || computed.contains { $0.field == field } }
         let detected: FileKind
         if let kind {
             detected = kind
-        } else if column(of: .eventType) != nil {
+        } else if present(.eventType) {
             // An events file may carry an order id; an orders file has no event type.
             detected = .events
-        } else if column(of: .orderID) != nil {
+        } else if present(.orderID) {
             detected = .orders
         } else {
             throw IngestError.unknownKind(path: path, found: header)
@@ -162,7 +173,8 @@ package struct HeaderLayout: Sendable, Equatable {
         for field in detected.fields {
             if let position = column(of: field) { index[field] = position }
         }
-        let missing = detected.requiredFields.filter { index[$0] == nil }
+        let computedFields = Set(computed.map(\.field))
+        let missing = detected.requiredFields.filter { index[$0] == nil && !computedFields.contains($0) }
         guard missing.isEmpty else {
             throw IngestError.missingColumns(path: path, kind: detected, missing: missing.map(\.rawValue), found: header)
         }
@@ -194,6 +206,8 @@ package struct HeaderLayout: Sendable, Equatable {
         self.kind = detected
         self.index = index
         self.columnCount = header.count
+        columnNames = header
+        self.computed = computed.filter { detected.fields.contains($0.field) }
         self.properties = properties
         ignoredColumns = header.indices.filter { !kept.contains($0) }.map { header[$0] }
     }
@@ -201,5 +215,6 @@ package struct HeaderLayout: Sendable, Equatable {
     package static func == (a: HeaderLayout, b: HeaderLayout) -> Bool {
         a.kind == b.kind && a.index == b.index && a.derivedProperties == b.derivedProperties && a.ignoredColumns == b.ignoredColumns && a.columnCount == b.columnCount
             && a.properties.map(\.index) == b.properties.map(\.index) && a.properties.map(\.name) == b.properties.map(\.name)
+            && a.computed.map(\.field) == b.computed.map(\.field) && a.computed.map(\.expression) == b.computed.map(\.expression)
     }
 }

@@ -52,7 +52,7 @@ struct FileLoad {
         self.layout = layout
         self.options = options
         self.labels = labels
-        parser = RowParser(layout: layout, timestamps: TimestampParser(assumedZone: options.assumedZone),
+        parser = try RowParser(layout: layout, timestamps: TimestampParser(assumedZone: options.assumedZone),
                            propertyIDs: try labels.activateProperties(layout.properties.map(\.name) + layout.derivedProperties))
         if layout.groupsChannels {
             // Sessions without a source in any event are Direct (see ChannelGrouping).
@@ -136,7 +136,7 @@ struct FileLoad {
             return source.bytesConsumed
         }
         let secondSource = try PlainFileSource(path: path, offset: cut.offset)
-        let second = Unchecked(EventReading(parser: parser.copy(), labels: labels.fork(), importID: importID,
+        let second = Unchecked(EventReading(parser: try parser.copy(), labels: labels.fork(), importID: importID,
                                             errorLimit: options.errorLimit))
         let secondReader = Unchecked(CSVReader(source: secondSource, delimiter: options.delimiter, firstLine: cut.line))
         let failure = Unchecked<(any Error)?>(nil)

@@ -15,6 +15,8 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case textAfterClosingQuote
     case tooManyFields
     case recordTooLong
+    /// A computed field's SQLite expression failed on this row.
+    case computedField(fields: String, message: String)
 
     package var description: String {
         switch self {
@@ -43,6 +45,8 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
             return "more than \(CSVReader.maximumFields) fields"
         case .recordTooLong:
             return "record longer than \(CSVReader.maximumRecordBytes / 1024) KiB"
+        case let .computedField(fields, message):
+            return "computing \(fields) failed: \(message)"
         }
     }
 }

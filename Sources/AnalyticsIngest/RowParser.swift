@@ -82,16 +82,21 @@ final class RowParser {
     private let propertyColumns: [(column: Int, slot: Int, id: Int64)]
     /// The properties taken from the URL and referrer, by name: (label store slot, property id).
     private let derivedProperties: [String: (slot: Int, id: Int64)]
+    /// The fields computed by SQLite expressions (`columns` holds -2 - k for result column k).
+    private let computed: ComputedFields?
 
     /// - Parameter propertyIDs: the ids of `layout.properties` and then of
     ///   `layout.derivedProperties`, in that order (the label store's slots).
-    init(layout: HeaderLayout, timestamps: TimestampParser, propertyIDs: [Int64] = []) {
+    /// - Throws: `IngestError.invalidMapping` when a computed field's expression does not compile.
+    init(layout: HeaderLayout, timestamps: TimestampParser, propertyIDs: [Int64] = []) throws {
         self.layout = layout
         self.timestamps = timestamps
         self.propertyIDs = propertyIDs
         var columns = [Int](repeating: -1, count: CanonicalField.allCases.count)
         for (field, index) in layout.index { columns[field.slot] = index }
+        for (position, computed) in layout.computed.enumerated() { columns[computed.field.slot] = -2 - position }
         self.columns = columns
+        computed = layout.computed.isEmpty ? nil : try ComputedFields(header: layout.columnNames, fields: layout.computed)
         propertyColumns = zip(layout.properties.indices, propertyIDs)
             .map { (column: layout.properties[$0.0].index, slot: $0.0, id: $0.1) }
             .sorted { $0.id < $1.id }
@@ -104,7 +109,7 @@ final class RowParser {
     }
 
     /// Another parser of the same layout, sharing nothing with this one.
-    func copy() -> RowParser { RowParser(layout: layout, timestamps: timestamps, propertyIDs: propertyIDs) }
+    func copy() throws -> RowParser { try RowParser(layout: layout, timestamps: timestamps, propertyIDs: propertyIDs) }
 
     /// Checks the record's shape (quoting, field count).
     func checkShape(_ reader: CSVReader) -> RejectReason? {
@@ -125,6 +130,7 @@ final class RowParser {
     /// Parses an events row; texts go into `arena`.
     /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
     func event(_ reader: CSVReader, labels: LabelStore, arena: inout TextArena) throws -> EventRecord {
+        try computed?.evaluate(reader)
         var record = EventRecord(
             userID: try user(reader, labels: labels),
             timestamp: try timestamp(reader),
@@ -214,6 +220,7 @@ final class RowParser {
     /// Parses an orders row.
     /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
     func order(_ reader: CSVReader, labels: LabelStore) throws -> OrderRecord {
+        try computed?.evaluate(reader)
         guard let orderID = try string(.orderID, reader) else {
             throw RejectReason.emptyRequiredField(CanonicalField.orderID.rawValue)
         }
@@ -238,7 +245,11 @@ final class RowParser {
     @inline(__always)
     private func bytes(_ field: CanonicalField, _ reader: CSVReader) -> UnsafeRawBufferPointer? {
         let index = columns[field.slot]
-        guard index >= 0 else { return nil }
+        guard index >= 0 else {
+            guard index <= -2, let computed else { return nil }
+            let value = computed.value(-2 - index)
+            return value.isEmpty ? nil : value
+        }
         let bytes = reader.field(index)
         return bytes.isEmpty ? nil : bytes
     }

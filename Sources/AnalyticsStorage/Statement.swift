@@ -181,6 +181,13 @@ package struct Row {
         return Data(bytes: bytes, count: count)
     }
 
+    /// Calls `body` with the column's text (UTF-8, SQLite's conversion of numbers) without copying it; empty for NULL.
+    package func withText<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let text = sqlite3_column_text(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeRawBufferPointer(start: count > 0 ? UnsafeRawPointer(text) : nil, count: count))
+    }
+
     /// Calls `body` with the blob's bytes without copying them.
     package func withBlob<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         let count = Int(sqlite3_column_bytes(handle, index))

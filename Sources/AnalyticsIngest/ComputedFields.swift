@@ -1,0 +1,78 @@
+import AnalyticsStorage
+import CSVScanner
+
+/// Fields computed per row by SQLite itself from a file's columns (a mapping such as
+/// `timestamp: "visitId * 1000 + time"`): one in-memory connection and one prepared
+/// `SELECT expr, ... FROM (SELECT ?1 AS "column", ...)`, each column bound as text
+/// (an empty field as NULL). Each reading thread has its own (`RowParser.copy()`).
+final class ComputedFields {
+    /// The fields and their expressions, in result-column order.
+    let fields: [(field: CanonicalField, expression: String)]
+    private let database: Database
+    private let statement: Statement
+    private let columnCount: Int
+    /// The current row's results (empty for NULL), one after the other in `buffer`.
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity = 256
+    private var ranges: [Range<Int>]
+
+    /// Compiles the expressions against the header's column names.
+    /// - Throws: `IngestError.invalidMapping` naming the field, its expression and SQLite's message.
+    init(header: [String], fields: [(field: CanonicalField, expression: String)]) throws {
+        self.fields = fields
+        columnCount = header.count
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
+        ranges = Array(repeating: 0..<0, count: fields.count)
+        database = try Database(path: ":memory:")
+        let columns = header.enumerated().map { position, name in
+            "?\(position + 1) AS \"\(name.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "\"\""))\""
+        }.joined(separator: ", ")
+        // Each expression alone first, so that an error names the field it is in.
+        for (field, expression) in fields {
+            do { _ = try database.prepare("SELECT (\(expression)) FROM (SELECT \(columns))") } catch let error as SQLiteError {
+                throw IngestError.invalidMapping("the expression of \(field.rawValue), \(expression), is not valid SQLite "
+                                                 + "over the file's columns: \(error.message)")
+            }
+        }
+        statement = try database.prepare("SELECT " + fields.map { "(\($0.expression))" }.joined(separator: ", ")
+                                         + " FROM (SELECT \(columns))")
+    }
+
+    /// Evaluates the expressions over the reader's current record.
+    /// - Throws: `RejectReason.computedField` with SQLite's message when a row makes one fail.
+    func evaluate(_ reader: CSVReader) throws {
+        do {
+            try statement.reset()
+            for column in 0..<columnCount {
+                let bytes = column < reader.fieldCount ? reader.field(column) : UnsafeRawBufferPointer(start: nil, count: 0)
+                if bytes.isEmpty { try statement.bindNull(at: Int32(column + 1)) } else { try statement.bindText(bytes, at: Int32(column + 1)) }
+            }
+            guard let row = try statement.step() else { return }
+            var used = 0
+            for index in fields.indices {
+                row.withText(Int32(index)) { text in
+                    if used + text.count > capacity {
+                        let larger = UnsafeMutableRawPointer.allocate(byteCount: max(capacity * 2, used + text.count), alignment: 1)
+                        larger.copyMemory(from: buffer, byteCount: used)
+                        buffer.deallocate()
+                        buffer = larger
+                        capacity = max(capacity * 2, used + text.count)
+                    }
+                    if let base = text.baseAddress { (buffer + used).copyMemory(from: base, byteCount: text.count) }
+                    ranges[index] = used..<(used + text.count)
+                    used += text.count
+                }
+            }
+        } catch let error as SQLiteError {
+            let failing = fields.map { "\($0.field.rawValue)" }.joined(separator: ", ")
+            throw RejectReason.computedField(fields: failing, message: error.message)
+        }
+    }
+
+    /// The current row's value of result column `index` (empty for NULL), valid until the next `evaluate`.
+    func value(_ index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffer + ranges[index].lowerBound, count: ranges[index].count)
+    }
+
+    deinit { buffer.deallocate() }
+}
