@@ -62,6 +62,11 @@ public struct ColumnMapping: Sendable, Equatable {
     public init(file path: String) throws {
         let (contents, problem) = YAMLLimits.read(path)
         guard let text = contents else { throw IngestError.invalidMapping("\(path): \(problem ?? "cannot read the file")") }
+        try self.init(text: text, source: path)
+    }
+
+    /// Parses mapping YAML/JSON text (a file's, or a preset's); `source` names it in errors.
+    public init(text: String, source path: String) throws {
         if let problem = YAMLLimits.problem(text) { throw IngestError.invalidMapping("\(path): \(problem)") }
         let object: Any?
         do { object = try Yams.load(yaml: text) } catch {
@@ -157,7 +162,8 @@ package struct HeaderLayout: Sendable, Equatable {
             guard let mapped = mapping.columns[field], !normalized.contains(mapped.lowercased()) else { return nil }
             return (field, mapped)
         }
-        func present(_ field: CanonicalField) -> Bool { column(of: field) != nil || computed.contains { $0.field == field } }
+        let computedFields = Set(computed.map(\.field))
+        func present(_ field: CanonicalField) -> Bool { column(of: field) != nil || computedFields.contains(field) }
         let detected: FileKind
         if let kind {
             detected = kind
@@ -173,7 +179,6 @@ package struct HeaderLayout: Sendable, Equatable {
         for field in detected.fields {
             if let position = column(of: field) { index[field] = position }
         }
-        let computedFields = Set(computed.map(\.field))
         let missing = detected.requiredFields.filter { index[$0] == nil && !computedFields.contains($0) }
         guard missing.isEmpty else {
             throw IngestError.missingColumns(path: path, kind: detected, missing: missing.map(\.rawValue), found: header)
@@ -191,6 +196,9 @@ package struct HeaderLayout: Sendable, Equatable {
                 // A column mapped to revenue stays filterable under its own name (`price>=100`).
                 let keptAmount = index[.revenue] == position && !builtIn.contains(lower)
                 guard !used.contains(position) || keptAmount else { continue }
+                // A column named after a field computed from it (user_id: "coalesce(user_id, anonymous_id)")
+                // is the computation's input, not a property.
+                guard !computedFields.contains(where: { $0.rawValue == lower }) else { continue }
                 guard !builtIn.contains(lower) else {
                     throw IngestError.propertyCollision(path: path, column: name)
                 }

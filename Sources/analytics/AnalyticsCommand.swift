@@ -31,6 +31,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
             Journey.self,
             Imports.self,
             Rejects.self,
+            Presets.self,
             Generate.self,
             Info.self,
             Migrate.self,

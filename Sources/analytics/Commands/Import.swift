@@ -32,6 +32,11 @@ struct Import: ParsableCommand {
                                valueName: "file"))
     var mapping: String?
 
+    @Option(help: ArgumentHelp("A bundled mapping for a known export layout: rees46, ga4, ga-sessions, segment-tracks or "
+                               + "segment-pages (`analytics presets` lists them and their columns; --mapping and --map "
+                               + "override it).", valueName: "name"))
+    var preset: String?
+
     @Option(name: .customLong("role"), help: ArgumentHelp(
         "Event types that play a role, e.g. --role order=purchase or --role page_view=Page,screen (repeatable; roles: order, page_view).",
         valueName: "role=event,..."))
@@ -89,7 +94,15 @@ struct Import: ParsableCommand {
         options.assumedZone = assumeTimezone
         options.force = force
         options.errorLimit = strict ? .count(0) : maxErrors.flatMap(ImportOptions.ErrorLimit.init(argument:)) ?? .unlimited
-        let fileMapping = try mapping.map(ColumnMapping.init(file:)) ?? ColumnMapping()
+        var presetMapping = ColumnMapping()
+        if let preset {
+            guard let found = ImportPreset.named(preset) else {
+                throw ValidationError("unknown preset '\(preset)'; known: "
+                                      + ImportPreset.all.map(\.name).joined(separator: ", ") + " (analytics presets)")
+            }
+            presetMapping = try found.mapping()
+        }
+        let fileMapping = presetMapping.merging(try mapping.map(ColumnMapping.init(file:)) ?? ColumnMapping())
         options.mapping = fileMapping.merging(try ColumnMapping(pairs: mappings)).merging(try ColumnMapping(roles: roles))
         options.mapping.ignore(columns: ignoredColumns)
         let meter = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
