@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+@testable import Analytics
+@testable import AnalyticsIngest
+
+private let root = ArchitectureTests.packageRoot
+private let gaExcerpt = root.appending(path: "SampleData/exports/ga-sessions-excerpt.csv").path
+
+/// Export layouts as people have them: bundled presets and fields computed by SQLite expressions,
+/// each on a small file in that layout with hand-checked numbers (and DuckDB on the raw GA file).
+@Suite("Presets and computed fields")
+struct PresetTests {
+    /// Runs the CLI in a fresh folder; `analytics.sqlite` there is the database.
+    struct Run {
+        let directory = TemporaryDirectory()
+        var db: String { directory.path("analytics.sqlite") }
+
+        func callAsFunction(_ arguments: [String]) throws -> CLI.Result {
+            try CLI.run(arguments + ["--db", db], in: directory.url)
+        }
+
+        func csv(_ arguments: [String]) throws -> [[String]] {
+            let result = try self(arguments + ["--format", "csv"])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        }
+    }
+
+    @Test("every preset parses and is listed with its columns; an unknown one is refused with the known names")
+    func presetsListed() throws {
+        for preset in ImportPreset.all { _ = try preset.mapping() }
+        let run = Run()
+        let list = try CLI.run(["presets", "--format", "csv"])
+        #expect(list.status == 0)
+        for preset in ImportPreset.all { #expect(list.stdout.contains("\n\(preset.name),")) }
+        #expect(try CLI.run(["presets", "ga-sessions"]).stdout.contains("timestamp: \"CAST(visitId AS INTEGER) * 1000 + CAST(time AS INTEGER)\""))
+        let unknown = try run(["import", gaExcerpt, "--preset", "ga-session"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("unknown preset 'ga-session'; known: rees46, ga4, ga-sessions"))
+    }
+
+    /// What `scripts/reference/ga_sessions_duckdb.py` computes with DuckDB from the raw file.
+    struct GAReference: Decodable {
+        struct Channel: Decodable { let sessions: Int; let orders: Int; let revenue: Double }
+        let funnel: [Int]
+        let channels: [String: Channel]
+    }
+
+    @Test("the GA sessions layout loads with --preset ga-sessions; the session funnel and revenue by channel equal DuckDB")
+    func gaSessionsAgainstDuckDB() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appending(path: "scripts/reference/ga_sessions_duckdb.py").path, gaExcerpt]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "DuckDB reference failed (pip install duckdb): \(message)")
+        let reference = try JSONDecoder().decode(GAReference.self, from: data)
+        // By hand: four visits view a product; 0002 adds to cart at the very instant of its view (not
+        // after it) and 0003's first visit only removes: two carts, both followed by a purchase.
+        #expect(reference.funnel == [4, 2, 2])
+
+        let run = Run()
+        let load = try run(["import", gaExcerpt, "--preset", "ga-sessions"])
+        #expect(load.status == 0, "\(load.stderr)")
+        let journey = try run.directory.write("ga.yaml", """
+            name: ga
+            window: 1d
+            stages:
+              - {name: product, events: [product_view]}
+              - {name: cart, events: [add_to_cart]}
+              - {name: purchase, events: [order]}
+            """)
+        let funnel = try run.csv(["funnel", "--journey", journey, "--actor", "session"])
+        #expect(funnel.filter { $0[0] == "(all)" }.map { Int($0[2]) } == reference.funnel.map { Optional($0) })
+        let channels = try run.csv(["touchpoints", "--by", "channel"]).filter { $0[0] != "(all)" }
+        #expect(channels.count == reference.channels.count)
+        for row in channels {
+            let expected = try #require(reference.channels[row[0]], "channel \(row[0])")
+            #expect(Int(row[1]) == expected.sessions && Int(row[10]) == expected.orders, "\(row)")
+            #expect(abs((Double(row[11]) ?? -1) - expected.revenue) < 1e-9, "\(row)")
+        }
+        // Hit times are the visit start plus the offset: 0001's purchase is 92.011 s into its visit.
+        let journeyRows = try run.csv(["journey", "0001"])
+        #expect(journeyRows.last?.contains("2017-08-01T10:41:06.011Z") == true, "\(journeyRows.last ?? [])")
+    }
+
+    @Test("an expression that does not compile fails the file before any row, naming the field and SQLite's reason")
+    func expressionCompileError() throws {
+        let run = Run()
+        let file = try run.directory.write("hits.csv", "visitor,start,offset,kind\nv1,1501583974,0,PAGE\n")
+        let mapping = try run.directory.write("map.yaml", """
+            user_id: visitor
+            timestamp: "start * 1000 +"
+            event_type: "lower(kind)"
+            """)
+        let result = try run(["import", file, "--mapping", mapping])
+        #expect(result.status == 2, "the file failed: \(result.stderr)")
+        #expect((result.stdout + result.stderr).contains(
+            "the expression of timestamp, start * 1000 +, is not valid SQLite over the file's columns: near \")\": syntax error"),
+                "\(result.stdout)")
+        let misspelt = try run.directory.write("map2.yaml", "user_id: visitor\ntimestamp: \"strat * 1000\"\nevent_type: kind\n")
+        let second = try run(["import", file, "--mapping", misspelt])
+        #expect(second.status == 2 && (second.stdout + second.stderr).contains("no such column: strat"), "\(second.stdout)")
+        #expect(try run.csv(["sessions"]).isEmpty, "no row was imported")
+    }
+
+    @Test("a row where an expression fails is a reject with its line and SQLite's message; the others import")
+    func expressionRowFailure() throws {
+        let run = Run()
+        let file = try run.directory.write("events.csv", """
+            uid,payload
+            u1,"{""ts"": 1709287200000, ""name"": ""page_view""}"
+            u2,"{""ts"": 1709287260000, ""name"": }"
+            u3,"{""ts"": 1709287320000, ""name"": ""order""}"
+            """)
+        let mapping = try run.directory.write("map.yaml", """
+            user_id: uid
+            timestamp: "json_extract(payload, '$.ts')"
+            event_type: "json_extract(payload, '$.name')"
+            ignore: [payload]
+            """)
+        let result = try run(["import", file, "--mapping", mapping])
+        #expect(result.status == 1, "some rows rejected: \(result.stderr)")
+        let rejects = try run(["rejects", "--format", "csv"]).stdout
+        #expect(rejects.contains("events.csv,3,\"computing timestamp, event_type failed: malformed JSON\","), "\(rejects)")
+        let sessions = try run.csv(["sessions"])
+        #expect(Set(sessions.map { $0[0] }) == ["u1", "u3"])
+    }
+
+    @Test("Segment tracks and pages: anonymous calls keep their anonymous id, pages are page views, UTM sources count sessions")
+    func segment() throws {
+        let run = Run()
+        let pages = try run.directory.write("pages.csv", """
+            id,user_id,anonymous_id,timestamp,url,referrer,path,title,name
+            p1,,a1,2024-03-01T10:00:00Z,https://shop.example/?utm_source=newsletter&utm_medium=email,,/,Home,Home
+            p2,,a1,2024-03-01T10:02:00Z,https://shop.example/product/7,,/product/7,Tee,Product
+            p3,u2,a2,2024-03-01T11:00:00Z,https://shop.example/?utm_source=google&utm_medium=cpc,https://www.google.com/,/,Home,Home
+            p4,u3,,2024-03-02T09:00:00Z,https://shop.example/?utm_source=newsletter&utm_medium=email,,/,Home,Home
+            """)
+        let tracks = try run.directory.write("tracks.csv", """
+            id,user_id,anonymous_id,event,event_text,timestamp,context_page_url,context_page_referrer
+            t1,,a1,product_viewed,Product Viewed,2024-03-01T10:02:30Z,https://shop.example/product/7,
+            t2,u2,a2,order_completed,Order Completed,2024-03-01T11:05:00Z,https://shop.example/checkout,
+            t3,u3,,order_completed,Order Completed,2024-03-02T09:10:00Z,https://shop.example/checkout,
+            """)
+        #expect(try run(["import", pages, "--preset", "segment-pages"]).status == 0)
+        #expect(try run(["import", tracks, "--preset", "segment-tracks"]).status == 0)
+        // By hand: three sessions (a1, u2, u3), two of them from the newsletter; both orders are
+        // Order Completed calls, in the google session and in one newsletter session.
+        let bySource = try run.csv(["touchpoints", "--by", "utm_source"])
+        let newsletter = try #require(bySource.first { $0[0] == "newsletter" })
+        let google = try #require(bySource.first { $0[0] == "google" })
+        #expect(newsletter[1] == "2" && newsletter[10] == "1", "\(newsletter)")
+        #expect(google[1] == "1" && google[10] == "1", "\(google)")
+        let users = Set(try run.csv(["sessions"]).map { $0[0] })
+        #expect(users == ["a1", "u2", "u3"])
+        // Page calls are page views: a1's session is no bounce (two pages).
+        let journey = try run.csv(["journey", "a1"])
+        #expect(journey.filter { $0.contains("page_view") }.count == 2 && journey.contains { $0.contains("product_viewed") })
+    }
+
+    @Test("GA4 and REES46 presets: microsecond times, UTM parameters from page_location, purchases as orders")
+    func ga4AndRees46() throws {
+        let run = Run()
+        let ga4 = try run.directory.write("ga4.csv", """
+            event_timestamp,event_name,user_pseudo_id,ga_session_id,page_location,page_referrer,purchase_revenue,transaction_id
+            1709287200123456,page_view,p1,1709287200,https://shop.example/?utm_source=meta&utm_medium=paid_social,,,
+            1709287230000000,add_to_cart,p1,1709287200,https://shop.example/product/1,,,
+            1709287290000000,purchase,p1,1709287200,https://shop.example/thanks,,42.5,T-1
+            1709290000000000,page_view,p2,1709290000,https://shop.example/,https://www.bing.com/,,
+            """)
+        #expect(try run(["import", ga4, "--preset", "ga4"]).status == 0)
+        let bySource = try run.csv(["touchpoints", "--by", "utm_source"])
+        let meta = try #require(bySource.first { $0[0] == "meta" })
+        #expect(meta[1] == "1" && meta[10] == "1" && meta[11] == "42.5", "\(meta)")
+        let p1 = try run.csv(["journey", "p1"])
+        #expect(p1.first?.contains { $0.hasPrefix("2024-03-01T10:00:00.123Z") } == true, "\(p1.first ?? [])")
+
+        let rees46 = Run()
+        #expect(try rees46(["import", root.appending(path: "SampleData/exports/rees46-2019-oct.csv").path, "--preset", "rees46"])
+                    .status == 0)
+        // The same file as `OpenEventModelTests` loads with --map and --role: 13 orders in 10 of 102 sessions.
+        let total = try #require(try rees46.csv(["touchpoints"]).first { $0[0] == "(all)" })
+        #expect(total[1] == "102" && total[10] == "13", "\(total)")
+    }
+}
