@@ -38,17 +38,7 @@ struct ClickHouseTests {
             """
         let queriesPath = directory + "/../queries.json"
         try JSONSerialization.data(withJSONObject: queries).write(to: URL(fileURLWithPath: queriesPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, directory, queriesPath]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "chDB failed: \(problem)")
+        let data = try python(["-c", script, directory, queriesPath], failure: "chDB failed")
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return (try #require(json["rows"] as? [String: [[Any]]]), json["load_seconds"] as? Double ?? 0)
     }

@@ -67,18 +67,8 @@ struct OpenEventModelTests {
     }
 
     static func duckDB() throws -> Reference {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", ArchitectureTests.packageRoot.appending(path: "scripts/reference/rees46_duckdb.py").path,
-                             rees46]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "DuckDB reference failed (pip install duckdb): \(message)")
+        let data = try python([ArchitectureTests.packageRoot.appending(path: "scripts/reference/rees46_duckdb.py").path, rees46],
+                              failure: "DuckDB reference failed (pip install duckdb)")
         return try JSONDecoder().decode(Reference.self, from: data)
     }
 

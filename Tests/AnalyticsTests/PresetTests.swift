@@ -47,17 +47,8 @@ struct PresetTests {
 
     @Test("the GA sessions layout loads with --preset ga-sessions; the session funnel and revenue by channel equal DuckDB")
     func gaSessionsAgainstDuckDB() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appending(path: "scripts/reference/ga_sessions_duckdb.py").path, gaExcerpt]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "DuckDB reference failed (pip install duckdb): \(message)")
+        let data = try python([root.appending(path: "scripts/reference/ga_sessions_duckdb.py").path, gaExcerpt],
+                              failure: "DuckDB reference failed (pip install duckdb)")
         let reference = try JSONDecoder().decode(GAReference.self, from: data)
         // By hand: four visits view a product; 0002 adds to cart at the very instant of its view (not
         // after it) and 0003's first visit only removes: two carts, both followed by a purchase.

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import Analytics
 @testable import AnalyticsCore
 @testable import AnalyticsIngest
@@ -94,4 +95,21 @@ enum CLI {
                       stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
+}
+
+/// Runs `python3 ARGUMENTS` (an independent reference: DuckDB or chDB) and returns what it printed;
+/// fails the test with its standard error when it exits non-zero.
+func python(_ arguments: [String], failure: String) throws -> Data {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let output = Pipe(), errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0, "\(failure): \(problem)")
+    return data
 }
