@@ -157,9 +157,11 @@ package struct HeaderLayout: Sendable, Equatable {
             if let mapped = mapping.columns[field] { return normalized.firstIndex(of: mapped.lowercased()) }
             return ([field.rawValue] + field.aliases).lazy.compactMap { normalized.firstIndex(of: $0) }.first
         }
-        // A mapped name that is no column of the header is an SQLite expression over the columns.
+        // A mapped text that is not a bare name (letters, digits, `_`) is an SQLite expression over the
+        // columns; a bare name is a column, and the field is absent when the file lacks it.
         let computed = CanonicalField.allCases.compactMap { field -> (field: CanonicalField, expression: String)? in
-            guard let mapped = mapping.columns[field], !normalized.contains(mapped.lowercased()) else { return nil }
+            guard let mapped = mapping.columns[field], !normalized.contains(mapped.lowercased()),
+                  !Self.isBareName(mapped) else { return nil }
             return (field, mapped)
         }
         let computedFields = Set(computed.map(\.field))
@@ -179,12 +181,17 @@ package struct HeaderLayout: Sendable, Equatable {
         for field in detected.fields {
             if let position = column(of: field) { index[field] = position }
         }
-        let missing = detected.requiredFields.filter { index[$0] == nil && !computedFields.contains($0) }
+        let missing = detected.requiredFields.filter { field in
+            // An events file may name its visitors by anonymous id alone.
+            let stands = field == .userID && detected == .events && (index[.anonymousID] != nil || computedFields.contains(.anonymousID))
+            return index[field] == nil && !computedFields.contains(field) && !stands
+        }
         guard missing.isEmpty else {
             throw IngestError.missingColumns(path: path, kind: detected, missing: missing.map(\.rawValue), found: header)
         }
         let used = Set(index.values)
         var properties: [(index: Int, name: String)] = []
+        var computedInputs = Set<Int>()
         do {
             // Properties may not take a built-in field's name (of events; orders also of theirs).
             let builtIn = Set(FileKind.events.fields.map(\.rawValue) + detected.fields.map(\.rawValue))
@@ -198,14 +205,17 @@ package struct HeaderLayout: Sendable, Equatable {
                 guard !used.contains(position) || keptAmount else { continue }
                 // A column named after a field computed from it (user_id: "coalesce(user_id, anonymous_id)")
                 // is the computation's input, not a property.
-                guard !computedFields.contains(where: { $0.rawValue == lower }) else { continue }
+                guard !computedFields.contains(where: { $0.rawValue == lower }) else {
+                    computedInputs.insert(position)
+                    continue
+                }
                 guard !builtIn.contains(lower) else {
                     throw IngestError.propertyCollision(path: path, column: name)
                 }
                 properties.append((position, name))
             }
         }
-        let kept = used.union(properties.map(\.index))
+        let kept = used.union(properties.map(\.index)).union(computedInputs)
         var derived: [String] = []
         if index[.url] != nil { derived += PageURL.trackedParameters }
         if index[.referrer] != nil { derived.append(CanonicalField.referrer.rawValue) }
@@ -218,6 +228,11 @@ package struct HeaderLayout: Sendable, Equatable {
         self.computed = computed.filter { detected.fields.contains($0.field) }
         self.properties = properties
         ignoredColumns = header.indices.filter { !kept.contains($0) }.map { header[$0] }
+    }
+
+    /// Whether a mapped text names a column (letters, digits and `_` only) rather than being an expression.
+    static func isBareName(_ text: String) -> Bool {
+        !text.isEmpty && text.unicodeScalars.allSatisfy { $0 == "_" || CharacterSet.alphanumerics.contains($0) }
     }
 
     package static func == (a: HeaderLayout, b: HeaderLayout) -> Bool {

@@ -67,6 +67,9 @@ struct EventReading {
     private(set) var spill = EventSpill()
     /// The texts of the row being read.
     private var arena = TextArena()
+    /// Anonymous ids identified by rows carrying a user id too, in file order (the first user each).
+    private(set) var identities: [(anonymousID: String, user: Int64)] = []
+    private var identified: Set<String> = []
 
     var rowsRead: Int { tally.rowsRead }
     var rowsRejected: Int { tally.rowsRejected }
@@ -95,6 +98,9 @@ struct EventReading {
             return arena.bytes.withUnsafeBufferPointer {
                 String(decoding: UnsafeBufferPointer(rebasing: $0[Int(value.start)..<Int(value.start + value.count)]), as: UTF8.self)
             }
+        }
+        if let anonymous = text(record.identifiedAnonymousID), identified.insert(anonymous).inserted {
+            identities.append((anonymous, record.userID))
         }
         let props = record.props.map { Array(arena.bytes[Int($0.start)..<Int($0.start + $0.count)]) } ?? []
         try spill.add(user: record.userID, StoredEvent(

@@ -8,12 +8,12 @@ public enum FileKind: String, CaseIterable, Sendable {
         switch self {
         case .events:
             return [.timestamp, .userID, .eventType, .eventID, .sessionID, .page, .channel, .device, .campaign, .revenue,
-                    .url, .referrer, .orderID, .quantity]
+                    .url, .referrer, .orderID, .quantity, .anonymousID]
         case .orders: return [.orderID, .timestamp, .userID, .revenue, .sessionID, .currency, .status]
         }
     }
 
-    /// The fields a file of this kind must have.
+    /// The fields a file of this kind must have (an events file may have `anonymous_id` instead of `user_id`).
     public var requiredFields: [CanonicalField] {
         switch self {
         case .events: return [.timestamp, .userID, .eventType]
@@ -43,6 +43,9 @@ public enum CanonicalField: String, CaseIterable, Sendable {
     case url
     /// The referring URL: kept as a property; its host feeds the default channel grouping.
     case referrer
+    /// A visitor's id before they are known (Segment's `anonymous_id`): a row with it and a user id
+    /// identifies it with that user, whose events then include the anonymous rows (docs/ingest.md).
+    case anonymousID = "anonymous_id"
 
     /// Header names recognised for the field besides its own (before any mapping).
     public var aliases: [String] {

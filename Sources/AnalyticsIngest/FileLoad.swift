@@ -37,6 +37,10 @@ struct FileLoad {
     /// The file's events, grouped by user on the way in and stored after the last row (two
     /// spills when two threads read the file's halves: the first half's first).
     private var spills: [EventSpill] = []
+    /// The file's identifications of anonymous ids (first user each, in file order).
+    private var identities: [(anonymousID: String, user: Int64)] = []
+    /// Anonymous users whose events and orders this file moved into their identified user.
+    private(set) var usersMerged = 0
 
     /// The import this load replaces (`--force`): orders that a later import wrote keep their state.
     private let replacing: Int64?
@@ -112,7 +116,43 @@ struct FileLoad {
                                      rows: rowsRead, seconds: Date().timeIntervalSince(started)))
             try storeEvents()
         }
+        if !identities.isEmpty || layout.index[.anonymousID] != nil || layout.computed.contains(where: { $0.field == .anonymousID }) {
+            try mergeIdentities()
+        }
         report(total, rowsRead)
+    }
+
+    // MARK: Identities
+
+    /// Records the file's identifications (the first user of an anonymous id wins, over all imports),
+    /// then moves the events and orders of every identified anonymous id that has any into its user,
+    /// whose sessions and timelines are re-derived at the end of the file's transaction, like the
+    /// emptied anonymous user's. Works in either order: identification first or anonymous rows first.
+    private mutating func mergeIdentities() throws {
+        let insert = try database.prepare(
+            "INSERT INTO identities (anonymous_id, user_id) VALUES (?, ?) ON CONFLICT (anonymous_id) DO NOTHING")
+        for identity in identities {
+            try insert.bind([.text(identity.anonymousID), .integer(identity.user)])
+            try insert.run()
+        }
+        let pending = try database.query("""
+            SELECT anonymous.id, identities.user_id FROM identities
+            JOIN users AS anonymous ON anonymous.external_id = identities.anonymous_id
+            WHERE anonymous.id <> identities.user_id
+              AND (EXISTS (SELECT 1 FROM event_blocks WHERE user_id = anonymous.id)
+                   OR EXISTS (SELECT 1 FROM orders WHERE user_id = anonymous.id))
+            """) { (anonymous: $0.int64(0), user: $0.int64(1)) }
+        for merge in pending {
+            let anonymousEvents = try EventBlock.encodedBlock(of: merge.anonymous, in: database).map { try EventBlock.decode($0) } ?? []
+            let userEvents = try EventBlock.encodedBlock(of: merge.user, in: database).map { try EventBlock.decode($0) } ?? []
+            let (events, _) = Self.merge(stored: userEvents, incoming: anonymousEvents)
+            try EventBlock.write(encoded: EventBlock.encode(events), of: merge.user, in: database)
+            try database.run("DELETE FROM event_blocks WHERE user_id = ?", .integer(merge.anonymous))
+            try database.run("UPDATE orders SET user_id = ? WHERE user_id = ?", .integer(merge.user), .integer(merge.anonymous))
+            touchedUsers.insert(merge.user)
+            touchedUsers.insert(merge.anonymous)
+            usersMerged += 1
+        }
     }
 
     /// Reads an events file, its two halves at once when it is large; returns the bytes read.
@@ -124,6 +164,7 @@ struct FileLoad {
             rowsRejected = readings.reduce(0) { $0 + $1.rowsRejected }
             rejects = Array(readings.flatMap(\.rejects).prefix(Self.rejectsKept))
             spills = readings.map(\.spill)
+            identities = readings.flatMap(\.identities)
         }
         guard split, source is PlainFileSource, Workers.count > 1, let cut = try FileSplit.find(path: path, size: total) else {
             do {

@@ -80,10 +80,9 @@ public struct ImportPreset: Sendable {
             name: "segment-tracks", summary: "Segment (or RudderStack) warehouse tracks table: one row per track call",
             columns: ["id", "user_id", "anonymous_id", "event", "timestamp", "context_page_url", "context_page_referrer"],
             yaml: """
-                # Segment warehouse `tracks`. Until identities are merged, an anonymous call belongs to its
-                # anonymous id; an order is an Order Completed call.
+                # Segment warehouse `tracks`. A call with only an anonymous_id belongs to the user that id
+                # is identified with (by any call carrying both); an order is an Order Completed call.
                 event_id: id
-                user_id: "coalesce(nullif(user_id, ''), anonymous_id)"
                 event_type: event
                 url: context_page_url
                 referrer: context_page_referrer
@@ -96,9 +95,9 @@ public struct ImportPreset: Sendable {
             name: "segment-pages", summary: "Segment (or RudderStack) warehouse pages table: one row per page call",
             columns: ["id", "user_id", "anonymous_id", "timestamp", "url", "referrer", "path", "title", "name"],
             yaml: """
-                # Segment warehouse `pages`: every row is a page view (its URL's path is the page).
+                # Segment warehouse `pages`: every row is a page view (its URL's path is the page); anonymous
+                # pages belong to the user their anonymous_id is identified with.
                 event_id: id
-                user_id: "coalesce(nullif(user_id, ''), anonymous_id)"
                 event_type: "'page_view'"
                 url: url
                 referrer: referrer

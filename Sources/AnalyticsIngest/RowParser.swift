@@ -51,6 +51,8 @@ struct EventRecord {
     var props: ArenaText?
     /// The order the row is a line of (a mapped `order_id`), if any.
     var orderID: ArenaText?
+    /// The row's anonymous id when it also has a user id: it identifies the anonymous id with the user.
+    var identifiedAnonymousID: ArenaText?
 }
 
 /// One order row, typed and compacted, ready to store.
@@ -132,7 +134,7 @@ final class RowParser {
     func event(_ reader: CSVReader, labels: LabelStore, arena: inout TextArena) throws -> EventRecord {
         try computed?.evaluate(reader)
         var record = EventRecord(
-            userID: try user(reader, labels: labels),
+            userID: try eventUser(reader, labels: labels),
             timestamp: try timestamp(reader),
             eventTypeID: try label(.eventType, .eventType, reader, labels) ?? {
                 throw RejectReason.emptyRequiredField(CanonicalField.eventType.rawValue)
@@ -146,7 +148,11 @@ final class RowParser {
             eventID: try text(.eventID, reader, arena: &arena),
             props: nil,
             orderID: try text(.orderID, reader, arena: &arena))
-        guard columns[CanonicalField.url.slot] >= 0 || columns[CanonicalField.referrer.slot] >= 0 else {
+        // A row with a user id and an anonymous id (not the same) identifies the anonymous id with the user.
+        if let user = bytes(.userID, reader), let anonymous = bytes(.anonymousID, reader), !user.elementsEqual(anonymous) {
+            record.identifiedAnonymousID = try text(.anonymousID, reader, arena: &arena)
+        }
+        guard columns[CanonicalField.url.slot] != -1 || columns[CanonicalField.referrer.slot] != -1 else {
             // The common case: the columns' pairs, already in property id order, straight into the arena.
             let start = arena.bytes.count
             for property in propertyColumns {
@@ -269,6 +275,14 @@ final class RowParser {
         return try labels.userID(bytes)
     }
 
+    /// An event's user: its user id, else its anonymous id (a user of its own until identified).
+    private func eventUser(_ reader: CSVReader, labels: LabelStore) throws -> Int64 {
+        guard let bytes = bytes(.userID, reader) ?? bytes(.anonymousID, reader) else {
+            throw RejectReason.emptyRequiredField(columns[CanonicalField.anonymousID.slot] == -1 ? "user_id" : "user_id and anonymous_id")
+        }
+        return try labels.userID(bytes)
+    }
+
     private func label(_ field: CanonicalField, _ kind: LabelStore.Kind, _ reader: CSVReader,
                        _ labels: LabelStore) throws -> Int64? {
         guard let bytes = bytes(field, reader) else { return nil }
@@ -356,6 +370,7 @@ extension CanonicalField {
         case .url: return 13
         case .referrer: return 14
         case .quantity: return 15
+        case .anonymousID: return 16
         }
     }
 }

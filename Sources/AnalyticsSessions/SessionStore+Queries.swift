@@ -65,9 +65,15 @@ extension SessionStore {
     }
 
     /// The journey of a user by external id; nil when the user is unknown.
+    /// One user's journey, by user id or by an anonymous id identified with the user (docs/ingest.md).
     package func journey(of user: String) throws -> Journey? {
-        guard let id = try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(user)) else { return nil }
-        return try JourneyReader(database: database).journey(ofUser: id, external: user)
+        let resolved = try database.query("""
+            SELECT users.id, users.external_id FROM users
+            WHERE users.id = coalesce((SELECT user_id FROM identities WHERE anonymous_id = ?1),
+                                      (SELECT id FROM users WHERE external_id = ?1))
+            """, [.text(user)]) { (id: $0.int64(0), external: $0.string(1)) }
+        guard let found = resolved.first else { return nil }
+        return try JourneyReader(database: database).journey(ofUser: found.id, external: found.external)
     }
 }
 

@@ -179,3 +179,63 @@ struct PresetTests {
         #expect(total[1] == "102" && total[10] == "13", "\(total)")
     }
 }
+
+/// Anonymous visitors identified later (Segment's `anonymous_id`): one user, one journey, one funnel actor.
+@Suite("Identities")
+struct IdentityTests {
+    static let anonymous = """
+        timestamp,anonymous_id,event_type
+        2024-03-01T10:00:00Z,a9,page_view
+        2024-03-01T10:05:00Z,a9,product_view
+        2024-03-01T10:06:00Z,a7,page_view
+        """
+    static let identified = """
+        timestamp,user_id,anonymous_id,event_type
+        2024-03-01T10:10:00Z,u9,a9,signed_in
+        2024-03-01T10:12:00Z,u9,,add_to_cart
+        2024-03-01T10:15:00Z,u9,,checkout
+        """
+
+    @Test("anonymous events before a login and identified ones after it are one user's journey and funnel, in either import order",
+          arguments: [false, true])
+    func mergedEitherOrder(identifiedFirst: Bool) throws {
+        let run = PresetTests.Run()
+        let anonymous = try run.directory.write("anonymous.csv", Self.anonymous)
+        let identified = try run.directory.write("identified.csv", Self.identified)
+        for file in identifiedFirst ? [identified, anonymous] : [anonymous, identified] {
+            let load = try run(["import", file])
+            #expect(load.status == 0, "\(load.stderr)")
+        }
+        // Nothing lost: all 6 rows are stored, 5 of them as u9's single session (a7 stays anonymous).
+        let sessions = try run.csv(["sessions"])
+        #expect(sessions.map { [$0[0], $0[4]] }.sorted { $0[0] < $1[0] } == [["a7", "1"], ["u9", "5"]], "\(sessions)")
+        let journey = try run.directory.write("j.yaml", """
+            name: j
+            window: 1d
+            stages:
+              - {name: product, events: [product_view]}
+              - {name: cart, events: [add_to_cart]}
+              - {name: checkout, events: [checkout]}
+            """)
+        let funnel = try run.csv(["funnel", "--journey", journey])
+        #expect(funnel.map { $0[2] } == ["1", "1", "1"], "one actor goes through: \(funnel)")
+        // Either id opens the journey.
+        for id in ["a9", "u9"] {
+            let result = try run(["journey", id])
+            #expect(result.status == 0 && result.stdout.hasPrefix("Journey of u9: 1 sessions, 5 events"), "\(id): \(result.stdout)")
+        }
+    }
+
+    @Test("the first identification wins: a later user id for the same anonymous id keeps its own rows only")
+    func firstIdentificationWins() throws {
+        let run = PresetTests.Run()
+        #expect(try run(["import", try run.directory.write("one.csv", Self.identified)]).status == 0)
+        #expect(try run(["import", try run.directory.write("two.csv", """
+            timestamp,user_id,anonymous_id,event_type
+            2024-03-02T09:00:00Z,u8,a9,signed_in
+            """)]).status == 0)
+        #expect(try run(["import", try run.directory.write("three.csv", Self.anonymous)]).status == 0)
+        let sessions = try run.csv(["sessions"])
+        #expect(sessions.map { [$0[0], $0[4]] }.sorted { $0[0] < $1[0] } == [["a7", "1"], ["u8", "1"], ["u9", "5"]], "\(sessions)")
+    }
+}
