@@ -3,14 +3,16 @@ import CSVScanner
 
 /// Fields computed per row by SQLite itself from a file's columns (a mapping such as
 /// `timestamp: "visitId * 1000 + time"`): one in-memory connection and one prepared
-/// `SELECT expr, ... FROM (SELECT ?1 AS "column", ...)`, each column bound as text
-/// (an empty field as NULL). Each reading thread has its own (`RowParser.copy()`).
+/// `SELECT expr, ... FROM (SELECT ?1 AS "column", ...)` over the columns the expressions
+/// read, each bound as text (an empty field as NULL). Each reading thread has its own
+/// (`RowParser.copy()`).
 final class ComputedFields {
     /// The fields and their expressions, in result-column order.
     let fields: [(field: CanonicalField, expression: String)]
     private let database: Database
     private let statement: Statement
-    private let columnCount: Int
+    /// The header positions of the columns the expressions read, in parameter order.
+    private let inputs: [Int]
     /// The current row's results (empty for NULL), one after the other in `buffer`.
     private var buffer: UnsafeMutableRawPointer
     private var capacity = 256
@@ -20,22 +22,31 @@ final class ComputedFields {
     /// - Throws: `IngestError.invalidMapping` naming the field, its expression and SQLite's message.
     init(header: [String], fields: [(field: CanonicalField, expression: String)]) throws {
         self.fields = fields
-        columnCount = header.count
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
         ranges = Array(repeating: 0..<0, count: fields.count)
-        database = try Database(path: ":memory:")
-        let columns = header.enumerated().map { position, name in
-            "?\(position + 1) AS \"\(name.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "\"\""))\""
-        }.joined(separator: ", ")
+        let database = try Database(path: ":memory:")
+        self.database = database
+        func columns(_ positions: [Int]) -> String {
+            positions.enumerated().map { parameter, position in
+                let name = header[position].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "\"\"")
+                return "?\(parameter + 1) AS \"\(name)\""
+            }.joined(separator: ", ")
+        }
+        let all = Array(header.indices)
+        let select = "SELECT " + fields.map { "(\($0.expression))" }.joined(separator: ", ")
         // Each expression alone first, so that an error names the field it is in.
         for (field, expression) in fields {
-            do { _ = try database.prepare("SELECT (\(expression)) FROM (SELECT \(columns))") } catch let error as SQLiteError {
+            do { _ = try database.prepare("SELECT (\(expression)) FROM (SELECT \(columns(all)))") } catch let error as SQLiteError {
                 throw IngestError.invalidMapping("the expression of \(field.rawValue), \(expression), is not valid SQLite "
                                                  + "over the file's columns: \(error.message)")
             }
         }
-        statement = try database.prepare("SELECT " + fields.map { "(\($0.expression))" }.joined(separator: ", ")
-                                         + " FROM (SELECT \(columns))")
+        // Only the columns the expressions read are bound per row: a column is read when the
+        // expressions no longer compile without it (SQLite itself decides, quoting included).
+        inputs = all.filter { left in
+            (try? database.prepare(select + " FROM (SELECT \(columns(all.filter { $0 != left })))")) == nil
+        }
+        statement = try database.prepare(select + (inputs.isEmpty ? "" : " FROM (SELECT \(columns(inputs)))"))
     }
 
     /// Evaluates the expressions over the reader's current record.
@@ -43,9 +54,9 @@ final class ComputedFields {
     func evaluate(_ reader: CSVReader) throws {
         do {
             try statement.reset()
-            for column in 0..<columnCount {
+            for (parameter, column) in inputs.enumerated() {
                 let bytes = column < reader.fieldCount ? reader.field(column) : UnsafeRawBufferPointer(start: nil, count: 0)
-                if bytes.isEmpty { try statement.bindNull(at: Int32(column + 1)) } else { try statement.bindText(bytes, at: Int32(column + 1)) }
+                if bytes.isEmpty { try statement.bindNull(at: Int32(parameter + 1)) } else { try statement.bindText(bytes, at: Int32(parameter + 1)) }
             }
             guard let row = try statement.step() else { return }
             var used = 0
