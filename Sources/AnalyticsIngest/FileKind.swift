@@ -13,11 +13,12 @@ public enum FileKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// The fields a file of this kind must have (an events file may have `anonymous_id` instead of `user_id`).
+    /// The fields a file of this kind must have (an events file may have `anonymous_id` instead of `user_id`;
+    /// an orders file without `user_id` takes the user of the event whose id is the order id).
     public var requiredFields: [CanonicalField] {
         switch self {
         case .events: return [.timestamp, .userID, .eventType]
-        case .orders: return [.orderID, .timestamp, .userID, .revenue]
+        case .orders: return [.orderID, .timestamp, .revenue]
         }
     }
 }

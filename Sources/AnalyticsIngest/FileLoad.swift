@@ -224,13 +224,33 @@ struct FileLoad {
     /// Reads an orders file, storing each order as it comes.
     private mutating func readOrders(_ reader: CSVReader, rejects: inout [RejectedRow], report: (Int) -> Void) throws {
         var tally = RowTally(errorLimit: options.errorLimit)
+        var keyedByEvent: [(order: OrderRecord, line: Int, raw: String)] = []
+        var unknownEvents = 0
         defer {
             rowsRead = tally.rowsRead
-            rowsRejected = tally.rowsRejected
-            rejects = tally.rejects
+            rowsRejected = tally.rowsRejected + unknownEvents
         }
         _ = try tally.read(reader, parser: parser, report: report) { reader in
-            try store(try parser.order(reader, labels: labels))
+            let order = try parser.order(reader, labels: labels)
+            guard order.userID < 0 else { return try store(order) }
+            keyedByEvent.append((order, reader.line, String(decoding: reader.rawText, as: UTF8.self)))
+        }
+        rejects = tally.rejects
+        guard !keyedByEvent.isEmpty else { return }
+        // Orders without a user take user and session from the event whose id is the order id.
+        let events = try EventLookup.events(withIDs: Set(keyedByEvent.map(\.order.orderID)), in: database)
+        for var pending in keyedByEvent {
+            guard let event = events[pending.order.orderID] else {
+                unknownEvents += 1
+                if rejects.count < Self.rejectsKept {
+                    rejects.append(RejectedRow(line: pending.line, reason: RejectReason.unknownEventID(pending.order.orderID).description,
+                                               raw: pending.raw))
+                }
+                continue
+            }
+            pending.order.userID = event.user
+            if pending.order.sessionKey == nil { pending.order.sessionKey = event.sessionKey }
+            try store(pending.order)
         }
     }
 

@@ -230,7 +230,8 @@ final class RowParser {
         guard let orderID = try string(.orderID, reader) else {
             throw RejectReason.emptyRequiredField(CanonicalField.orderID.rawValue)
         }
-        let userID = try user(reader, labels: labels)
+        // Without a user column the order is keyed by event id: its user comes later (-1 until then).
+        let userID = columns[CanonicalField.userID.slot] == -1 ? -1 : try user(reader, labels: labels)
         let timestamp = try timestamp(reader)
         guard let revenue = try revenue(reader) else {
             throw RejectReason.emptyRequiredField(CanonicalField.revenue.rawValue)
