@@ -239,3 +239,35 @@ struct IdentityTests {
         #expect(sessions.map { [$0[0], $0[4]] }.sorted { $0[0] < $1[0] } == [["a7", "1"], ["u8", "1"], ["u9", "5"]], "\(sessions)")
     }
 }
+
+/// Orders files without user ids, keyed by the id of the event that placed them (Segment's
+/// `order_completed` table: `id` is the track call's id).
+@Suite("Orders keyed by event id")
+struct OrdersByEventIDTests {
+    @Test("an order takes user and session from the event with its id, is one order with it, and an unknown id is a reject")
+    func ordersKeyedByEventID() throws {
+        let run = PresetTests.Run()
+        let tracks = try run.directory.write("tracks.csv", """
+            id,user_id,anonymous_id,event,timestamp,context_page_url
+            t1,u1,,product_viewed,2024-03-01T10:00:00Z,https://shop.example/?utm_source=newsletter
+            t2,u1,,order_completed,2024-03-01T10:10:00Z,https://shop.example/checkout
+            t3,u2,,order_completed,2024-03-01T11:00:00Z,https://shop.example/checkout
+            """)
+        let orders = try run.directory.write("order_completed.csv", """
+            id,timestamp,total_price,currency,shipping_country
+            t2,2024-03-01T10:10:00Z,59.90,EUR,DE
+            t3,2024-03-01T11:00:00Z,20.00,EUR,FR
+            t9,2024-03-01T12:00:00Z,10.00,EUR,FR
+            """)
+        #expect(try run(["import", tracks, "--preset", "segment-tracks"]).status == 0)
+        let load = try run(["import", orders, "--map", "order_id=id", "--map", "revenue=total_price"])
+        #expect(load.status == 1, "one row rejected: \(load.stdout)")
+        let rejects = try run(["rejects", "--format", "csv"]).stdout
+        #expect(rejects.contains("order_completed.csv,4,unknown event id 't9'"), "\(rejects)")
+        // By hand: two orders (each one with its Order Completed call), 79.90 in two sessions of two users.
+        let total = try #require(try run.csv(["touchpoints"]).first { $0[0] == "(all)" })
+        #expect(total[1] == "2" && total[10] == "2" && total[11] == "79.9", "\(total)")
+        let newsletter = try #require(try run.csv(["touchpoints", "--by", "utm_source"]).first { $0[0] == "newsletter" })
+        #expect(newsletter[10] == "1" && newsletter[11] == "59.9", "the order is in the session of its event: \(newsletter)")
+    }
+}
