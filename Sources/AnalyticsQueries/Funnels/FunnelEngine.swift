@@ -72,7 +72,7 @@ package enum FunnelEngine {
             report.order = journey.order
             report.count = journey.count
             report.exclusions = journey.exclusions.map {
-                ($0.events, journey.stages[$0.fromStage].name, journey.stages[$0.toStage].name)
+                FunnelReport.Exclusion(events: $0.events, from: journey.stages[$0.fromStage].name, to: journey.stages[$0.toStage].name)
             }
             report.excludeMode = journey.excludeMode
             if !journey.exclusions.isEmpty && journey.excludeMode == .dropActor { report.excludedActors = total.excludedActors }

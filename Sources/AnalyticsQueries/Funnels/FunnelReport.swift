@@ -60,19 +60,18 @@ public struct FunnelReport: Sendable, Equatable {
     /// How stages follow each other and what was counted (the journey's, after command-line overrides).
     public var order: FunnelOrder = .ordered
     public var count: FunnelCount = .actors
-    /// Each exclusion: its events and the names of the stages it lies between.
-    public var exclusions: [(events: [String], from: String, to: String)] = []
+    /// An exclusion as reported: its events and the names of the stages it lies between.
+    public struct Exclusion: Sendable, Equatable {
+        public var events: [String]
+        public var from: String
+        public var to: String
+    }
+
+    /// Each exclusion of the journey.
+    public var exclusions: [Exclusion] = []
     public var excludeMode: ExcludeMode = .cut
     /// With `exclude_mode: drop_actor`: the actors left out of every stage (nil otherwise).
     public var excludedActors: Int?
-
-    public static func == (lhs: FunnelReport, rhs: FunnelReport) -> Bool {
-        lhs.journey == rhs.journey && lhs.actor == rhs.actor && lhs.windowMilliseconds == rhs.windowMilliseconds
-            && lhs.range == rhs.range && lhs.asOf == rhs.asOf && lhs.matureOnly == rhs.matureOnly && lhs.stages == rhs.stages
-            && lhs.breakdown == rhs.breakdown && lhs.groups == rhs.groups && lhs.order == rhs.order && lhs.count == rhs.count
-            && lhs.exclusions.map { "\($0)" } == rhs.exclusions.map { "\($0)" } && lhs.excludeMode == rhs.excludeMode
-            && lhs.excludedActors == rhs.excludedActors
-    }
 
     /// The worst stage, the one definition every command and report names: the required stage (from the
     /// second on) that loses the most actors (`dropped`), the earlier one on a tie; nil when no stage
