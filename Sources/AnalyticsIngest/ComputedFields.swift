@@ -25,6 +25,7 @@ final class ComputedFields {
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
         ranges = Array(repeating: 0..<0, count: fields.count)
         let database = try Database(path: ":memory:")
+        database.requireQuotedIdentifiers()
         self.database = database
         func columns(_ positions: [Int]) -> String {
             positions.enumerated().map { parameter, position in

@@ -230,8 +230,16 @@ struct FileLoad {
             rowsRead = tally.rowsRead
             rowsRejected = tally.rowsRejected + unknownEvents
         }
+        var lastOrderID: String?
         _ = try tally.read(reader, parser: parser, report: report) { reader in
-            let order = try parser.order(reader, labels: labels)
+            // A row repeating the previous row's order id with no time and amount is another line of that
+            // order (Shopify lists line items so): merged into it, not rejected.
+            if let line = try parser.lineOf(reader), line == lastOrderID {
+                rowsDuplicate += 1
+                return
+            }
+            let order = try parser.order(reader, labels: labels, evaluated: true)
+            lastOrderID = order.orderID
             guard order.userID < 0 else { return try store(order) }
             keyedByEvent.append((order, reader.line, String(decoding: reader.rawText, as: UTF8.self)))
         }

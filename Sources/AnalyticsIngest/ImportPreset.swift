@@ -104,5 +104,25 @@ public struct ImportPreset: Sendable {
                 ignore: [path, received_at, sent_at, original_timestamp, uuid_ts]
 
                 """),
+        ImportPreset(
+            name: "shopify-orders", summary: "Shopify orders CSV export: one row per line item, customers by email",
+            columns: ["Name", "Email", "Financial Status", "Currency", "Total", "Created at", "Lineitem name", "Lineitem sku",
+                      "Discount Code", "Shipping Method", "Shipping Country", "Source"],
+            yaml: """
+                # Shopify's orders export lists an order's line items one per row; the order's fields are
+                # on its first row only, the others repeat its Name (they are merged into the order).
+                # Paid and partially refunded orders count toward revenue (status completed); refunded,
+                # voided, pending and authorized ones are kept with their status and do not.
+                order_id: Name
+                user_id: Email
+                timestamp: Created at
+                revenue: Total
+                currency: Currency
+                status: >-
+                  CASE lower("Financial Status") WHEN 'paid' THEN 'completed' WHEN 'partially_refunded' THEN 'completed'
+                  ELSE lower("Financial Status") END
+                properties: [discount code, shipping method, shipping country, source, lineitem name, lineitem sku]
+
+                """),
     ]
 }

@@ -223,10 +223,20 @@ final class RowParser {
         return pairs
     }
 
+    /// The order id of an orders row that gives only an order id, with empty time and amount: in
+    /// exports that list an order's line items one per row (Shopify), a further line of an order.
+    /// Computes the row's computed fields (pass `evaluated: true` to `order` after it).
+    func lineOf(_ reader: CSVReader) throws -> String? {
+        try computed?.evaluate(reader)
+        guard bytes(.timestamp, reader) == nil, bytes(.revenue, reader) == nil else { return nil }
+        return try string(.orderID, reader)
+    }
+
     /// Parses an orders row.
     /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
-    func order(_ reader: CSVReader, labels: LabelStore) throws -> OrderRecord {
-        try computed?.evaluate(reader)
+    /// - Parameter evaluated: whether `lineOf(_:)` already computed this row's fields.
+    func order(_ reader: CSVReader, labels: LabelStore, evaluated: Bool = false) throws -> OrderRecord {
+        if !evaluated { try computed?.evaluate(reader) }
         guard let orderID = try string(.orderID, reader) else {
             throw RejectReason.emptyRequiredField(CanonicalField.orderID.rawValue)
         }

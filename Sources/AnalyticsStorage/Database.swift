@@ -197,6 +197,14 @@ package final class Database {
     }
 
     /// The rowid of the last inserted row.
+    /// Makes double-quoted text always an identifier (SQLite otherwise reads `"x"` as the string 'x'
+    /// when no column x exists): for SQL written by users, where that fallback hides a misspelt column.
+    package func requireQuotedIdentifiers() {
+        guard let handle else { return }
+        _ = csqlite_db_config_int(handle, SQLITE_DBCONFIG_DQS_DML, 0)
+        _ = csqlite_db_config_int(handle, SQLITE_DBCONFIG_DQS_DDL, 0)
+    }
+
     package var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.

@@ -271,3 +271,32 @@ struct OrdersByEventIDTests {
         #expect(newsletter[10] == "1" && newsletter[11] == "59.9", "the order is in the session of its event: \(newsletter)")
     }
 }
+
+/// Shopify's orders export: line items one per row, the order's fields on the first line only.
+@Suite("Shopify orders preset")
+struct ShopifyPresetTests {
+    @Test("further line items are merged into their order; paid orders count toward revenue, refunded and pending do not")
+    func shopifyOrders() throws {
+        let run = PresetTests.Run()
+        let file = try run.directory.write("orders_export.csv", """
+            Name,Email,Financial Status,Paid at,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Shipping Country,Id,Source
+            #1001,ann@example.com,paid,2024-03-01 10:05:00 +0100,EUR,54.90,5.00,0.00,59.90,SPRING10,Standard,2024-03-01 10:00:00 +0100,1,Tee,29.90,TEE-1,DE,5001,web
+            #1001,,,,,,,,,,,,1,Cap,25.00,CAP-1,,,
+            #1002,bob@example.com,refunded,2024-03-02 11:00:00 +0100,EUR,20.00,0.00,0.00,20.00,,Standard,2024-03-02 11:00:00 +0100,1,Mug,20.00,MUG-1,FR,5002,web
+            #1003,ann@example.com,pending,,EUR,15.00,0.00,0.00,15.00,,Express,2024-03-03 09:00:00 +0100,1,Socks,15.00,SOCK-1,DE,5003,pos
+            #1004,cy@example.com,paid,,EUR,,,,,,,,1,Hat,10.00,HAT-1,,,
+            """)
+        let load = try run(["import", file, "--preset", "shopify-orders", "--format", "csv"])
+        // By hand: 5 rows: 3 orders, 1 further line of #1001 (merged: "duplicate"), and #1004 whose
+        // first row has no time or amount (a reject: a line of no order before it).
+        #expect(load.status == 1)
+        #expect(load.stdout.contains("\norders_export.csv,orders,imported,#1,5,3,1,0,1,"), "\(load.stdout)")
+        let orders = try run.csv(["sql", "SELECT order_id, time, amount, status FROM journey_orders ORDER BY order_id"])
+        #expect(orders == [["#1001", "2024-03-01T09:00:00.000Z", "59.9", "completed"],
+                           ["#1002", "2024-03-02T10:00:00.000Z", "20.0", "refunded"],
+                           ["#1003", "2024-03-03T08:00:00.000Z", "15.0", "pending"]], "\(orders)")
+        let bySource = try run.csv(["touchpoints", "--by", "Source"])
+        #expect(bySource.first { $0[0] == "web" }.map { [$0[1], $0[10], $0[11]] } == ["2", "2", "59.9"], "\(bySource)")
+        #expect(bySource.first { $0[0] == "pos" }.map { [$0[10], $0[11]] } == ["1", "0"], "\(bySource)")
+    }
+}

@@ -32,9 +32,9 @@ struct Import: ParsableCommand {
                                valueName: "file"))
     var mapping: String?
 
-    @Option(help: ArgumentHelp("A bundled mapping for a known export layout: rees46, ga4, ga-sessions, segment-tracks or "
-                               + "segment-pages (`analytics presets` lists them and their columns; --mapping and --map "
-                               + "override it).", valueName: "name"))
+    @Option(help: ArgumentHelp("A bundled mapping for a known export layout: rees46, ga4, ga-sessions, segment-tracks, "
+                               + "segment-pages or shopify-orders (`analytics presets` lists them and their columns; "
+                               + "--mapping and --map override it).", valueName: "name"))
     var preset: String?
 
     @Option(name: .customLong("role"), help: ArgumentHelp(
