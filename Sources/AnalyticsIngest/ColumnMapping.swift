@@ -174,6 +174,9 @@ package struct HeaderLayout: Sendable, Equatable {
             detected = .events
         } else if present(.orderID) {
             detected = .orders
+        } else if present(.eventID) && !present(.timestamp) && !present(.userID) {
+            // An event id alone: columns to add to the stored events with those ids.
+            detected = .eventDetails
         } else {
             throw IngestError.unknownKind(path: path, found: header)
         }

@@ -1,7 +1,9 @@
-/// The two kinds of input file, told apart by their header.
+/// The kinds of input file, told apart by their header.
 public enum FileKind: String, CaseIterable, Sendable {
     case events
     case orders
+    /// Columns to add to stored events, by event id (one table per event type in Segment's warehouse).
+    case eventDetails = "event-details"
 
     /// The canonical fields of this kind, required ones first.
     public var fields: [CanonicalField] {
@@ -10,6 +12,7 @@ public enum FileKind: String, CaseIterable, Sendable {
             return [.timestamp, .userID, .eventType, .eventID, .sessionID, .page, .channel, .device, .campaign, .revenue,
                     .url, .referrer, .orderID, .quantity, .anonymousID]
         case .orders: return [.orderID, .timestamp, .userID, .revenue, .sessionID, .currency, .status]
+        case .eventDetails: return [.eventID, .url, .referrer, .page, .channel, .device, .campaign]
         }
     }
 
@@ -19,6 +22,7 @@ public enum FileKind: String, CaseIterable, Sendable {
         switch self {
         case .events: return [.timestamp, .userID, .eventType]
         case .orders: return [.orderID, .timestamp, .revenue]
+        case .eventDetails: return [.eventID]
         }
     }
 }

@@ -87,6 +87,9 @@ struct FileLoad {
             case .orders:
                 try readOrders(reader, rejects: &rejects) { report(source.bytesConsumed, $0) }
                 consumed = source.bytesConsumed
+            case .eventDetails:
+                try readDetails(reader, rejects: &rejects) { report(source.bytesConsumed, $0) }
+                consumed = source.bytesConsumed
             case .events:
                 consumed = try readEvents(reader, source: source, path: path, total: total, split: split,
                                           rejects: &rejects, report: report)
@@ -120,6 +123,54 @@ struct FileLoad {
             try mergeIdentities()
         }
         report(total, rowsRead)
+    }
+
+    // MARK: Event details
+
+    /// Reads an event-details file, then adds each row's columns to the stored event with its id
+    /// (a later row or file wins for the same property); ids of no stored event are rejects.
+    private mutating func readDetails(_ reader: CSVReader, rejects: inout [RejectedRow], report: (Int) -> Void) throws {
+        var tally = RowTally(errorLimit: options.errorLimit)
+        var rows: [(details: EventDetails, line: Int, raw: String)] = []
+        var unknownEvents = 0
+        defer {
+            rowsRead = tally.rowsRead
+            rowsRejected = tally.rowsRejected + unknownEvents
+        }
+        _ = try tally.read(reader, parser: parser, report: report) { reader in
+            rows.append((try parser.details(reader, labels: labels), reader.line, String(decoding: reader.rawText, as: UTF8.self)))
+        }
+        rejects = tally.rejects
+        var byID: [String: [Int]] = [:]
+        for (index, row) in rows.enumerated() { byID[row.details.eventID, default: []].append(index) }
+        var matched = Set<String>()
+        var changed: [(user: Int64, events: [StoredEvent])] = []
+        try EventBlock.forEachUser(in: database) { user, stored in
+            var events = stored
+            var touched = false
+            for index in events.indices {
+                guard let id = events[index].eventID, let found = byID[id] else { continue }
+                matched.insert(id)
+                for row in found { rows[row].details.apply(to: &events[index]) }
+                touched = true
+            }
+            if touched { changed.append((user, events)) }
+        }
+        for change in changed {
+            try EventBlock.write(change.events, of: change.user, in: database)
+            touchedUsers.insert(change.user)
+        }
+        for row in rows {
+            if matched.contains(row.details.eventID) {
+                rowsImported += 1
+                continue
+            }
+            unknownEvents += 1
+            if rejects.count < Self.rejectsKept {
+                rejects.append(RejectedRow(line: row.line, reason: RejectReason.unknownEventID(row.details.eventID).description,
+                                           raw: row.raw))
+            }
+        }
     }
 
     // MARK: Identities

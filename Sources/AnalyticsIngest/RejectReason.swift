@@ -17,7 +17,7 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case recordTooLong
     /// A computed field's SQLite expression failed on this row.
     case computedField(fields: String, message: String)
-    /// An order of a file without user ids whose id is no stored event's id.
+    /// An event-details row, or an order of a file without user ids, whose id is no stored event's id.
     case unknownEventID(String)
 
     package var description: String {
@@ -48,8 +48,8 @@ package enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case .recordTooLong:
             return "record longer than \(CSVReader.maximumRecordBytes / 1024) KiB"
         case let .unknownEventID(id):
-            return "unknown event id '\(id)': an orders file without user_id takes user and session from the event "
-                + "whose event_id is the order id; import the events first (then this file again with --force)"
+            return "unknown event id '\(id)': no stored event has this event_id; import the events first (then this "
+                + "file again with --force)"
         case let .computedField(fields, message):
             return "computing \(fields) failed: \(message)"
         }

@@ -223,6 +223,26 @@ final class RowParser {
         return pairs
     }
 
+    /// Parses an event-details row: the event id and what to set on that event.
+    /// - Throws: `RejectReason` for a bad row, `SQLiteError` when creating ids fails.
+    func details(_ reader: CSVReader, labels: LabelStore) throws -> EventDetails {
+        try computed?.evaluate(reader)
+        guard let eventID = try string(.eventID, reader) else {
+            throw RejectReason.emptyRequiredField(CanonicalField.eventID.rawValue)
+        }
+        var record = EventRecord(userID: -1, timestamp: 0, eventTypeID: 0, sessionKey: nil,
+                                 pageID: try label(.page, .page, reader, labels),
+                                 channelID: try label(.channel, .channel, reader, labels),
+                                 deviceID: try label(.device, .device, reader, labels),
+                                 campaignID: try label(.campaign, .campaign, reader, labels),
+                                 revenue: nil, eventID: nil, props: nil, orderID: nil)
+        var pairs = try columnProperties(reader, labels: labels)
+        try applyURLs(reader, labels: labels, record: &record, pairs: &pairs)
+        return EventDetails(eventID: eventID, pageID: record.pageID, channelID: record.channelID, deviceID: record.deviceID,
+                            campaignID: record.campaignID,
+                            props: PropertyCodec.encode(pairs.sorted { $0.property < $1.property }))
+    }
+
     /// The order id of an orders row that gives only an order id, with empty time and amount: in
     /// exports that list an order's line items one per row (Shopify), a further line of an order.
     /// Computes the row's computed fields (pass `evaluated: true` to `order` after it).
