@@ -300,3 +300,70 @@ struct ShopifyPresetTests {
         #expect(bySource.first { $0[0] == "pos" }.map { [$0[10], $0[11]] } == ["1", "0"], "\(bySource)")
     }
 }
+
+/// A Segment warehouse export as it comes: track calls, a details table per event type joined by
+/// event id (page URLs with UTM parameters), and orders keyed by event id without user ids.
+@Suite("Segment export")
+struct SegmentExportTests {
+    static let folder = root.appending(path: "SampleData/exports/segment").path
+
+    /// What `scripts/reference/segment_duckdb.py` computes with DuckDB from the raw files.
+    struct Reference: Decodable {
+        struct Summary: Decodable, Equatable { let sessions: Int; let users: Int; let orders: Int; let revenue: Double; let converted: Int }
+        let sources: [String: Summary]
+        let total: Summary
+    }
+
+    @Test("loads in three commands; sessions, users, orders, revenue and conversion by utm_source equal DuckDB and the hand count")
+    func threeCommands() throws {
+        let run = PresetTests.Run()
+        for arguments in [["import", "\(Self.folder)/tracks.csv", "--preset", "segment-tracks"],
+                          ["import", "\(Self.folder)/page_viewed.csv", "--map", "event_id=id"],
+                          ["import", "\(Self.folder)/order_completed.csv", "--map", "order_id=id", "--map", "revenue=total_price"]] {
+            let result = try run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stdout) \(result.stderr)")
+        }
+        // Nothing lost: 12 calls, 5 page details, 3 orders, all imported; page_viewed.csv is a details file.
+        let imports = try run.csv(["imports"])
+        #expect(imports.map { [$0[2], $0[6], $0[7], $0[10]] } == [["events", "12", "12", "0"], ["event-details", "5", "5", "0"],
+                                                                 ["orders", "3", "3", "0"]], "\(imports)")
+        let reference = try JSONDecoder().decode(Reference.self, from: try python(
+            [root.appending(path: "scripts/reference/segment_duckdb.py").path, Self.folder],
+            failure: "DuckDB reference failed (pip install duckdb)"))
+        // By hand: anon-1 and anon-3 are identified (u-100, u-300), anon-2 is not; u-200 comes back after 6 hours.
+        // Sessions: u-100 (newsletter, 59.90), anon-2 (google), u-200 (newsletter, 24.50), u-200 (none), u-300
+        // (instagram, 12.00): 5 sessions of 4 users, 3 orders, 96.40, 3 converted.
+        #expect(reference.total == Reference.Summary(sessions: 5, users: 4, orders: 3, revenue: 96.4, converted: 3))
+        let rows = try run.csv(["touchpoints", "--by", "utm_source"])
+        #expect(rows.count == reference.sources.count + 1)
+        for row in rows {
+            let expected = row[0] == "(all)" ? reference.total : try #require(reference.sources[row[0]], "source \(row[0])")
+            #expect(Int(row[1]) == expected.sessions && Int(row[2]) == expected.users, "\(row)")
+            #expect(Int(row[10]) == expected.orders && abs((Double(row[11]) ?? -1) - expected.revenue) < 1e-9, "\(row)")
+            #expect(Double(row[9]) == Double(expected.converted) / Double(expected.sessions), "\(row)")
+        }
+        // The details gave each page call its page and campaign: the first session lands on / from the spring campaign.
+        let journey = try run(["journey", "anon-1"])
+        #expect(journey.stdout.hasPrefix("Journey of u-100: 1 sessions, 4 events, 1 orders, revenue 59.90"), "\(journey.stdout)")
+        #expect(journey.stdout.contains("Email / (none) / spring  landing /"), "\(journey.stdout)")
+    }
+
+    @Test("a details row for an unknown event id is a reject with its line; a details file before its events applies with --force")
+    func detailsOrder() throws {
+        let run = PresetTests.Run()
+        let details = try run.directory.write("page_viewed.csv", """
+            id,url
+            e01,https://shop.example/?utm_source=newsletter&utm_medium=email
+            e99,https://shop.example/
+            """)
+        let early = try run(["import", details, "--map", "event_id=id"])
+        #expect(early.status == 2, "every row rejected: the file aborts: \(early.stdout)")
+        #expect(try run(["import", "\(Self.folder)/tracks.csv", "--preset", "segment-tracks"]).status == 0)
+        let again = try run(["import", details, "--map", "event_id=id", "--force"])
+        #expect(again.status == 1, "one row rejected: \(again.stdout)")
+        let rejects = try run(["rejects", "--format", "csv"]).stdout
+        #expect(rejects.contains("page_viewed.csv,3,unknown event id 'e99'"), "\(rejects)")
+        let sources = try run.csv(["touchpoints", "--by", "utm_source"])
+        #expect(sources.first { $0[0] == "newsletter" }?[1] == "1", "\(sources)")
+    }
+}
