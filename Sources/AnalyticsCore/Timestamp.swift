@@ -33,9 +33,17 @@ package struct TimestampParser: Sendable {
 
     /// The zone for local times without an offset; nil rejects them.
     package let assumedZone: TimeZone?
+    /// The unit of epoch numbers when a mapping names it (`timestamp_unit`); nil: told by magnitude.
+    package let epochUnit: EpochUnit?
 
-    package init(assumedZone: TimeZone? = nil) {
+    /// The units an epoch number may be given in.
+    package enum EpochUnit: String, CaseIterable, Sendable {
+        case s, ms, us, ns
+    }
+
+    package init(assumedZone: TimeZone? = nil, epochUnit: EpochUnit? = nil) {
         self.assumedZone = assumedZone
+        self.epochUnit = epochUnit
     }
 
     /// Parses a text; see the type's documentation for the forms.
@@ -60,7 +68,11 @@ package struct TimestampParser: Sendable {
         guard let (whole, wholeDigits) = cursor.digits(max: 19), wholeDigits > 0 else { return .failure(.malformed) }
         var milliseconds: Int64
         var divisor: Int64 = 1
-        if whole < 100_000_000_000 {
+        if let unit = epochUnit, unit != .s {
+            milliseconds = whole
+            divisor = unit == .ms ? 1 : unit == .us ? 1000 : 1_000_000
+        } else if whole < 100_000_000_000 || epochUnit == .s {
+            guard whole < 100_000_000_000_000 else { return .failure(.outOfRange) }
             milliseconds = whole * 1000
             if cursor.consume(UInt8(ascii: ".")) {
                 guard let fraction = cursor.fractionMilliseconds() else { return .failure(.malformed) }

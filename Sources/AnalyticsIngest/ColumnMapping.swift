@@ -7,7 +7,9 @@ import Yams
 /// (`--role order=purchase`), and says which other columns to keep as
 /// properties (all by default; `--ignore-column`, or a `properties:` list).
 /// A mapping file is a YAML/JSON object of `field: column` pairs plus the
-/// optional keys `roles` (role: event type or list), `properties` and `ignore` (lists).
+/// optional keys `roles` (role: event type or list), `properties` and `ignore` (lists) and
+/// `timestamp_unit`. A field's value that is not a bare column name is an SQLite expression
+/// over the file's columns (`ComputedFields`).
 public struct ColumnMapping: Sendable, Equatable {
     /// Canonical field to source column name (compared case-insensitively).
     package private(set) var columns: [CanonicalField: String] = [:]
@@ -17,6 +19,8 @@ public struct ColumnMapping: Sendable, Equatable {
     package private(set) var ignoredColumns: Set<String> = []
     /// When set, only these columns become properties (lower-cased).
     package private(set) var propertyColumns: Set<String>?
+    /// The unit of epoch-number timestamps (`timestamp_unit: s|ms|us|ns`); nil: told by magnitude.
+    package private(set) var timestampUnit: TimestampParser.EpochUnit?
 
     public init() {}
 
@@ -89,6 +93,12 @@ public struct ColumnMapping: Sendable, Equatable {
                     try addRole(role, events: events)
                 }
                 continue
+            case "timestamp_unit":
+                guard let unit = (dictionary[key] as? String).flatMap(TimestampParser.EpochUnit.init(rawValue:)) else {
+                    throw IngestError.invalidMapping("\(path): timestamp_unit must be s, ms, us or ns")
+                }
+                timestampUnit = unit
+                continue
             case "properties", "ignore":
                 guard let list = (dictionary[key] as? [Any])?.map({ "\($0)".lowercased() }) else {
                     throw IngestError.invalidMapping("\(path): \(key) must be a list of column names")
@@ -112,6 +122,7 @@ public struct ColumnMapping: Sendable, Equatable {
         for (role, types) in other.roles { copy.roles[role, default: []].formUnion(types) }
         copy.ignoredColumns.formUnion(other.ignoredColumns)
         if let properties = other.propertyColumns { copy.propertyColumns = properties }
+        if let unit = other.timestampUnit { copy.timestampUnit = unit }
         return copy
     }
 

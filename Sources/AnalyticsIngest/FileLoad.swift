@@ -56,7 +56,7 @@ struct FileLoad {
         self.layout = layout
         self.options = options
         self.labels = labels
-        parser = try RowParser(layout: layout, timestamps: TimestampParser(assumedZone: options.assumedZone),
+        parser = try RowParser(layout: layout, timestamps: TimestampParser(assumedZone: options.assumedZone, epochUnit: options.mapping.timestampUnit),
                            propertyIDs: try labels.activateProperties(layout.properties.map(\.name) + layout.derivedProperties))
         if layout.groupsChannels {
             // Sessions without a source in any event are Direct (see ChannelGrouping).

@@ -99,6 +99,26 @@ struct PresetTests {
         #expect(try run.csv(["sessions"]).isEmpty, "no row was imported")
     }
 
+    @Test("timestamp_unit says what epoch numbers are, where their magnitude cannot (the issue's GA example)")
+    func timestampUnit() throws {
+        let run = Run()
+        // Small numbers read as seconds by magnitude; with timestamp_unit: ms they are milliseconds.
+        let file = try run.directory.write("hits.csv", "visitor,visitId,time,type\nv1,0,1500,PAGE\nv1,0,2500,EVENT\n")
+        let mapping = try run.directory.write("map.yaml", """
+            user_id: visitor
+            timestamp: "visitId * 1000 + time"
+            timestamp_unit: ms
+            event_type: "lower(type)"
+            ignore: [visitId, time, type]
+            """)
+        #expect(try run(["import", file, "--mapping", mapping]).status == 0)
+        let rows = try run.csv(["journey", "v1"])
+        #expect(rows.map { $0[8] } == ["1970-01-01T00:00:01.500Z", "1970-01-01T00:00:02.500Z"], "\(rows)")
+        let bad = try run.directory.write("bad.yaml", "user_id: visitor\ntimestamp: time\ntimestamp_unit: minutes\nevent_type: type\n")
+        let refused = try run(["import", file, "--mapping", bad])
+        #expect(refused.status == 64 && refused.stderr.contains("timestamp_unit must be s, ms, us or ns"), "\(refused.stderr)")
+    }
+
     @Test("a row where an expression fails is a reject with its line and SQLite's message; the others import")
     func expressionRowFailure() throws {
         let run = Run()
