@@ -50,6 +50,27 @@ struct MigratorTests {
         #expect(try Migrator(migrations: [second, first]).migrate(database) == [second])
     }
 
+    @Test("migration 8 rebuilds the imports ledger for event details, keeping every import and reject")
+    func ledgerRebuilt() throws {
+        let database = try Database(path: ":memory:")
+        let embedded = Migration.embedded
+        _ = try Migrator(migrations: embedded.filter { $0.version < 8 }).migrate(database)
+        try database.run("""
+            INSERT INTO imports (id, path, size_bytes, sha256, kind, status, rows_read, rows_rejected, started_ms, options_key)
+            VALUES (7, 'a.csv', 10, 'x', 'events', 'completed', 2, 1, 0, 'k')
+            """)
+        try database.run("INSERT INTO rejects (import_id, line, reason, raw) VALUES (7, 3, 'bad', 'raw')")
+        #expect(try Migrator(migrations: embedded).migrate(database).map(\.version) == [8])
+        #expect(try database.scalarInt("SELECT count(*) FROM rejects WHERE import_id = 7 AND line = 3") == 1)
+        #expect(try database.scalarInt("SELECT count(*) FROM imports WHERE id = 7 AND options_key = 'k' AND rows_rejected = 1") == 1)
+        try database.run("""
+            INSERT INTO imports (path, size_bytes, sha256, kind, status, started_ms) VALUES ('d.csv', 1, 'y', 'event-details', 'completed', 0)
+            """)
+        // The rejects still belong to the ledger: deleting an import deletes its rejects.
+        try database.run("DELETE FROM imports WHERE id = 7")
+        #expect(try database.scalarInt("SELECT count(*) FROM rejects") == 0)
+    }
+
     @Test("an edited migration is refused")
     func edited() throws {
         let database = try Database(path: ":memory:")
