@@ -105,6 +105,19 @@ public struct ImportPreset: Sendable {
 
                 """),
         ImportPreset(
+            name: "segment-details",
+            summary: "Segment (or RudderStack) per-event table (order_completed, product_viewed...): its columns join the call",
+            columns: ["id", "url", "referrer", "(the event's properties)"],
+            yaml: """
+                # A Segment warehouse per-event table: the columns of one event type, joined to the stored
+                # call by its id (import the tracks first). Tables that repeat the call's own columns need
+                # --kind event-details; those are left out here.
+                event_id: id
+                ignore: [user_id, anonymous_id, timestamp, event, event_text, received_at, sent_at, original_timestamp,
+                         uuid_ts, context_library_name, context_library_version]
+
+                """),
+        ImportPreset(
             name: "shopify-orders", summary: "Shopify orders CSV export: one row per line item, customers by email",
             columns: ["Name", "Email", "Financial Status", "Currency", "Total", "Created at", "Lineitem name", "Lineitem sku",
                       "Discount Code", "Shipping Method", "Shipping Country", "Source"],

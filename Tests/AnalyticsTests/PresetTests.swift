@@ -368,6 +368,22 @@ struct SegmentExportTests {
         #expect(journey.stdout.contains("Email / (none) / spring  landing /"), "\(journey.stdout)")
     }
 
+    @Test("a per-event table that repeats the call's columns joins with --preset segment-details --kind event-details")
+    func perEventTable() throws {
+        let run = PresetTests.Run()
+        #expect(try run(["import", "\(Self.folder)/tracks.csv", "--preset", "segment-tracks"]).status == 0)
+        let table = try run.directory.write("product_viewed.csv", """
+            id,user_id,anonymous_id,timestamp,event,event_text,product_id,price
+            e02,,anon-1,2024-03-01T10:02:00Z,product_viewed,Product Viewed,tee,29.90
+            e06,,anon-2,2024-03-01T11:03:00Z,product_viewed,Product Viewed,mug,12.00
+            """)
+        let load = try run(["import", table, "--preset", "segment-details", "--kind", "event-details"])
+        #expect(load.status == 0 && load.stdout.contains("product_viewed.csv  event-details  imported"), "\(load.stdout)")
+        let byProduct = try run.csv(["touchpoints", "--by", "product_id"])
+        #expect(Set(byProduct.filter { ["tee", "mug"].contains($0[0]) }.map { [$0[0], $0[1]] }) == [["tee", "1"], ["mug", "1"]],
+                "\(byProduct)")
+    }
+
     @Test("a details row for an unknown event id is a reject with its line; a details file before its events applies with --force")
     func detailsOrder() throws {
         let run = PresetTests.Run()

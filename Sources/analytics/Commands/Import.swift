@@ -21,7 +21,7 @@ struct Import: ParsableCommand {
     @Argument(help: "CSV files or folders (a folder imports its *.csv and *.csv.gz files in name order).")
     var paths: [String]
 
-    @Option(help: "Force the kind of every file instead of telling it from the header: events or orders.")
+    @Option(help: "Force the kind of every file instead of telling it from the header: events, orders or event-details.")
     var kind: FileKind?
 
     @Option(name: .customLong("map"), help: ArgumentHelp(
@@ -33,8 +33,8 @@ struct Import: ParsableCommand {
     var mapping: String?
 
     @Option(help: ArgumentHelp("A bundled mapping for a known export layout: rees46, ga4, ga-sessions, segment-tracks, "
-                               + "segment-pages or shopify-orders (`analytics presets` lists them and their columns; "
-                               + "--mapping and --map override it).", valueName: "name"))
+                               + "segment-pages, segment-details or shopify-orders (`analytics presets` lists them and "
+                               + "their columns; --mapping and --map override it).", valueName: "name"))
     var preset: String?
 
     @Option(name: .customLong("role"), help: ArgumentHelp(
