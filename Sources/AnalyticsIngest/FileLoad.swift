@@ -127,6 +127,12 @@ struct FileLoad {
 
     // MARK: Event details
 
+    /// Records a row whose event id no stored event has (among the first `rejectsKept` rejects).
+    private static func rejectUnknownEvent(_ id: String, line: Int, raw: String, into rejects: inout [RejectedRow]) {
+        guard rejects.count < rejectsKept else { return }
+        rejects.append(RejectedRow(line: line, reason: RejectReason.unknownEventID(id).description, raw: raw))
+    }
+
     /// Reads an event-details file, then adds each row's columns to the stored event with its id
     /// (a later row or file wins for the same property); ids of no stored event are rejects.
     private mutating func readDetails(_ reader: CSVReader, rejects: inout [RejectedRow], report: (Int) -> Void) throws {
@@ -166,10 +172,7 @@ struct FileLoad {
                 continue
             }
             unknownEvents += 1
-            if rejects.count < Self.rejectsKept {
-                rejects.append(RejectedRow(line: row.line, reason: RejectReason.unknownEventID(row.details.eventID).description,
-                                           raw: row.raw))
-            }
+            Self.rejectUnknownEvent(row.details.eventID, line: row.line, raw: row.raw, into: &rejects)
         }
     }
 
@@ -301,10 +304,7 @@ struct FileLoad {
         for var pending in keyedByEvent {
             guard let event = events[pending.order.orderID] else {
                 unknownEvents += 1
-                if rejects.count < Self.rejectsKept {
-                    rejects.append(RejectedRow(line: pending.line, reason: RejectReason.unknownEventID(pending.order.orderID).description,
-                                               raw: pending.raw))
-                }
+                Self.rejectUnknownEvent(pending.order.orderID, line: pending.line, raw: pending.raw, into: &rejects)
                 continue
             }
             pending.order.userID = event.user
