@@ -150,7 +150,10 @@ package struct HeaderLayout: Sendable, Equatable {
     /// Properties that come from the URL and referrer columns, not from a column of their own.
     package let derivedProperties: [String]
     /// Whether channels come from the default channel grouping (URL or referrer, no channel column).
-    package var groupsChannels: Bool { index[.channel] == nil && (index[.url] != nil || index[.referrer] != nil) }
+    package var groupsChannels: Bool { !has(.channel) && (has(.url) || has(.referrer)) }
+
+    /// Whether the field comes from a column or an expression.
+    package func has(_ field: CanonicalField) -> Bool { index[field] != nil || computed.contains { $0.field == field } }
     /// Number of columns in the header.
     package let columnCount: Int
     /// The header's column names, as given.
@@ -176,7 +179,10 @@ package struct HeaderLayout: Sendable, Equatable {
             return (field, mapped)
         }
         let computedFields = Set(computed.map(\.field))
-        func present(_ field: CanonicalField) -> Bool { column(of: field) != nil || computedFields.contains(field) }
+        // For telling the kind, an expression counts only where it compiles over this header (an
+        // `event_type` expression must not make an orders file an events file).
+        let compiling = Set(computed.filter { ComputedFields.compiles($0.expression, header: header) }.map(\.field))
+        func present(_ field: CanonicalField) -> Bool { column(of: field) != nil || compiling.contains(field) }
         let detected: FileKind
         if let kind {
             detected = kind
@@ -231,8 +237,9 @@ package struct HeaderLayout: Sendable, Equatable {
         }
         let kept = used.union(properties.map(\.index)).union(computedInputs)
         var derived: [String] = []
-        if index[.url] != nil { derived += PageURL.trackedParameters }
-        if index[.referrer] != nil { derived.append(CanonicalField.referrer.rawValue) }
+        let kindComputed = Set(computed.filter { detected.fields.contains($0.field) }.map(\.field))
+        if index[.url] != nil || kindComputed.contains(.url) { derived += PageURL.trackedParameters }
+        if index[.referrer] != nil || kindComputed.contains(.referrer) { derived.append(CanonicalField.referrer.rawValue) }
         let headerNames = Set(properties.map { $0.name.lowercased() })
         derivedProperties = derived.filter { !headerNames.contains($0) }
         self.kind = detected

@@ -13,6 +13,8 @@ final class ComputedFields {
     private let statement: Statement
     /// The header positions of the columns the expressions read, in parameter order.
     private let inputs: [Int]
+    /// Above this many columns, every column is bound rather than the ones the expressions read.
+    static let discoveryLimit = 64
     /// The current row's results (empty for NULL), one after the other in `buffer`.
     private var buffer: UnsafeMutableRawPointer
     private var capacity = 256
@@ -27,12 +29,7 @@ final class ComputedFields {
         let database = try Database(path: ":memory:")
         database.requireQuotedIdentifiers()
         self.database = database
-        func columns(_ positions: [Int]) -> String {
-            positions.enumerated().map { parameter, position in
-                let name = header[position].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "\"\"")
-                return "?\(parameter + 1) AS \"\(name)\""
-            }.joined(separator: ", ")
-        }
+        func columns(_ positions: [Int]) -> String { Self.columnList(header, positions) }
         let all = Array(header.indices)
         let select = "SELECT " + fields.map { "(\($0.expression))" }.joined(separator: ", ")
         // Each expression alone first, so that an error names the field it is in.
@@ -44,10 +41,33 @@ final class ComputedFields {
         }
         // Only the columns the expressions read are bound per row: a column is read when the
         // expressions no longer compile without it (SQLite itself decides, quoting included).
-        inputs = all.filter { left in
+        // Wide headers bind every column (discovery would compile the query once per column).
+        let discovered = header.count > Self.discoveryLimit ? all : all.filter { left in
             (try? database.prepare(select + " FROM (SELECT \(columns(all.filter { $0 != left })))")) == nil
         }
-        statement = try database.prepare(select + (inputs.isEmpty ? "" : " FROM (SELECT \(columns(inputs)))"))
+        // When discovery cannot tell (a name twice in the header), every column is bound.
+        if let narrow = try? database.prepare(select + (discovered.isEmpty ? "" : " FROM (SELECT \(columns(discovered)))")) {
+            inputs = discovered
+            statement = narrow
+        } else {
+            inputs = all
+            statement = try database.prepare(select + " FROM (SELECT \(columns(all)))")
+        }
+    }
+
+    /// Whether an expression compiles over a header's columns.
+    static func compiles(_ expression: String, header: [String]) -> Bool {
+        guard let database = try? Database(path: ":memory:") else { return false }
+        database.requireQuotedIdentifiers()
+        return (try? database.prepare("SELECT (\(expression)) FROM (SELECT \(columnList(header, header.indices)))")) != nil
+    }
+
+    /// `?1 AS "name", ...` for the header's columns at `positions`, numbered in that order.
+    static func columnList<Positions: Collection<Int>>(_ header: [String], _ positions: Positions) -> String {
+        positions.enumerated().map { parameter, position in
+            let name = header[position].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "\"\"")
+            return "?\(parameter + 1) AS \"\(name)\""
+        }.joined(separator: ", ")
     }
 
     /// Evaluates the expressions over the reader's current record.
@@ -62,23 +82,36 @@ final class ComputedFields {
             guard let row = try statement.step() else { return }
             var used = 0
             for index in fields.indices {
-                row.withText(Int32(index)) { text in
-                    if used + text.count > capacity {
-                        let larger = UnsafeMutableRawPointer.allocate(byteCount: max(capacity * 2, used + text.count), alignment: 1)
-                        larger.copyMemory(from: buffer, byteCount: used)
-                        buffer.deallocate()
-                        buffer = larger
-                        capacity = max(capacity * 2, used + text.count)
-                    }
-                    if let base = text.baseAddress { (buffer + used).copyMemory(from: base, byteCount: text.count) }
-                    ranges[index] = used..<(used + text.count)
-                    used += text.count
+                // An integral real (`t * 1000.0`) is written as an integer, which a timestamp or id reads.
+                var integral: [UInt8]?
+                if row.isReal(Int32(index)) {
+                    let value = row.double(Int32(index))
+                    if value == value.rounded(), abs(value) < 9e18 { integral = Array(String(Int64(value)).utf8) }
+                }
+                if let integral {
+                    integral.withUnsafeBytes { store($0, at: index, used: &used) }
+                } else {
+                    row.withText(Int32(index)) { store($0, at: index, used: &used) }
                 }
             }
         } catch let error as SQLiteError {
             let failing = fields.map { "\($0.field.rawValue)" }.joined(separator: ", ")
             throw RejectReason.computedField(fields: failing, message: error.message)
         }
+    }
+
+    /// Copies result `index` into the buffer after the `used` bytes of the results before it.
+    private func store(_ text: UnsafeRawBufferPointer, at index: Int, used: inout Int) {
+        if used + text.count > capacity {
+            let larger = UnsafeMutableRawPointer.allocate(byteCount: max(capacity * 2, used + text.count), alignment: 1)
+            larger.copyMemory(from: buffer, byteCount: used)
+            buffer.deallocate()
+            buffer = larger
+            capacity = max(capacity * 2, used + text.count)
+        }
+        if let base = text.baseAddress { (buffer + used).copyMemory(from: base, byteCount: text.count) }
+        ranges[index] = used..<(used + text.count)
+        used += text.count
     }
 
     /// The current row's value of result column `index` (empty for NULL), valid until the next `evaluate`.

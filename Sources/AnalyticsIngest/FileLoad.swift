@@ -119,7 +119,12 @@ struct FileLoad {
                                      rows: rowsRead, seconds: Date().timeIntervalSince(started)))
             try storeEvents()
         }
-        if !identities.isEmpty || layout.index[.anonymousID] != nil || layout.computed.contains(where: { $0.field == .anonymousID }) {
+        // Any file may bring rows of an identified anonymous id (as its user id, or an order of it).
+        var anyIdentity = false
+        if layout.kind != .eventDetails {
+            anyIdentity = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM identities)") == 1
+        }
+        if !identities.isEmpty || layout.has(.anonymousID) || anyIdentity {
             try mergeIdentities()
         }
         report(total, rowsRead)
@@ -143,8 +148,13 @@ struct FileLoad {
             rowsRead = tally.rowsRead
             rowsRejected = tally.rowsRejected + unknownEvents
         }
-        _ = try tally.read(reader, parser: parser, report: report) { reader in
-            rows.append((try parser.details(reader, labels: labels), reader.line, String(decoding: reader.rawText, as: UTF8.self)))
+        do {
+            _ = try tally.read(reader, parser: parser, report: report) { reader in
+                rows.append((try parser.details(reader, labels: labels), reader.line, String(decoding: reader.rawText, as: UTF8.self)))
+            }
+        } catch {
+            rejects = tally.rejects
+            throw error
         }
         rejects = tally.rejects
         var byID: [String: [Int]] = [:]
@@ -174,6 +184,14 @@ struct FileLoad {
             unknownEvents += 1
             Self.rejectUnknownEvent(row.details.eventID, line: row.line, raw: row.raw, into: &rejects)
         }
+        try checkErrorLimit(tally, unknownEvents)
+    }
+
+    /// Stops the file when the rows of unknown event ids (found after reading) pass `--max-errors N`.
+    private func checkErrorLimit(_ tally: RowTally, _ unknownEvents: Int) throws {
+        if case .count(let limit) = options.errorLimit, tally.rowsRejected + unknownEvents > limit {
+            throw Abort(rowsRead: tally.rowsRead, rowsRejected: tally.rowsRejected + unknownEvents)
+        }
     }
 
     // MARK: Identities
@@ -193,6 +211,8 @@ struct FileLoad {
             SELECT anonymous.id, identities.user_id FROM identities
             JOIN users AS anonymous ON anonymous.external_id = identities.anonymous_id
             WHERE anonymous.id <> identities.user_id
+              -- A user who identified an anonymous id is a person: never merged into another.
+              AND anonymous.id NOT IN (SELECT user_id FROM identities)
               AND (EXISTS (SELECT 1 FROM event_blocks WHERE user_id = anonymous.id)
                    OR EXISTS (SELECT 1 FROM orders WHERE user_id = anonymous.id))
             """) { (anonymous: $0.int64(0), user: $0.int64(1)) }
@@ -285,17 +305,22 @@ struct FileLoad {
             rowsRejected = tally.rowsRejected + unknownEvents
         }
         var lastOrderID: String?
-        _ = try tally.read(reader, parser: parser, report: report) { reader in
-            // A row repeating the previous row's order id with no time and amount is another line of that
-            // order (Shopify lists line items so): merged into it, not rejected.
-            if let line = try parser.lineOf(reader), line == lastOrderID {
-                rowsDuplicate += 1
-                return
+        do {
+            _ = try tally.read(reader, parser: parser, report: report) { reader in
+                // A row repeating the previous row's order id with no amount is another line of that
+                // order (Shopify lists line items so): merged into it, not rejected.
+                if let line = try parser.lineOf(reader), line == lastOrderID {
+                    rowsDuplicate += 1
+                    return
+                }
+                let order = try parser.order(reader, labels: labels, evaluated: true)
+                lastOrderID = order.orderID
+                guard order.userID < 0 else { return try store(order) }
+                keyedByEvent.append((order, reader.line, String(decoding: reader.rawText, as: UTF8.self)))
             }
-            let order = try parser.order(reader, labels: labels, evaluated: true)
-            lastOrderID = order.orderID
-            guard order.userID < 0 else { return try store(order) }
-            keyedByEvent.append((order, reader.line, String(decoding: reader.rawText, as: UTF8.self)))
+        } catch {
+            rejects = tally.rejects // also when reading stops at the error limit
+            throw error
         }
         rejects = tally.rejects
         guard !keyedByEvent.isEmpty else { return }
@@ -311,6 +336,7 @@ struct FileLoad {
             if pending.order.sessionKey == nil { pending.order.sessionKey = event.sessionKey }
             try store(pending.order)
         }
+        try checkErrorLimit(tally, unknownEvents)
     }
 
     @inline(__always)

@@ -26,8 +26,8 @@ public enum IngestError: Error, Equatable, CustomStringConvertible {
                 + missing.joined(separator: ", ") + "; the header has: " + found.joined(separator: ", ")
                 + ". Map a column with --map NAME=COLUMN."
         case let .unknownKind(path, found):
-            return "\(path): cannot tell whether this is an events or an orders file from its header ("
-                + found.joined(separator: ", ") + "); use --kind events|orders and --map NAME=COLUMN."
+            return "\(path): cannot tell whether this is an events, orders or event-details file from its header ("
+                + found.joined(separator: ", ") + "); use --kind events|orders|event-details and --map NAME=COLUMN."
         case let .emptyFile(path):
             return "\(path): the file is empty (no header line)"
         case let .propertyCollision(path, column):

@@ -191,7 +191,7 @@ final class RowParser {
         let url = try string(.url, reader).map(PageURL.init)
         let referrer = try string(.referrer, reader)
         if let url {
-            if columns[CanonicalField.page.slot] < 0 { record.pageID = try label(.page, url.path, .page) }
+            if columns[CanonicalField.page.slot] == -1 { record.pageID = try label(.page, url.path, .page) }
             for name in PageURL.trackedParameters { try add(name, url.parameter(name)) }
         }
         try add(CanonicalField.referrer.rawValue, referrer)
@@ -204,7 +204,7 @@ final class RowParser {
                 record.channelID = try label(.channel, channel, .channel)
             }
         }
-        if columns[CanonicalField.campaign.slot] < 0, let campaign = url?.parameter("utm_campaign") {
+        if columns[CanonicalField.campaign.slot] == -1, let campaign = url?.parameter("utm_campaign") {
             record.campaignID = try label(.campaign, campaign, .campaign)
         }
     }
@@ -243,12 +243,12 @@ final class RowParser {
                             props: PropertyCodec.encode(pairs.sorted { $0.property < $1.property }))
     }
 
-    /// The order id of an orders row that gives only an order id, with empty time and amount: in
-    /// exports that list an order's line items one per row (Shopify), a further line of an order.
+    /// The order id of an orders row without an amount: in exports that list an order's line items
+    /// one per row (Shopify), after a row of the same order, a further line of it.
     /// Computes the row's computed fields (pass `evaluated: true` to `order` after it).
     func lineOf(_ reader: CSVReader) throws -> String? {
         try computed?.evaluate(reader)
-        guard bytes(.timestamp, reader) == nil, bytes(.revenue, reader) == nil else { return nil }
+        guard bytes(.revenue, reader) == nil else { return nil }
         return try string(.orderID, reader)
     }
 

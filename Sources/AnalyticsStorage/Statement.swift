@@ -158,6 +158,8 @@ package struct Row {
     package var columnCount: Int32 { sqlite3_column_count(handle) }
 
     package func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+    /// Whether the column's value is a floating-point number.
+    package func isReal(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_FLOAT }
 
     package func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
     package func int(_ index: Int32) -> Int { Int(sqlite3_column_int64(handle, index)) }

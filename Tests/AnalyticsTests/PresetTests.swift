@@ -403,3 +403,80 @@ struct SegmentExportTests {
         #expect(sources.first { $0[0] == "newsletter" }?[1] == "1", "\(sources)")
     }
 }
+
+/// Cases a review of the new import paths found wrong, each fixed.
+@Suite("Import edge cases")
+struct ImportEdgeCaseTests {
+    @Test("a computed url is split like a url column; a computed page or campaign is not overridden by the URL")
+    func computedURL() throws {
+        let run = PresetTests.Run()
+        let file = try run.directory.write("ev.csv", """
+            timestamp,user_id,event_type,path,source
+            2024-03-01T10:00:00Z,u1,page_view,/a,news
+            """)
+        let load = try run(["import", file, "--map", "url='https://x.com' || path || '?utm_source=' || source || '&utm_medium=email'",
+                            "--map", "campaign=upper(source)"])
+        #expect(load.status == 0, "\(load.stdout)")
+        let sessions = try run.csv(["sessions", "--wide"])
+        #expect(sessions.first.map { [$0[8], $0[10], $0[11]] } == ["Email", "NEWS", "/a"], "\(sessions)")
+        #expect(try run.csv(["touchpoints", "--by", "utm_source"]).first?[0] == "news")
+    }
+
+    @Test("an aborted orders file keeps its rejects; --strict stops at an unknown event id")
+    func rejectsOfAbortedFiles() throws {
+        let run = PresetTests.Run()
+        let orders = try run.directory.write("ob.csv", """
+            order_id,timestamp,user_id,revenue
+            o1,2024-03-01T10:02:00Z,A,50
+            o2,garbage,A,50
+            o3,2024-03-01T10:02:00Z,A,x
+            """)
+        #expect(try run(["import", orders, "--max-errors", "1"]).status == 2)
+        #expect(try run.csv(["rejects"]).count == 2)
+        let events = try run.directory.write("ev.csv", "event_id,timestamp,user_id,event_type\ne1,2024-03-01T10:00:00Z,u1,page_view\n")
+        #expect(try run(["import", events]).status == 0)
+        let details = try run.directory.write("details.csv", "event_id,color\nzz1,red\ne1,green\n")
+        let strict = try run(["import", details, "--strict"])
+        #expect(strict.status == 2, "\(strict.stdout)")
+        #expect(try run(["rejects", "--format", "csv"]).stdout.contains("details.csv,2,unknown event id 'zz1'"))
+    }
+
+    @Test("an expression for a field a file does not have does not change the file's kind")
+    func kindWithExpressions() throws {
+        let run = PresetTests.Run()
+        let folder = run.directory.path("gen")
+        #expect(try CLI.run(["generate", "--events", "500", "--out", folder]).status == 0)
+        let load = try run(["import", folder, "--map", "event_type=lower(event_type)", "--format", "csv"])
+        #expect(load.status == 0, "\(load.stdout)")
+        #expect(load.stdout.contains("orders.csv,orders,imported"), "\(load.stdout)")
+    }
+
+    @Test("identities: later rows and orders of an identified anonymous id join its user; a user is never merged into another")
+    func identityOrderAndChains() throws {
+        let run = PresetTests.Run()
+        let first = try run.directory.write("i1.csv", """
+            timestamp,user_id,anonymous_id,event_type
+            2024-03-01T10:00:00Z,,A,page_view
+            2024-03-01T10:05:00Z,U,A,signed_in
+            """)
+        let later = try run.directory.write("later.csv", "timestamp,user_id,event_type\n2024-03-01T10:06:00Z,A,product_view\n")
+        let orders = try run.directory.write("o1.csv", "order_id,timestamp,user_id,revenue\no1,2024-03-01T10:07:00Z,A,50\n")
+        let chain = try run.directory.write("c.csv", "timestamp,user_id,anonymous_id,event_type\n2024-03-01T11:00:00Z,V,U,signed_in\n")
+        for file in [first, later, orders, chain] { #expect(try run(["import", file]).status == 0) }
+        let sessions = try run.csv(["sessions"]).map { [$0[0], $0[4], $0[6]] }.sorted { $0[0] < $1[0] }
+        #expect(sessions == [["U", "4", "1"], ["V", "1", "0"]], "\(sessions)")
+    }
+
+    @Test("an integral real from an expression is a timestamp; a name twice in the header does not stop other files")
+    func realsAndDuplicateNames() throws {
+        let run = PresetTests.Run()
+        let file = try run.directory.write("t.csv", "t,user_id,kind\n1709287200,u1,a\n")
+        #expect(try run(["import", file, "--map", "timestamp=t * 1000.0", "--map", "event_type=kind"]).status == 0)
+        #expect(try run.csv(["journey", "u1"]).first?[8] == "2024-03-01T10:00:00Z")
+        let duplicate = try run.directory.write("dup.csv", "timestamp,user_id,kind,Kind\n2024-03-01T10:00:00Z,u2,a,b\n")
+        let other = try run.directory.write("other.csv", "timestamp,user_id,kind\n2024-03-01T10:00:00Z,u3,c\n")
+        let result = try run(["import", duplicate, other, "--map", "event_type=upper(kind)"])
+        #expect(result.status != 70, "\(result.stderr)")
+        #expect(try run.csv(["sessions"]).contains { $0[0] == "u3" }, "the other file is imported")
+    }
+}
