@@ -119,44 +119,25 @@ struct FileLoad {
                                      rows: rowsRead, seconds: Date().timeIntervalSince(started)))
             try storeEvents()
         }
-        // Any file may bring rows of an identified anonymous id (as its user id, or an order of it).
-        var anyIdentity = false
-        if layout.kind != .eventDetails {
-            anyIdentity = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM identities)") == 1
-        }
-        if !identities.isEmpty || layout.has(.anonymousID) || anyIdentity {
-            try mergeIdentities()
-        }
+        // Any events or orders file may bring rows of an identified anonymous id (as its user id, or an
+        // order of it); without identities the merge finds nothing at once.
+        if layout.kind != .eventDetails { try mergeIdentities() }
         report(total, rowsRead)
     }
 
     // MARK: Event details
-
-    /// Records a row whose event id no stored event has (among the first `rejectsKept` rejects).
-    private static func rejectUnknownEvent(_ id: String, line: Int, raw: String, into rejects: inout [RejectedRow]) {
-        guard rejects.count < rejectsKept else { return }
-        rejects.append(RejectedRow(line: line, reason: RejectReason.unknownEventID(id).description, raw: raw))
-    }
 
     /// Reads an event-details file, then adds each row's columns to the stored event with its id
     /// (a later row or file wins for the same property); ids of no stored event are rejects.
     private mutating func readDetails(_ reader: CSVReader, rejects: inout [RejectedRow], report: (Int) -> Void) throws {
         var tally = RowTally(errorLimit: options.errorLimit)
         var rows: [(details: EventDetails, line: Int, raw: String)] = []
-        var unknownEvents = 0
-        defer {
-            rowsRead = tally.rowsRead
-            rowsRejected = tally.rowsRejected + unknownEvents
+        let parser = parser, labels = labels
+        try Self.read(reader, tally: &tally, parser: parser, rejects: &rejects, report: report) { reader in
+            rows.append((try parser.details(reader, labels: labels), reader.line, String(decoding: reader.rawText, as: UTF8.self)))
         }
-        do {
-            _ = try tally.read(reader, parser: parser, report: report) { reader in
-                rows.append((try parser.details(reader, labels: labels), reader.line, String(decoding: reader.rawText, as: UTF8.self)))
-            }
-        } catch {
-            rejects = tally.rejects
-            throw error
-        }
-        rejects = tally.rejects
+        rowsRead = tally.rowsRead
+        rowsRejected = tally.rowsRejected
         var byID: [String: [Int]] = [:]
         for (index, row) in rows.enumerated() { byID[row.details.eventID, default: []].append(index) }
         var matched = Set<String>()
@@ -176,21 +157,27 @@ struct FileLoad {
             try EventBlock.write(change.events, of: change.user, in: database)
             touchedUsers.insert(change.user)
         }
-        for row in rows {
-            if matched.contains(row.details.eventID) {
-                rowsImported += 1
-                continue
-            }
-            unknownEvents += 1
-            Self.rejectUnknownEvent(row.details.eventID, line: row.line, raw: row.raw, into: &rejects)
-        }
-        try checkErrorLimit(tally, unknownEvents)
+        rowsImported += rows.count { matched.contains($0.details.eventID) }
+        try rejectUnknownEvents(rows.filter { !matched.contains($0.details.eventID) }.map { ($0.details.eventID, $0.line, $0.raw) },
+                                rejects: &rejects)
     }
 
-    /// Stops the file when the rows of unknown event ids (found after reading) pass `--max-errors N`.
-    private func checkErrorLimit(_ tally: RowTally, _ unknownEvents: Int) throws {
-        if case .count(let limit) = options.errorLimit, tally.rowsRejected + unknownEvents > limit {
-            throw Abort(rowsRead: tally.rowsRead, rowsRejected: tally.rowsRejected + unknownEvents)
+    /// Runs `tally` over the rows of `reader`; `rejects` gets its rejects, also when the error limit stops it.
+    private static func read(_ reader: CSVReader, tally: inout RowTally, parser: RowParser, rejects: inout [RejectedRow],
+                             report: (Int) -> Void, row: (CSVReader) throws -> Void) throws {
+        defer { rejects = tally.rejects }
+        _ = try tally.read(reader, parser: parser, report: report, store: row)
+    }
+
+    /// Rejects rows whose event id no stored event has (found after reading: details, orders keyed by
+    /// event id), and stops the file when they pass `--max-errors N` with the rows rejected in reading.
+    private mutating func rejectUnknownEvents(_ unknown: [(id: String, line: Int, raw: String)], rejects: inout [RejectedRow]) throws {
+        rowsRejected += unknown.count
+        for row in unknown where rejects.count < Self.rejectsKept {
+            rejects.append(RejectedRow(line: row.line, reason: RejectReason.unknownEventID(row.id).description, raw: row.raw))
+        }
+        if case .count(let limit) = options.errorLimit, rowsRejected > limit {
+            throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
         }
     }
 
@@ -295,48 +282,40 @@ struct FileLoad {
         return cut.offset + secondSource.bytesConsumed
     }
 
-    /// Reads an orders file, storing each order as it comes.
+    /// Reads an orders file, storing each order as it comes (orders keyed by event id once it is read).
     private mutating func readOrders(_ reader: CSVReader, rejects: inout [RejectedRow], report: (Int) -> Void) throws {
         var tally = RowTally(errorLimit: options.errorLimit)
         var keyedByEvent: [(order: OrderRecord, line: Int, raw: String)] = []
-        var unknownEvents = 0
-        defer {
-            rowsRead = tally.rowsRead
-            rowsRejected = tally.rowsRejected + unknownEvents
-        }
         var lastOrderID: String?
-        do {
-            _ = try tally.read(reader, parser: parser, report: report) { reader in
-                // A row repeating the previous row's order id with no amount is another line of that
-                // order (Shopify lists line items so): merged into it, not rejected.
-                if let line = try parser.lineOf(reader), line == lastOrderID {
-                    rowsDuplicate += 1
-                    return
-                }
-                let order = try parser.order(reader, labels: labels, evaluated: true)
-                lastOrderID = order.orderID
-                guard order.userID < 0 else { return try store(order) }
-                keyedByEvent.append((order, reader.line, String(decoding: reader.rawText, as: UTF8.self)))
+        let parser = parser
+        try Self.read(reader, tally: &tally, parser: parser, rejects: &rejects, report: report) { reader in
+            // A row repeating the previous row's order id with no amount is another line of that
+            // order (Shopify lists line items so): merged into it, not rejected.
+            if let line = try parser.lineOf(reader), line == lastOrderID {
+                rowsDuplicate += 1
+                return
             }
-        } catch {
-            rejects = tally.rejects // also when reading stops at the error limit
-            throw error
+            let order = try parser.order(reader, labels: labels, evaluated: true)
+            lastOrderID = order.orderID
+            guard order.userID < 0 else { return try store(order) }
+            keyedByEvent.append((order, reader.line, String(decoding: reader.rawText, as: UTF8.self)))
         }
-        rejects = tally.rejects
+        rowsRead = tally.rowsRead
+        rowsRejected = tally.rowsRejected
         guard !keyedByEvent.isEmpty else { return }
         // Orders without a user take user and session from the event whose id is the order id.
         let events = try EventLookup.events(withIDs: Set(keyedByEvent.map(\.order.orderID)), in: database)
+        var unknown: [(id: String, line: Int, raw: String)] = []
         for var pending in keyedByEvent {
             guard let event = events[pending.order.orderID] else {
-                unknownEvents += 1
-                Self.rejectUnknownEvent(pending.order.orderID, line: pending.line, raw: pending.raw, into: &rejects)
+                unknown.append((pending.order.orderID, pending.line, pending.raw))
                 continue
             }
             pending.order.userID = event.user
             if pending.order.sessionKey == nil { pending.order.sessionKey = event.sessionKey }
             try store(pending.order)
         }
-        try checkErrorLimit(tally, unknownEvents)
+        try rejectUnknownEvents(unknown, rejects: &rejects)
     }
 
     @inline(__always)

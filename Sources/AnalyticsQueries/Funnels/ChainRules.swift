@@ -42,9 +42,6 @@ package struct ChainRules: Sendable, Equatable {
 
     /// The indexes of the required stages, in order.
     package var requiredStages: [Int] { (0..<stageCount).filter(isRequired) }
-
-    /// Whether the plain ordered evaluator (`ActorFunnelEvaluator`) computes these rules.
-    package var isPlain: Bool { !strict && optional == 0 && exclusions.isEmpty }
 }
 
 /// How far one actor got under `ChainRules`.

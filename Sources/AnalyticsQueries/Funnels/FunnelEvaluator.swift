@@ -49,7 +49,7 @@ struct FunnelEvaluator {
         case (.any, _): anyOrder = AnyOrderEvaluator(stageCount: rules.stageCount, window: rules.window)
         case (_, .conversions): conversions = ConversionCounter(stageCount: rules.stageCount, window: rules.window)
         default:
-            if rules.isPlain { plain = ActorFunnelEvaluator(stageCount: rules.stageCount, window: rules.window) }
+            if journey.isPlainOrdered { plain = ActorFunnelEvaluator(stageCount: rules.stageCount, window: rules.window) }
             else { chain = ChainEvaluator(rules: rules) }
         }
     }

@@ -275,6 +275,12 @@ public struct JourneyDefinition: Sendable, Equatable {
         return journey
     }
 
+    /// Whether this is the plain ordered funnel counting actors (no optional stage, no exclusion):
+    /// what `windowFunnel` and the ordered evaluator compute.
+    public var isPlainOrdered: Bool {
+        order == .ordered && count == .actors && exclusions.isEmpty && !stages.contains(where: \.optional)
+    }
+
     /// Why this combination of stages, order, count and exclusions cannot be
     /// computed, or nil when it can (docs/metrics.md lists what combines).
     public var problem: String? {

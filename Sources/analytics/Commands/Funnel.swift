@@ -109,8 +109,7 @@ struct Funnel: ParsableCommand {
         query.filters = conditions.filters
         if let dialect = emitSQL {
             let journey = query.journey
-            guard journey.order == .ordered, journey.count == .actors, journey.exclusions.isEmpty,
-                  !journey.stages.contains(where: \.optional) else {
+            guard journey.isPlainOrdered else {
                 throw CommandFailure(message: "--emit-sql translates ordered funnels counting actors only; journey "
                                      + "\(journey.name) has another order, count, optional stages or exclusions "
                                      + "(ClickHouse's windowFunnel 'strict_order' is not our strict order: docs/metrics.md).",
