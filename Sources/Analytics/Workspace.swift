@@ -61,7 +61,8 @@ public final class Workspace {
 
     /// Imports CSV files (folders expand to their `*.csv` and `*.csv.gz`
     /// files in name order), each in one transaction, keeping sessions and
-    /// timelines current.
+    /// timelines current. Orders files that name their users are imported
+    /// first (`Importer.importOrder`); the summary keeps the order given.
     /// - Parameters:
     ///   - sessionTimeout: a new session timeout in milliseconds; sessions are
     ///     rebuilt with it first when it differs from the current one.
@@ -83,12 +84,13 @@ public final class Workspace {
         try sessions.add(roles: EventRoles(names: options.mapping.roles))
         let importer = Importer.maintainingSessions(database: database, options: options)
         importer.progress = progress
-        var results: [ImportResult] = []
-        for file in files {
-            results.append(try importer.importFile(file))
+        // Results are listed in the order given, whatever order the files are imported in.
+        var results = [ImportResult?](repeating: nil, count: files.count)
+        for index in importer.importOrder(files) {
+            results[index] = try importer.importFile(files[index])
             afterEachFile?()
         }
-        return ImportSummary(results: results)
+        return ImportSummary(results: results.compactMap { $0 })
     }
 
     /// The imports ledger as a table.

@@ -38,6 +38,29 @@ package final class Importer {
         }
     }
 
+    /// The order in which to import `files` (indices into it): orders files that name their
+    /// users first, then the rest as given. Sessions are derived from events and orders together,
+    /// so an events file imported after its orders derives each user once, where orders
+    /// imported after the events re-derive every user they touch (7.6 s of 37 s for the
+    /// benchmark's 10M events and their orders). Orders keyed by event id need their events
+    /// stored first and keep their place; so does a file whose header cannot be read (its
+    /// import reports why).
+    package func importOrder(_ files: [String]) -> [Int] {
+        func namesUsers(_ path: String) -> Bool {
+            guard let source = try? openByteSource(path: path) else { return false }
+            let reader = CSVReader(source: source, delimiter: options.delimiter, bufferSize: 1 << 16)
+            guard (try? reader.next()) == true else { return false }
+            let header = (0..<reader.fieldCount).map(reader.fieldString)
+            guard let layout = try? HeaderLayout(header: header, path: path, kind: options.kind, mapping: options.mapping) else {
+                return false
+            }
+            return layout.kind == .orders && layout.has(.userID)
+        }
+        guard files.count > 1 else { return Array(files.indices) }
+        let first = files.indices.filter { namesUsers(files[$0]) }
+        return first + files.indices.filter { !first.contains($0) }
+    }
+
     /// Imports one file and says what happened; never throws for bad input.
     /// - Throws: only `SQLiteError` for database failures (disk full, locked).
     package func importFile(_ path: String) throws -> ImportResult {
@@ -119,6 +142,15 @@ package final class Importer {
         // Reads go through SQLite's page cache (Database.cacheKibibytes), not a memory map: mapped pages
         // count in the process's RSS, and the final checkpoint would write the whole database through them.
         try database.setMemoryMapped(false)
+        // Into a database without events (the first, usually biggest, file), the transaction runs in
+        // rollback-journal mode: nothing needs journaling beyond the few pages that existed, so each
+        // page is written once, where WAL mode writes it twice (to the WAL, then the checkpoint):
+        // 2.4 s of a 10M-event import. It stays atomic and safe from kill -9 (a hot journal is rolled
+        // back on the next open). The switch needs the only connection; with another one open it
+        // fails and the import runs in WAL mode.
+        let rollbackJournal = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 0
+            && (try? database.scalarText("PRAGMA journal_mode = DELETE"))??.lowercased() == "delete"
+        defer { if rollbackJournal { try? database.restoreWAL() } }
         var bodyEnded = Date()
         do {
             try database.transaction {

@@ -96,6 +96,14 @@ package final class Database {
         }
     }
 
+    /// Switches back to WAL mode after a transaction run in rollback-journal mode.
+    package func restoreWAL() throws {
+        let journal = try switchToWAL(busyTimeout: 10_000)
+        guard journal?.lowercased() == "wal" else {
+            throw SQLiteError(code: SQLITE_ERROR, message: "could not switch back to WAL mode (got \(journal ?? "nothing"))")
+        }
+    }
+
     /// Wraps a connection that someone else opened and will close (SQLite calling back into
     /// this code: a virtual table, a loadable extension). `close()` finalizes this wrapper's
     /// statements only.

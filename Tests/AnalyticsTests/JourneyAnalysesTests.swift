@@ -143,7 +143,8 @@ struct JourneyAnalysesTests {
     func retentionWeeks() throws {
         var query = RetentionQuery()
         query.periods = 3
-        let report = try RetentionEngine.run(try retentionFixture().database, query)
+        let fixture = try retentionFixture()
+        let report = try RetentionEngine.run(fixture.database, query)
         #expect(report.asOf == ms(0, day: 18))
         let cohorts = report.total.cohorts
         #expect(cohorts.map(\.label) == ["2024-03-04", "2024-03-11"])

@@ -100,6 +100,35 @@ struct ReliabilityTests {
         #expect(results[2].rowsImported == 1)
     }
 
+    @Test("one command imports orders files that name their users first, keyed-by-event orders after their events; the summary keeps the order given")
+    func ordersFirstInOneCommand() throws {
+        let directory = TemporaryDirectory()
+        let events = try directory.write("a-events.csv", """
+            event_id,timestamp,user_id,event_type
+            e1,2024-03-01T10:00:00Z,u1,page_view
+            e2,2024-03-01T10:05:00Z,u1,checkout
+            e3,2024-03-01T11:00:00Z,u2,page_view
+            """)
+        let byEvent = try directory.write("b-by-event.csv", "order_id,timestamp,revenue\ne2,2024-03-01T10:05:00Z,5.00\n")
+        let orders = try directory.write("c-orders.csv", "order_id,timestamp,user_id,revenue\no1,2024-03-01T11:01:00Z,u2,20.00\n")
+        let workspace = try Workspace.open(path: directory.path("o.sqlite"))
+        let summary = try workspace.importFiles([events, byEvent, orders])
+        #expect(summary.results.map(\.path) == [events, byEvent, orders])
+        #expect(summary.results.map(\.rowsImported) == [3, 1, 1])
+        // Import ids tell the order the files went in: the orders naming users first.
+        #expect(summary.results.map(\.importID) == [2, 3, 1])
+        // Sessions are those of a file-by-file import in the order given.
+        let sequential = try Workspace.open(path: directory.path("s.sqlite"))
+        for file in [events, byEvent, orders] { _ = try sequential.importFiles([file]) }
+        let columns = "u.external_id, ordinal, start_ts, end_ts, events, orders, revenue_orders, revenue"
+        let sql = "SELECT \(columns) FROM sessions s JOIN users u ON u.id = s.user_id ORDER BY 1, 2"
+        func rows(_ workspace: Workspace) throws -> [[String]] {
+            try workspace.database.query(sql, []) { row in (Int32(0)..<8).map { row.stringOrNil($0) ?? "" } }
+        }
+        #expect(try rows(workspace) == rows(sequential))
+        #expect(try rows(workspace).map { $0[5] } == ["1", "1"])
+    }
+
     @Test("amounts beyond 1e12 are rejects, not sums that lose their cents or show as 0")
     func amountRange() throws {
         let directory = TemporaryDirectory()
