@@ -171,7 +171,8 @@ package final class Importer {
                 let importID = database.lastInsertRowID
                 result.importID = importID
                 var load = try FileLoad(database: database, importID: importID, layout: layout, options: options,
-                                        labels: try LabelStore(database: database), replacing: previousID,
+                                        labels: try LabelStore(database: database, preloadUsersUpTo: Int(result.sizeBytes / 64)),
+                                        replacing: previousID,
                                         upkeep: upkeep)
                 try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, split: split, progress: progress) { line, reason, raw in
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }

@@ -30,19 +30,24 @@ final class LabelStore {
         /// for each other (every row looks its user up). New ids come from `nextUserID` under `lock`.
         let userShards = (0..<Registry.userShardCount).map { _ in UserShard() }
         static let userShardCount = 16
-        /// Whether users were stored before this transaction; if not, a user not
-        /// seen in it is new and needs no lookup.
+        /// Whether users were stored before this transaction and not all loaded into the shards;
+        /// if not, a user not in them is new and needs no lookup.
         let hadUsers: Bool
+
+        static func shard(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 59) & (userShardCount - 1) }
         /// The id the next new user gets.
         var nextUserID: Int64
         /// New users not yet written (`saveUsers`), in id order.
         var newUsers: [(id: Int64, external: String)] = []
 
-        init(database: Database) throws {
+        init(database: Database, preloadUsersUpTo: Int) throws {
             self.database = database
             let maxUserID = try database.scalarInt("SELECT max(id) FROM users")
-            hadUsers = maxUserID != nil
             nextUserID = (maxUserID ?? 0) + 1
+            // Few stored users for the file's size (an orders file came first): all of them in memory
+            // cost less than a lookup of every user the file brings.
+            let preload = maxUserID.map { $0 <= Int64(preloadUsersUpTo) } ?? false
+            hadUsers = maxUserID != nil && !preload
             labels = Array(repeating: ByteInterner(), count: Kind.allCases.count)
             for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
                 ($0.string(0), $0.string(1), $0.int64(2))
@@ -52,6 +57,15 @@ final class LabelStore {
                     text.withUTF8 { labels[known.slot].insert(UnsafeRawBufferPointer($0), id: id) }
                 } else if kind.hasPrefix(PropertyCodec.labelKindPrefix) {
                     text.withUTF8 { propertyValues[kind, default: ByteInterner()].insert(UnsafeRawBufferPointer($0), id: id) }
+                }
+            }
+            if preload {
+                for (id, external) in try database.query("SELECT id, external_id FROM users", [], { ($0.int64(0), $0.string(1)) }) {
+                    var text = external
+                    text.withUTF8 { bytes in
+                        let raw = UnsafeRawBufferPointer(bytes)
+                        userShards[Registry.shard(ByteInterner.hash(raw))].users.insert(raw, id: id)
+                    }
                 }
             }
         }
@@ -80,8 +94,10 @@ final class LabelStore {
     /// Interners of the properties in use by the current file, by slot (this view's copies).
     private var activeProperties: [(name: String, kind: String, values: ByteInterner)] = []
 
-    init(database: Database) throws {
-        registry = try Registry(database: database)
+    /// - Parameter preloadUsersUpTo: with at most this many stored users, all are read into memory
+    ///   at once instead of looking up each new one (give about the rows the file may bring).
+    init(database: Database, preloadUsersUpTo: Int = 0) throws {
+        registry = try Registry(database: database, preloadUsersUpTo: preloadUsersUpTo)
         labels = registry.labels
     }
 
@@ -142,7 +158,7 @@ final class LabelStore {
     @inline(__always)
     func userID(_ bytes: UnsafeRawBufferPointer) throws -> Int64 {
         let hash = ByteInterner.hash(bytes)
-        let shard = registry.userShards[Int(truncatingIfNeeded: hash >> 59) & (Registry.userShardCount - 1)]
+        let shard = registry.userShards[Registry.shard(hash)]
         shard.lock.lock()
         defer { shard.lock.unlock() }
         if let id = shard.users.id(of: bytes) { return id }

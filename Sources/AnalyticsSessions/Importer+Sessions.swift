@@ -74,6 +74,8 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         guard let context, let orders = inputs as? Orders else { preconditionFailure("derive before willStore") }
         var journey = context.events(events) + (orders.byUser[user] ?? [])
         var rows = try SessionStore.derive(user: user, events: &journey, context: context)
+        // Derived rows exist for the users that had events or orders: only theirs need deleting first.
+        rows.replacesStored = !previous.isEmpty || orders.byUser[user] != nil
         if keepsUnchangedSessions && !previous.isEmpty {
             // The stored sessions were derived from the previous events and the same orders: those
             // before the first one the file changes stay as they are (usually all but the last).
@@ -86,7 +88,7 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
 
     func write(_ rows: any DerivedRows) throws {
         guard let rows = rows as? SessionStore.UserRows else { preconditionFailure("rows of another upkeep") }
-        try store.write(rows, deleteFirst: hadDerived)
+        try store.write(rows, deleteFirst: hadDerived && rows.replacesStored)
     }
 
     func finish(touched: Set<Int64>) throws {

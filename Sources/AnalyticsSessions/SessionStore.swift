@@ -270,6 +270,8 @@ package final class SessionStore {
         var orders: Data? = nil
         /// How many leading sessions equal the stored ones (kept, not rewritten).
         var unchangedSessions = 0
+        /// Whether the user may have stored derived rows to replace (false: a user new to the database).
+        var replacesStored = true
     }
 
     /// Sessionizes a user's rows (sorted in place into journey order). Reads nothing from the database.
