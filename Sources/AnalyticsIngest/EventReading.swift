@@ -64,7 +64,7 @@ struct EventReading {
     let labels: LabelStore
     let importID: Int64
     private(set) var tally: RowTally
-    private(set) var spill = EventSpill()
+    private(set) var spill: EventSpill
     /// The texts of the row being read.
     private var arena = TextArena()
     /// Anonymous ids identified by rows carrying a user id too, in file order (the first user each).
@@ -75,7 +75,10 @@ struct EventReading {
     var rowsRejected: Int { tally.rowsRejected }
     var rejects: [RejectedRow] { tally.rejects }
 
-    init(parser: RowParser, labels: LabelStore, importID: Int64, errorLimit: ImportOptions.ErrorLimit) {
+    /// - Parameter spillBudget: bytes of rows kept in memory before they go to a temporary file.
+    init(parser: RowParser, labels: LabelStore, importID: Int64, errorLimit: ImportOptions.ErrorLimit,
+         spillBudget: Int = EventSpill.defaultMemoryBudget) {
+        spill = EventSpill(memoryBudget: spillBudget)
         self.parser = parser
         self.labels = labels
         self.importID = importID
@@ -93,21 +96,22 @@ struct EventReading {
     }
 
     private mutating func add(_ record: EventRecord) throws {
-        func text(_ value: ArenaText?) -> String? {
-            guard let value else { return nil }
-            return arena.bytes.withUnsafeBufferPointer {
-                String(decoding: UnsafeBufferPointer(rebasing: $0[Int(value.start)..<Int(value.start + value.count)]), as: UTF8.self)
+        if let anonymous = record.identifiedAnonymousID {
+            let text = arena.bytes.withUnsafeBytes { String(decoding: $0[Int(anonymous.start)..<Int(anonymous.start + anonymous.count)], as: UTF8.self) }
+            if identified.insert(text).inserted { identities.append((text, record.userID)) }
+        }
+        // Written into the spill straight from the row's bytes: no `StoredEvent`, no strings.
+        try arena.bytes.withUnsafeBytes { arena in
+            func bytes(_ text: ArenaText?) -> UnsafeRawBufferPointer? {
+                text.map { UnsafeRawBufferPointer(rebasing: arena[Int($0.start)..<Int($0.start + $0.count)]) }
             }
+            try spill.add(user: record.userID, EventBlock.Parts(
+                timestamp: record.timestamp, eventTypeID: record.eventTypeID, importID: importID,
+                sessionKey: bytes(record.sessionKey), pageID: record.pageID, channelID: record.channelID,
+                deviceID: record.deviceID, campaignID: record.campaignID, revenue: record.revenue,
+                eventID: bytes(record.eventID), orderID: bytes(record.orderID),
+                props: bytes(record.props) ?? UnsafeRawBufferPointer(start: nil, count: 0)))
         }
-        if let anonymous = text(record.identifiedAnonymousID), identified.insert(anonymous).inserted {
-            identities.append((anonymous, record.userID))
-        }
-        let props = record.props.map { Array(arena.bytes[Int($0.start)..<Int($0.start + $0.count)]) } ?? []
-        try spill.add(user: record.userID, StoredEvent(
-            timestamp: record.timestamp, eventTypeID: record.eventTypeID, importID: importID,
-            sessionKey: text(record.sessionKey), pageID: record.pageID, channelID: record.channelID,
-            deviceID: record.deviceID, campaignID: record.campaignID, revenue: record.revenue,
-            eventID: text(record.eventID), orderID: text(record.orderID), props: props))
     }
 
     /// Closes the spill's temporary file.

@@ -216,10 +216,9 @@ struct FileLoad {
         }
     }
 
-    /// Reads an events file, its two halves at once when it is large; returns the bytes read.
+    /// Reads an events file, in parts by two threads when it is large (`FileSplit`); returns the bytes read.
     private mutating func readEvents(_ reader: CSVReader, source: ByteSource, path: String, total: Int64, split: Bool,
                                      rejects: inout [RejectedRow], report: (Int64, Int) -> Void) throws -> Int64 {
-        var first = EventReading(parser: parser, labels: labels, importID: importID, errorLimit: options.errorLimit)
         func keep(_ readings: [EventReading]) {
             rowsRead = readings.reduce(0) { $0 + $1.rowsRead }
             rowsRejected = readings.reduce(0) { $0 + $1.rowsRejected }
@@ -227,59 +226,149 @@ struct FileLoad {
             spills = readings.map(\.spill)
             identities = readings.flatMap(\.identities)
         }
-        guard split, source is PlainFileSource, Workers.count > 1, let cut = try FileSplit.find(path: path, size: total) else {
-            do {
-                _ = try first.read(reader) { report(source.bytesConsumed, $0) }
-            } catch {
-                keep([first])
-                throw error
-            }
-            keep([first])
+        guard split, source is PlainFileSource, Workers.count > 1, let cuts = try FileSplit.cuts(path: path, size: total) else {
+            var whole = EventReading(parser: parser, labels: labels, importID: importID, errorLimit: options.errorLimit)
+            defer { keep([whole]) }
+            _ = try whole.read(reader) { report(source.bytesConsumed, $0) }
             return source.bytesConsumed
         }
-        let secondSource = try PlainFileSource(path: path, offset: cut.offset)
-        let second = Unchecked(EventReading(parser: try parser.copy(), labels: labels.fork(), importID: importID,
-                                            errorLimit: options.errorLimit))
-        let secondReader = Unchecked(CSVReader(source: secondSource, delimiter: options.delimiter, firstLine: cut.line))
+        let parts = try readParts(reader, source: source, path: path, cuts: cuts, total: total, report: report)
+        readers = 2
+        // In file order: a part read wrong (its start was inside a quoted field) makes every later one
+        // wrong; a reject count limit stops where one reader would have stopped, with its counts and rejects.
+        var before: [EventReading] = []
+        for part in parts {
+            guard let reading = part.reading else { break }
+            if case .count(let limit) = options.errorLimit {
+                let needed = limit + 1 - before.reduce(0) { $0 + $1.rowsRejected }
+                if reading.rowsRejected >= needed {
+                    keep(before + [reading])
+                    rowsRead = before.reduce(0) { $0 + $1.rowsRead } + reading.tally.rowsReadAtReject[needed - 1]
+                    rowsRejected = limit + 1
+                    rejects = Array((before.flatMap(\.rejects) + reading.rejects.prefix(needed)).prefix(Self.rejectsKept))
+                    throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
+                }
+            }
+            if let error = part.error {
+                keep(before + [reading])
+                throw error
+            }
+            guard part.clean else {
+                for var part in parts { part.reading?.close() }
+                throw ReadAgainWhole()
+            }
+            before.append(reading)
+        }
+        keep(before)
+        return (cuts.last?.offset ?? 0) + (parts.last?.bytesRead ?? 0)
+    }
+
+    /// One part of a file as a thread read it.
+    private struct PartRead {
+        var reading: EventReading?
+        /// Whether the part ended exactly where the next one starts.
+        var clean = true
+        var error: (any Error)?
+        /// Bytes read from the part's start.
+        var bytesRead: Int64 = 0
+    }
+
+    /// Reads the parts of a file (the first with `reader`, the others from their cuts) on this thread and
+    /// one more, each taking the next unread part; after a failure no new part is started.
+    private func readParts(_ reader: CSVReader, source: ByteSource, path: String, cuts: [FileSplit], total: Int64,
+                           report: (Int64, Int) -> Void) throws -> [PartRead] {
+        let starts = [FileSplit(offset: 0, line: 1)] + cuts
+        let count = starts.count
+        final class Shared: @unchecked Sendable {
+            // @unchecked: every field is read and written under `lock`.
+            let lock = NSLock()
+            var next = 1
+            var failed = false
+            var parts: [PartRead]
+            var bytesDone: Int64 = 0
+            var rowsDone = 0
+            init(count: Int) { parts = Array(repeating: PartRead(), count: count) }
+            /// The next part to read, or nil when none is left or a part failed.
+            func claim() -> Int? {
+                lock.lock()
+                defer { lock.unlock() }
+                guard !failed, next < parts.count else { return nil }
+                next += 1
+                return next - 1
+            }
+            func finish(_ index: Int, _ part: PartRead, bytes: Int64) {
+                lock.lock()
+                defer { lock.unlock() }
+                parts[index] = part
+                bytesDone += bytes
+                rowsDone += part.reading?.rowsRead ?? 0
+                if part.error != nil || !part.clean { failed = true }
+            }
+        }
+        let shared = Shared(count: count)
+        // The parts' spills together keep what two halves kept in memory.
+        let budget = max(1 << 20, 2 * EventSpill.defaultMemoryBudget / count)
+        let (options, importID) = (self.options, self.importID)
+        @Sendable func read(_ index: Int, parser: RowParser, labels: LabelStore, reader: CSVReader, source: ByteSource,
+                            report: (Int) -> Void) {
+            var part = PartRead()
+            var reading = EventReading(parser: parser, labels: labels, importID: importID, errorLimit: options.errorLimit,
+                                       spillBudget: budget)
+            switch Result(catching: {
+                try reading.read(reader, stopLine: index + 1 < count ? starts[index + 1].line : nil, rowsRead: report)
+            }) {
+            case .success(let clean): part.clean = clean
+            case .failure(let error): part.error = error
+            }
+            part.reading = reading
+            part.bytesRead = source.bytesConsumed
+            let end = index + 1 < count ? starts[index + 1].offset : total
+            shared.finish(index, part, bytes: end - starts[index].offset)
+        }
+        let helper = (parser: Unchecked(try parser.copy()), labels: Unchecked(labels.fork()))
         let failure = Unchecked<(any Error)?>(nil)
         let done = DispatchGroup()
         DispatchQueue.global().async(group: done) {
-            do { _ = try second.value.read(secondReader.value) { _ in } } catch { failure.value = error }
+            do {
+                while let index = shared.claim() {
+                    let source = try PlainFileSource(path: path, offset: starts[index].offset)
+                    let reader = CSVReader(source: source, delimiter: options.delimiter, firstLine: starts[index].line)
+                    read(index, parser: helper.parser.value, labels: helper.labels.value, reader: reader, source: source) { _ in }
+                }
+            } catch {
+                failure.value = error
+                shared.lock.lock()
+                shared.failed = true
+                shared.lock.unlock()
+            }
         }
-        let clean: Bool
+        // Progress: the parts done, and the one this thread reads as if the other thread kept pace.
+        func progress(_ partSource: ByteSource, _ rows: Int) {
+            shared.lock.lock()
+            let (bytes, rowsDone) = (shared.bytesDone, shared.rowsDone)
+            shared.lock.unlock()
+            report(min(total, bytes + 2 * partSource.bytesConsumed), rowsDone + 2 * rows)
+        }
+        var opening: (any Error)?
+        read(0, parser: parser, labels: labels, reader: reader, source: source) { progress(source, $0) }
         do {
-            // Progress: both halves advance at about the same pace.
-            clean = try first.read(reader, stopLine: cut.line) { report(2 * min(source.bytesConsumed, cut.offset), 2 * $0) }
+            while let index = shared.claim() {
+                let partSource = try PlainFileSource(path: path, offset: starts[index].offset)
+                let partReader = CSVReader(source: partSource, delimiter: options.delimiter, firstLine: starts[index].line)
+                read(index, parser: parser, labels: labels, reader: partReader, source: partSource) { progress(partSource, $0) }
+            }
         } catch {
-            // The first half is the file's beginning: what it read is what one reader would have.
-            done.wait()
-            second.value.close()
-            keep([first])
-            throw error
+            opening = error
+            shared.lock.lock()
+            shared.failed = true
+            shared.lock.unlock()
         }
         done.wait()
-        guard clean else {
-            first.close()
-            second.value.close()
-            throw ReadAgainWhole()
-        }
-        keep([first, second.value])
-        readers = 2
-        switch failure.value {
-        case is Abort, nil:
-            // Past a reject count limit over both halves: stop where one reader would have, at the
-            // second half's reject that passed the limit, with the same counts and rejects.
-            if case .count(let limit) = options.errorLimit, rowsRejected > limit {
-                let needed = limit + 1 - first.rowsRejected
-                rowsRead = first.rowsRead + second.value.tally.rowsReadAtReject[needed - 1]
-                rowsRejected = limit + 1
-                rejects = Array((first.rejects + second.value.rejects.prefix(needed)).prefix(Self.rejectsKept))
-                throw Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
-            }
-        case let error?:
+        if let error = opening ?? failure.value {
+            for var part in shared.parts { part.reading?.close() }
             throw error
         }
-        return cut.offset + secondSource.bytesConsumed
+        return shared.parts
     }
 
     /// Reads an orders file, storing each order as it comes (orders keyed by event id once it is read).
@@ -355,6 +444,7 @@ struct FileLoad {
         }
         let upkeep = self.upkeep
         let buckets = EventSpill.bucketIndices(spills)
+        let writeBlock = try database.prepare(EventBlock.writeSQL)
         try OrderedWork<Bucket>.pipeline(count: buckets.count, workers: Workers.count, ahead: 2 * Workers.count) { slot in
             // The bucket's users' stored blocks and what the upkeep needs, read in user order.
             let users = EventSpill.users(in: spills, bucket: buckets[slot])
@@ -383,7 +473,7 @@ struct FileLoad {
             rowsDuplicate += bucket.duplicates
             for item in bucket.users {
                 rowsImported += item.added
-                try EventBlock.write(encoded: item.block, of: item.user, in: database)
+                try EventBlock.write(encoded: item.block, of: item.user, with: writeBlock)
                 if let upkeep, let rows = item.rows {
                     try upkeep.write(rows)
                 } else {
@@ -398,10 +488,17 @@ struct FileLoad {
     static func merge(stored: [StoredEvent], incoming: [StoredEvent]) -> (events: [StoredEvent], duplicates: Int) {
         var events = stored
         if stored.isEmpty && incoming.count <= 16 {
-            // Few events (most users): compare ids pairwise rather than hashing them.
-            for event in incoming {
-                if let id = event.eventID, events.contains(where: { $0.eventID == id }) { continue }
-                events.append(event)
+            // Few events (most users): compare ids pairwise rather than hashing them, and keep the
+            // file's array as it is when no id repeats (the usual case: no copy).
+            func repeated(_ index: Int) -> Bool {
+                guard let id = incoming[index].eventID else { return false }
+                return incoming[..<index].contains { $0.eventID == id }
+            }
+            if let first = incoming.indices.first(where: repeated) {
+                events = Array(incoming[..<first])
+                for index in first..<incoming.count where !repeated(index) { events.append(incoming[index]) }
+            } else {
+                events = incoming
             }
         } else if incoming.contains(where: { $0.eventID != nil }) {
             var seen = Set(stored.compactMap(\.eventID))

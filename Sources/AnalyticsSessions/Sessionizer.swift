@@ -19,11 +19,22 @@ package struct Sessionizer: Sendable {
     /// default channel grouping); nil leaves them without a channel.
     package let defaultChannelID: Int64?
 
+    /// Whether each small event type id is a page view: an array read instead of a hash lookup per event.
+    private let nearPageViews: [Bool]
+
     package init(timeoutMilliseconds: Int64 = Sessionizer.defaultTimeoutMilliseconds, pageViewTypeIDs: Set<Int64>,
                  defaultChannelID: Int64? = nil) {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.pageViewTypeIDs = pageViewTypeIDs
         self.defaultChannelID = defaultChannelID
+        var near = [Bool](repeating: false, count: 1 << 12)
+        for id in pageViewTypeIDs where id >= 0 && id < near.count { near[Int(id)] = true }
+        nearPageViews = near
+    }
+
+    @inline(__always)
+    private func isPageView(_ typeID: Int64) -> Bool {
+        typeID >= 0 && typeID < nearPageViews.count ? nearPageViews[Int(typeID)] : pageViewTypeIDs.contains(typeID)
     }
 
     /// With one page view type (or none).
@@ -37,7 +48,10 @@ package struct Sessionizer: Sendable {
     ///   row (in the sorted order) the index of its session in that array.
     package func sessionize(_ events: inout [JourneyEvent]) -> (sessions: [Session], sessionOfEvent: [Int]) {
         Self.mergeOrderRows(&events)
-        events.sort(by: JourneyEvent.journeyOrder)
+        // Stored events come in time order: most users' rows need no sort.
+        if !events.indices.dropFirst().allSatisfy({ !JourneyEvent.journeyOrder(events[$0], events[$0 - 1]) }) {
+            events.sort(by: JourneyEvent.journeyOrder)
+        }
         // Assign each row a provisional group: keyed sessions by key, the rest by gaps.
         var groupOfEvent = [Int](repeating: 0, count: events.count)
         var keyedGroups: [String: Int] = [:]
@@ -95,7 +109,7 @@ package struct Sessionizer: Sendable {
                     if event.orderKey.map({ revenueOrders.insert($0).inserted }) ?? true { sessions[group].revenueOrders += 1 }
                     sessions[group].revenue += event.revenue
                 }
-            } else if pageViewTypeIDs.contains(event.eventTypeID) {
+            } else if isPageView(event.eventTypeID) {
                 sessions[group].pageViews += 1
             }
         }

@@ -31,10 +31,19 @@ extension EventBlock {
 
     /// Stores a user's block as encoded by `encode`, replacing what was stored.
     package static func write(encoded block: [UInt8], of user: Int64, in database: Database) throws {
-        let statement = try database.cachedStatement("INSERT OR REPLACE INTO event_blocks (user_id, events) VALUES (?, ?)")
+        try write(encoded: block, of: user, with: try database.cachedStatement(writeSQL))
+    }
+
+    /// The statement that `write(encoded:of:with:)` runs.
+    package static let writeSQL = "INSERT OR REPLACE INTO event_blocks (user_id, events) VALUES (?, ?)"
+
+    /// Stores a user's encoded block with a statement of `writeSQL` prepared once (many users in a row).
+    package static func write(encoded block: [UInt8], of user: Int64, with statement: Statement) throws {
         try statement.bind(user, at: 1)
-        try block.withUnsafeBytes { try statement.bindBlob($0, at: 2) }
-        try statement.run()
+        try block.withUnsafeBytes {
+            try statement.bindBlobBorrowed($0, at: 2)
+            try statement.run()
+        }
     }
 
     /// Calls `body` with every user's events, users ascending.

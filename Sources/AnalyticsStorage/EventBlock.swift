@@ -83,18 +83,55 @@ package enum EventBlock {
         var bytes: [UInt8] = [format]
         bytes.reserveCapacity(events.count * 16 + 4)
         PropertyCodec.appendVarint(UInt64(events.count), to: &bytes)
-        var previous: StoredEvent?
-        for event in events {
-            append(event, after: previous, to: &bytes)
-            previous = event
+        // Each event is read in place: copying the one before (with its strings) cost more than encoding.
+        events.withUnsafeBufferPointer { events in
+            guard let base = events.baseAddress else { return }
+            for index in events.indices {
+                append(base[index], after: index == 0 ? nil : base + (index - 1), to: &bytes)
+            }
         }
         return bytes
     }
 
-    /// Appends one event written relative to `previous` (nil: the first of a sequence).
-    package static func append(_ event: StoredEvent, after previous: StoredEvent?, to bytes: inout [UInt8]) {
-        var flags: UInt64 = 0
-        if let key = event.sessionKey { flags |= key == previous?.sessionKey ? Flag.sameSessionKey : Flag.sessionKey }
+    /// One event's fields with its texts as UTF-8 bytes, to encode without making a `StoredEvent`.
+    package struct Parts {
+        package var timestamp: Int64
+        package var eventTypeID: Int64
+        package var importID: Int64
+        package var sessionKey: UnsafeRawBufferPointer?
+        package var pageID: Int64?
+        package var channelID: Int64?
+        package var deviceID: Int64?
+        package var campaignID: Int64?
+        package var revenue: Double?
+        package var eventID: UnsafeRawBufferPointer?
+        package var orderID: UnsafeRawBufferPointer?
+        /// Property pairs (`PropertyCodec`); empty when none.
+        package var props: UnsafeRawBufferPointer
+
+        package init(timestamp: Int64, eventTypeID: Int64, importID: Int64, sessionKey: UnsafeRawBufferPointer?,
+                     pageID: Int64?, channelID: Int64?, deviceID: Int64?, campaignID: Int64?, revenue: Double?,
+                     eventID: UnsafeRawBufferPointer?, orderID: UnsafeRawBufferPointer?, props: UnsafeRawBufferPointer) {
+            self.timestamp = timestamp
+            self.eventTypeID = eventTypeID
+            self.importID = importID
+            self.sessionKey = sessionKey
+            self.pageID = pageID
+            self.channelID = channelID
+            self.deviceID = deviceID
+            self.campaignID = campaignID
+            self.revenue = revenue
+            self.eventID = eventID
+            self.orderID = orderID
+            self.props = props
+        }
+    }
+
+    /// Appends one event as the first of a sequence: the bytes of `append(event, after: nil)` for
+    /// the `StoredEvent` with these fields (texts decoded as UTF-8), made without it.
+    package static func appendFirst(_ event: Parts, to bytes: inout [UInt8]) {
+        var flags = Flag.importID
+        if event.sessionKey != nil { flags |= Flag.sessionKey }
         if event.pageID != nil { flags |= Flag.page }
         if event.channelID != nil { flags |= Flag.channel }
         if event.deviceID != nil { flags |= Flag.device }
@@ -103,14 +140,41 @@ package enum EventBlock {
         if event.eventID != nil { flags |= Flag.eventID }
         if event.orderID != nil { flags |= Flag.orderID }
         if !event.props.isEmpty { flags |= Flag.props }
-        if event.importID != previous?.importID { flags |= Flag.importID }
-        PropertyCodec.appendVarint(flags, to: &bytes)
-        PropertyCodec.appendVarint(zigZag(event.timestamp &- (previous?.timestamp ?? 0)), to: &bytes)
-        PropertyCodec.appendVarint(UInt64(bitPattern: event.eventTypeID), to: &bytes)
-        if flags & Flag.importID != 0 { PropertyCodec.appendVarint(UInt64(bitPattern: event.importID), to: &bytes) }
-        for id in [event.pageID, event.channelID, event.deviceID, event.campaignID] {
-            if let id { PropertyCodec.appendVarint(UInt64(bitPattern: id), to: &bytes) }
+        appendNumbers(flags: flags, timeDelta: event.timestamp, eventTypeID: event.eventTypeID, importID: event.importID,
+                      ids: (event.pageID, event.channelID, event.deviceID, event.campaignID), to: &bytes)
+        if let key = event.sessionKey { appendText(key, to: &bytes) }
+        if let revenue = event.revenue {
+            withUnsafeBytes(of: revenue.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
         }
+        if let id = event.eventID {
+            bytes.append(0) // no bytes shared with a previous id
+            appendText(id, to: &bytes)
+        }
+        if let orderID = event.orderID { appendText(orderID, to: &bytes) }
+        if !event.props.isEmpty { appendText(event.props, to: &bytes) }
+    }
+
+    /// Appends one event written relative to `previous` (nil: the first of a sequence).
+    package static func append(_ event: StoredEvent, after previous: StoredEvent?, to bytes: inout [UInt8]) {
+        guard let previous else { return append(event, after: nil as UnsafePointer<StoredEvent>?, to: &bytes) }
+        withUnsafePointer(to: previous) { append(event, after: $0, to: &bytes) }
+    }
+
+    private static func append(_ event: StoredEvent, after previousEvent: UnsafePointer<StoredEvent>?, to bytes: inout [UInt8]) {
+        var flags: UInt64 = 0
+        if let key = event.sessionKey { flags |= key == previousEvent?.pointee.sessionKey ? Flag.sameSessionKey : Flag.sessionKey }
+        if event.pageID != nil { flags |= Flag.page }
+        if event.channelID != nil { flags |= Flag.channel }
+        if event.deviceID != nil { flags |= Flag.device }
+        if event.campaignID != nil { flags |= Flag.campaign }
+        if event.revenue != nil { flags |= Flag.revenue }
+        if event.eventID != nil { flags |= Flag.eventID }
+        if event.orderID != nil { flags |= Flag.orderID }
+        if !event.props.isEmpty { flags |= Flag.props }
+        if event.importID != previousEvent?.pointee.importID { flags |= Flag.importID }
+        appendNumbers(flags: flags, timeDelta: event.timestamp &- (previousEvent?.pointee.timestamp ?? 0),
+                      eventTypeID: event.eventTypeID, importID: event.importID,
+                      ids: (event.pageID, event.channelID, event.deviceID, event.campaignID), to: &bytes)
         if flags & Flag.sessionKey != 0, let key = event.sessionKey { appendText(key, to: &bytes) }
         if let revenue = event.revenue {
             withUnsafeBytes(of: revenue.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
@@ -118,7 +182,7 @@ package enum EventBlock {
         if let id = event.eventID {
             var text = id
             text.withUTF8 { idBytes in
-                let shared = sharedPrefix(idBytes, previous?.eventID)
+                let shared = sharedPrefix(idBytes, previousEvent?.pointee.eventID)
                 PropertyCodec.appendVarint(UInt64(shared), to: &bytes)
                 PropertyCodec.appendVarint(UInt64(idBytes.count - shared), to: &bytes)
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: idBytes[shared...]))
@@ -228,6 +292,40 @@ package enum EventBlock {
             if flags & Flag.props != 0 { event.props = Array(try take(try count())) }
             return event
         }
+    }
+
+    /// The numbers that start an event (at most 8 varints of at most 10 bytes), through a buffer on the
+    /// stack: one append instead of one per byte.
+    @inline(__always)
+    private static func appendNumbers(flags: UInt64, timeDelta: Int64, eventTypeID: Int64, importID: Int64,
+                                      ids: (Int64?, Int64?, Int64?, Int64?), to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { buffer in
+            var count = 0
+            @inline(__always) func put(_ value: UInt64) {
+                var rest = value
+                while rest >= 0x80 {
+                    buffer[count] = UInt8(truncatingIfNeeded: rest) | 0x80
+                    count += 1
+                    rest >>= 7
+                }
+                buffer[count] = UInt8(rest)
+                count += 1
+            }
+            put(flags)
+            put(zigZag(timeDelta))
+            put(UInt64(bitPattern: eventTypeID))
+            if flags & Flag.importID != 0 { put(UInt64(bitPattern: importID)) }
+            if let id = ids.0 { put(UInt64(bitPattern: id)) }
+            if let id = ids.1 { put(UInt64(bitPattern: id)) }
+            if let id = ids.2 { put(UInt64(bitPattern: id)) }
+            if let id = ids.3 { put(UInt64(bitPattern: id)) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    private static func appendText(_ text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        PropertyCodec.appendVarint(UInt64(text.count), to: &bytes)
+        bytes.append(contentsOf: text)
     }
 
     private static func appendText(_ value: String, to bytes: inout [UInt8]) {

@@ -114,6 +114,16 @@ package final class Statement {
         try check(result, connection, sql: sql)
     }
 
+    /// Binds bytes as a blob without copying them (`SQLITE_STATIC`): they must stay valid until
+    /// the statement has run, and the parameter must be bound again before the next run.
+    @inline(__always)
+    package func bindBlobBorrowed(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        let result = bytes.count == 0
+            ? sqlite3_bind_zeroblob(handle, index, 0)
+            : sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), csqlite_static())
+        try check(result, connection, sql: sql)
+    }
+
     package func bind(_ value: Data, at index: Int32) throws {
         let result = value.withUnsafeBytes { bytes in
             // A zero-length blob must still be a blob, not NULL.

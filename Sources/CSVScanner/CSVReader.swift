@@ -163,6 +163,20 @@ package final class CSVReader {
         @inline(__always) func appendUnquotedRun() {
             let bytes = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
             var end = position
+            // Eight bytes at a time: a byte of the word is a delimiter, LF or CR where the word XOR that
+            // byte repeated has a zero byte; the lowest such byte is the first (no false positives below it).
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let delimiters = ones &* UInt64(delimiter), lineFeeds = ones &* 0x0A, returns = ones &* 0x0D
+            @inline(__always) func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+            while end + 8 <= filled {
+                let word = UInt64(littleEndian: UnsafeRawPointer(bytes + end).loadUnaligned(as: UInt64.self))
+                let hits = zeroBytes(word ^ delimiters) | zeroBytes(word ^ lineFeeds) | zeroBytes(word ^ returns)
+                if hits != 0 {
+                    end += hits.trailingZeroBitCount >> 3
+                    break
+                }
+                end += 8
+            }
             while end < filled {
                 let byte = bytes[end]
                 if byte == delimiter || byte == 0x0A || byte == 0x0D { break }

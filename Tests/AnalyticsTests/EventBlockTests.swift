@@ -46,6 +46,34 @@ struct EventBlockTests {
         }
     }
 
+    @Test("an event written from its parts is byte for byte the event written as the first of a block")
+    func partsEncodeLikeEvents() throws {
+        var random = Random(state: 23)
+        for event in Self.randomEvents(&random, count: 2000) {
+            var expected: [UInt8] = []
+            EventBlock.append(event, after: nil, to: &expected)
+            var written: [UInt8] = []
+            func bytes(_ text: String?, _ body: (UnsafeRawBufferPointer?) -> Void) {
+                guard var text else { return body(nil) }
+                text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+            }
+            bytes(event.sessionKey) { sessionKey in
+                bytes(event.eventID) { eventID in
+                    bytes(event.orderID) { orderID in
+                        event.props.withUnsafeBytes { props in
+                            EventBlock.appendFirst(EventBlock.Parts(
+                                timestamp: event.timestamp, eventTypeID: event.eventTypeID, importID: event.importID,
+                                sessionKey: sessionKey, pageID: event.pageID, channelID: event.channelID,
+                                deviceID: event.deviceID, campaignID: event.campaignID, revenue: event.revenue,
+                                eventID: eventID, orderID: orderID, props: props), to: &written)
+                        }
+                    }
+                }
+            }
+            #expect(written == expected, "\(event)")
+        }
+    }
+
     @Test("a damaged block is an error, never a crash or wrong events")
     func damaged() throws {
         var random = Random(state: 3)
@@ -145,12 +173,14 @@ struct TwoReaderTests {
         let directory = TemporaryDirectory()
         let header = "event_id,timestamp,user_id,event_type,page\n"
         // Every 37th row is a reject: 81 in 3,000 rows, about 40 in each half.
-        let file = try directory.write("r.csv", header + Self.rows(3000, users: 40, seed: 1))
+        // With quotes the file is cut in two halves; without, in many parts.
+        for (file, quoted) in [(try directory.write("r.csv", header + Self.rows(3000, users: 40, seed: 1)), true),
+                               (try directory.write("p.csv", header + Self.rows(3000, users: 40, seed: 1, quoted: false)), false)] {
         // Passed in the first half, in the second half alone, only by both halves together, never.
-        for limit in [20, 45, 60, 100] {
+        for limit in [0, 1, 20, 45, 60, 100] {
             var outputs: [String] = []
             for bytes in ["1", "999999999999"] {
-                let db = directory.path("r\(limit)-\(bytes.count).sqlite")
+                let db = directory.path("r\(limit)-\(bytes.count)-\(quoted).sqlite")
                 let result = try CLI.run(["import", file, "--db", db, "--max-errors", String(limit), "--format", "json"],
                                          environment: ["ANALYTICS_SPLIT_BYTES": bytes])
                 #expect(result.status == (limit < 81 ? 2 : 1), "\(result.stdout)")
@@ -159,7 +189,8 @@ struct TwoReaderTests {
                     $0.contains("rows_") || $0.contains("\"status\"")
                 }.joined(separator: "\n") + rejects)
             }
-            #expect(outputs[0] == outputs[1], "limit \(limit)")
+            #expect(outputs[0] == outputs[1], "limit \(limit), quoted \(quoted)")
+        }
         }
     }
 
@@ -215,7 +246,8 @@ struct TwoReaderTests {
         return cut
     }
 
-    static func rows(_ count: Int, users: Int, seed: Int) -> String {
+    /// Rows with rejects and repeated ids; with `quoted`, every 37th has a line break inside quotes.
+    static func rows(_ count: Int, users: Int, seed: Int, quoted: Bool = true) -> String {
         (0..<count).map { index in
             let user = (index * 7 + seed) % users
             let second = index % 60, minute = (index / 60) % 60, hour = 8 + index / 3600
@@ -223,7 +255,7 @@ struct TwoReaderTests {
             switch index % 37 {
             case 5: return "e\(index),not-a-time,u\(user),page_view,/bad\n" // a reject
             case 11: return "e\(index - 1),\(time),u\(((index - 1) * 7 + seed) % users),page_view,/again\n" // a duplicate id
-            case 17: return "e\(index),\(time),u\(user),page_view,\"/multi\nline \"\"page\"\"\"\n" // a quoted line break
+            case 17 where quoted: return "e\(index),\(time),u\(user),page_view,\"/multi\nline \"\"page\"\"\"\n" // a quoted line break
             default: return "e\(index),\(time),u\(user),\(index % 3 == 0 ? "product_view" : "page_view"),/p\(index % 5)\n"
             }
         }.joined()
@@ -235,6 +267,23 @@ struct TwoReaderTests {
         let stored = try compare(header + Self.rows(3000, users: 40, seed: 1), name: "plain.csv", readers: 2)
         // read, imported, duplicate, rejected: every 37th row is a reject, and one in 37 repeats an id.
         #expect(stored.first == "import 3000 2838 81 81 completed")
+    }
+
+    @Test("a file without quotes is read in many parts by two threads and stores exactly what one thread stores")
+    func manyParts() throws {
+        let header = "event_id,timestamp,user_id,event_type,page\n"
+        let plain = header + Self.rows(3000, users: 40, seed: 3, quoted: false)
+        let stored = try compare(plain, name: "plain.csv", readers: 2)
+        #expect(stored.first == "import 3000 2838 81 81 completed")
+        // What the import above did (ANALYTICS_SPLIT_BYTES=1): 32 parts; a file with quotes is cut once.
+        let directory = TemporaryDirectory()
+        for (name, text, cuts) in [("plain.csv", plain, FileSplit.maximumParts - 1),
+                                   ("quoted.csv", header + Self.rows(3000, users: 40, seed: 3), 1)] {
+            let file = try directory.write(name, text)
+            let found = try #require(try FileSplit.cuts(path: file, size: Int64(text.utf8.count), minimumBytes: 1))
+            #expect(found.count == cuts, "\(name)")
+            #expect(found.map(\.offset) == found.map(\.offset).sorted() && Set(found.map(\.line)).count == cuts)
+        }
     }
 
     @Test("a cut that falls inside a quoted field is noticed, and the file is read again by one thread")
