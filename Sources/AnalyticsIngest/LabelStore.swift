@@ -179,39 +179,54 @@ final class LabelStore {
         return id
     }
 
-    /// Writes the users met for the first time (in external id order, so the unique index grows
-    /// at its end); must run before anything reads `users` in the same transaction.
+    /// Writes the users met for the first time; must run before anything reads `users` in the same
+    /// transaction. They have consecutive ids in the order they were met, so one statement inserts
+    /// them all from a JSON array of their external ids (`json_each`), in id order: 0.15 s for 130k
+    /// users where a statement per user, in external id order, took 0.35 s.
     func saveUsers() throws {
-        guard !registry.newUsers.isEmpty else { return }
+        guard let first = registry.newUsers.first else { return }
+        defer { registry.newUsers = [] }
+        var json: [UInt8] = [UInt8(ascii: "[")]
+        json.reserveCapacity(registry.newUsers.count * 12)
+        for (index, user) in registry.newUsers.enumerated() {
+            precondition(user.id == first.id + Int64(index), "new user ids are consecutive")
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            // A control character (a JSON escape SQLite may not keep as it was): one statement per user.
+            guard Self.appendJSONString(user.external, to: &json) else { return try saveUsersOneByOne() }
+        }
+        json.append(UInt8(ascii: "]"))
+        let insert = try database.prepare("INSERT INTO users (id, external_id) SELECT ? + key, value FROM json_each(?)")
+        try insert.bind(first.id, at: 1)
+        try json.withUnsafeBytes { try insert.bindText($0, at: 2) }
+        try insert.run()
+    }
+
+    private func saveUsersOneByOne() throws {
         let insert = try database.prepare("INSERT INTO users (id, external_id) VALUES (?, ?)")
-        // Byte order is the index's order (BINARY collation). Sorting by the first 8 bytes as an
-        // integer, and by all bytes only where those tie, took a fifth of the time of comparing
-        // strings (0.1 s for 130k users).
-        let users = registry.newUsers
-        var keys = users.indices.map { index -> (prefix: UInt64, index: Int) in
-            var text = users[index].external
-            return (text.withUTF8 { bytes in
-                var prefix: UInt64 = 0
-                for position in 0..<8 { prefix = prefix << 8 | UInt64(position < bytes.count ? bytes[position] : 0) }
-                return prefix
-            }, index)
-        }
-        keys.sort { a, b in
-            if a.prefix != b.prefix { return a.prefix < b.prefix }
-            var left = users[a.index].external, right = users[b.index].external
-            return left.withUTF8 { left in right.withUTF8 { right in
-                let shorter = min(left.count, right.count)
-                let common = shorter == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, shorter)
-                return common != 0 ? common < 0 : left.count < right.count
-            } }
-        }
-        let sorted = keys.lazy.map { users[$0.index] }
-        for user in sorted {
+        for user in registry.newUsers {
             try insert.bind(user.id, at: 1)
             try insert.bind(user.external, at: 2)
             try insert.run()
         }
-        registry.newUsers = []
+    }
+
+    /// Appends `text` as a JSON string, quotes and backslashes escaped; false (and nothing appended
+    /// to rely on) when it holds a control character.
+    static func appendJSONString(_ text: String, to json: inout [UInt8]) -> Bool {
+        json.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                json.append(UInt8(ascii: "\\"))
+                json.append(byte)
+            case 0..<0x20:
+                return false
+            default:
+                json.append(byte)
+            }
+        }
+        json.append(UInt8(ascii: "\""))
+        return true
     }
 }
 

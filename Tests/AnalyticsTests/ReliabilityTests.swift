@@ -129,6 +129,21 @@ struct ReliabilityTests {
         #expect(try rows(workspace).map { $0[5] } == ["1", "1"])
     }
 
+    @Test("user ids with quotes, backslashes, control characters and non-ASCII letters are stored exactly as given")
+    func unusualUserIDs() throws {
+        let directory = TemporaryDirectory()
+        let ids = ["plain", "with \"quotes\"", "back\\slash", "ünïcødé ✓", "[1,2]", "a\tb"]
+        let quoted = ids.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        for (name, users) in [("no-control.csv", Array(quoted.dropLast())), ("control.csv", quoted)] {
+            let rows = users.enumerated().map { "2024-03-01T10:0\($0.offset):00Z,\($0.element),page_view" }
+            let path = try directory.write(name, (["timestamp,user_id,event_type"] + rows).joined(separator: "\n") + "\n")
+            let workspace = try Workspace.open(path: directory.path(name + ".sqlite"))
+            #expect(try workspace.importFiles([path]).results[0].rowsImported == users.count)
+            let stored = try workspace.database.query("SELECT external_id FROM users ORDER BY id", []) { $0.string(0) }
+            #expect(stored == Array(ids.prefix(users.count)), "\(name)")
+        }
+    }
+
     @Test("amounts beyond 1e12 are rejects, not sums that lose their cents or show as 0")
     func amountRange() throws {
         let directory = TemporaryDirectory()
