@@ -196,7 +196,9 @@ struct FileLoad {
         }
         let pending = try database.query("""
             SELECT anonymous.id, identities.user_id FROM identities
-            JOIN users AS anonymous ON anonymous.external_id = identities.anonymous_id
+            -- Identities drive the join (CROSS JOIN keeps that order): without any, nothing is read;
+            -- users first probed every user (0.06 s at 130k users).
+            CROSS JOIN users AS anonymous ON anonymous.external_id = identities.anonymous_id
             WHERE anonymous.id <> identities.user_id
               -- A user who identified an anonymous id is a person: never merged into another.
               AND anonymous.id NOT IN (SELECT user_id FROM identities)
