@@ -144,6 +144,24 @@ struct ReliabilityTests {
         }
     }
 
+    @Test("more new users than one statement writes keep their ids across the statements")
+    func manyNewUsers() throws {
+        let database = try Store.open(path: ":memory:")
+        let count = LabelStore.usersPerStatement + 1234
+        try database.transaction {
+            let labels = try LabelStore(database: database)
+            for index in 0..<count {
+                var text = "user-\(index)"
+                #expect(try text.withUTF8 { try labels.userID(UnsafeRawBufferPointer($0)) } == Int64(index + 1))
+            }
+            try labels.saveUsers()
+        }
+        #expect(try database.scalarInt("SELECT count(*) FROM users") == Int64(count))
+        for index in [0, LabelStore.usersPerStatement - 1, LabelStore.usersPerStatement, count - 1] {
+            #expect(try database.scalarText("SELECT external_id FROM users WHERE id = ?", .integer(Int64(index + 1))) == "user-\(index)")
+        }
+    }
+
     @Test("amounts beyond 1e12 are rejects, not sums that lose their cents or show as 0")
     func amountRange() throws {
         let directory = TemporaryDirectory()
