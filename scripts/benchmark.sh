@@ -28,6 +28,7 @@
 #   SKIP_SQL_FUNNEL=1 scripts/benchmark.sh 10000000   # skip the slow SQL funnel baseline
 #   SKIP_BUILD=1 scripts/benchmark.sh                 # use the existing release binary
 #   BENCH_DIR=/tmp/bench-data scripts/benchmark.sh    # data under DIR/N (default bench-data/N)
+#   IMPORT_PAIRS=5 scripts/benchmark.sh               # sqlite3 and our import alternated 5 more times (default 3)
 #
 # The CSV files in DIR/N are generated once and reused; the databases there
 # are recreated on every run.
@@ -195,6 +196,36 @@ row "analytics import events.csv" "$secs" "$rps" "$peak_kb" "$db_bytes" "$wal_by
 put ours_import_seconds "$secs" ours_import_rows_per_s "$rps" ours_import_peak_rss_kb "$peak_kb" \
   ours_import_db_bytes "$db_bytes" ours_import_wal_bytes "$wal_bytes" \
   ours_import_x_sqlite "$x_sqlite" ours_import_db_csv_ratio "$db_csv"
+
+# --- 3b. the same two imports alternated, medians ----------------------------------------
+# One run of each varies by 10-20% on a shared machine: IMPORT_PAIRS (default 3) more pairs,
+# sqlite3 and ours in turn, and the ratio of the medians (the single runs above stay as they were).
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "NA"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+pairs=${IMPORT_PAIRS:-3}
+if [ "$pairs" -gt 0 ]; then
+  sqlite_runs=() ours_runs=()
+  for _ in $(seq "$pairs"); do
+    scratch=$work/pair-baseline.sqlite
+    rm -f "$scratch"
+    once sqlite3 "$scratch" -cmd ".mode csv" ".import \"$work/events.csv\" events"
+    sqlite_runs+=("$secs")
+    scratch=$work/pair-analytics.sqlite
+    rm -f "$scratch" "$scratch-journal" "$scratch-wal" "$scratch-shm"
+    once "$bin" import "$work/events.csv" --db "$scratch" --quiet
+    ours_runs+=("$secs")
+  done
+  rm -f "$work/pair-baseline.sqlite" "$work/pair-analytics.sqlite"
+  sqlite_median=$(printf '%s\n' "${sqlite_runs[@]}" | median)
+  ours_median=$(printf '%s\n' "${ours_runs[@]}" | median)
+  x_median=$(ratio "$sqlite_median" "$ours_median" "%.2f")
+  row "median of $pairs alternated: sqlite3 .import" "$sqlite_median" "$(ratio "$rows" "$sqlite_median" "%.0f")" "" "" "" \
+    "runs: ${sqlite_runs[*]}"
+  row "median of $pairs alternated: analytics import" "$ours_median" "$(ratio "$rows" "$ours_median" "%.0f")" "" "" "" \
+    "${x_median}x of sqlite3 .import; runs: ${ours_runs[*]}"
+  put pairs "$pairs" sqlite_import_median_seconds "$sqlite_median" ours_import_median_seconds "$ours_median" \
+    ours_import_median_x_sqlite "$x_median"
+fi
 
 # --- 4. orders.csv incremental; events + orders in one go ------------------------------
 

@@ -344,12 +344,15 @@ struct FileLoad {
                 shared.lock.unlock()
             }
         }
-        // Progress: the parts done, and the one this thread reads as if the other thread kept pace.
+        // Progress: the parts done, and the one this thread reads as if the other thread kept pace;
+        // never less than shown before (the estimate drops when a part's real size replaces it).
+        var shown: (bytes: Int64, rows: Int) = (0, 0)
         func progress(_ partSource: ByteSource, _ rows: Int) {
             shared.lock.lock()
             let (bytes, rowsDone) = (shared.bytesDone, shared.rowsDone)
             shared.lock.unlock()
-            report(min(total, bytes + 2 * partSource.bytesConsumed), rowsDone + 2 * rows)
+            shown = (max(shown.bytes, min(total, bytes + 2 * partSource.bytesConsumed)), max(shown.rows, rowsDone + 2 * rows))
+            report(shown.bytes, shown.rows)
         }
         var opening: (any Error)?
         read(0, parser: parser, labels: labels, reader: reader, source: source) { progress(source, $0) }

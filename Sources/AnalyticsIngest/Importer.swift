@@ -38,27 +38,34 @@ package final class Importer {
         }
     }
 
-    /// The order in which to import `files` (indices into it): orders files that name their
-    /// users first, then the rest as given. Sessions are derived from events and orders together,
-    /// so an events file imported after its orders derives each user once, where orders
-    /// imported after the events re-derive every user they touch (7.6 s of 37 s for the
-    /// benchmark's 10M events and their orders). Orders keyed by event id need their events
-    /// stored first and keep their place; so does a file whose header cannot be read (its
-    /// import reports why).
+    /// The order in which to import `files` (indices into it): when every file is an events file or
+    /// an orders file that names its users, the orders files first, then the events files, each in
+    /// the order given; otherwise as given. Sessions are derived from events and orders together,
+    /// so an events file imported after its orders derives each user once, where orders imported
+    /// after the events re-derive every user they touch (7.6 s of 37 s for the benchmark's 10M events
+    /// and their orders). Nothing else moves: orders files keep their order among themselves (a
+    /// later row of an order wins), and any other file (orders keyed by event id, event details, a
+    /// file whose header cannot be read) keeps the whole command in the order given.
     package func importOrder(_ files: [String]) -> [Int] {
-        func namesUsers(_ path: String) -> Bool {
-            guard let source = try? openByteSource(path: path) else { return false }
+        enum Kind { case events, ordersWithUsers, other }
+        func kind(_ path: String) -> Kind {
+            guard let source = try? openByteSource(path: path) else { return .other }
             let reader = CSVReader(source: source, delimiter: options.delimiter, bufferSize: 1 << 16)
-            guard (try? reader.next()) == true else { return false }
+            guard (try? reader.next()) == true else { return .other }
             let header = (0..<reader.fieldCount).map(reader.fieldString)
             guard let layout = try? HeaderLayout(header: header, path: path, kind: options.kind, mapping: options.mapping) else {
-                return false
+                return .other
             }
-            return layout.kind == .orders && layout.has(.userID)
+            switch layout.kind {
+            case .events: return .events
+            case .orders: return layout.has(.userID) ? .ordersWithUsers : .other
+            case .eventDetails: return .other
+            }
         }
         guard files.count > 1 else { return Array(files.indices) }
-        let first = files.indices.filter { namesUsers(files[$0]) }
-        return first + files.indices.filter { !first.contains($0) }
+        let kinds = files.map(kind)
+        guard !kinds.contains(where: { $0 == .other }) else { return Array(files.indices) }
+        return files.indices.filter { kinds[$0] == .ordersWithUsers } + files.indices.filter { kinds[$0] == .events }
     }
 
     /// Imports one file and says what happened; never throws for bad input.
@@ -142,13 +149,16 @@ package final class Importer {
         // Reads go through SQLite's page cache (Database.cacheKibibytes), not a memory map: mapped pages
         // count in the process's RSS, and the final checkpoint would write the whole database through them.
         try database.setMemoryMapped(false)
-        // Into a database without events (the first, usually biggest, file), the transaction runs in
-        // rollback-journal mode: nothing needs journaling beyond the few pages that existed, so each
-        // page is written once, where WAL mode writes it twice (to the WAL, then the checkpoint):
-        // 2.4 s of a 10M-event import. It stays atomic and safe from kill -9 (a hot journal is rolled
-        // back on the next open). The switch needs the only connection; with another one open it
-        // fails and the import runs in WAL mode.
-        let rollbackJournal = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 0
+        // A database this command created is filled, until it has events, in rollback-journal mode:
+        // nothing needs journaling beyond the few pages that existed, so each page is written once,
+        // where WAL mode writes it twice (to the WAL, then the checkpoint): 2 s of a 10M-event import.
+        // It stays atomic and safe from kill -9 (a hot journal is rolled back on the next open). The
+        // price: another process that opens the new database meanwhile waits for the import (it
+        // would find it empty). An existing database is never switched (its readers never wait);
+        // nor is this one when another connection has it open already (the switch fails).
+        if database.path != ":memory:", try database.journalMode() != "wal" { try database.restoreWAL() }
+        let rollbackJournal = try database.createdFile
+            && database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 0
             && (try? database.scalarText("PRAGMA journal_mode = DELETE"))??.lowercased() == "delete"
         defer { if rollbackJournal { try? database.restoreWAL() } }
         var bodyEnded = Date()

@@ -34,6 +34,9 @@ final class LabelStore {
         /// if not, a user not in them is new and needs no lookup.
         let hadUsers: Bool
 
+        /// The most stored users read into memory at once (about 40 bytes each).
+        static let mostUsersPreloaded = 2_000_000
+
         static func shard(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 59) & (userShardCount - 1) }
         /// The id the next new user gets.
         var nextUserID: Int64
@@ -46,7 +49,7 @@ final class LabelStore {
             nextUserID = (maxUserID ?? 0) + 1
             // Few stored users for the file's size (an orders file came first): all of them in memory
             // cost less than a lookup of every user the file brings.
-            let preload = maxUserID.map { $0 <= Int64(preloadUsersUpTo) } ?? false
+            let preload = maxUserID.map { $0 <= Int64(min(preloadUsersUpTo, Self.mostUsersPreloaded)) } ?? false
             hadUsers = maxUserID != nil && !preload
             labels = Array(repeating: ByteInterner(), count: Kind.allCases.count)
             for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
@@ -200,15 +203,18 @@ final class LabelStore {
             precondition(user.id == first.id + Int64(index), "new user ids are consecutive")
         }
         let insert = try database.prepare("INSERT INTO users (id, external_id) SELECT ? + key, value FROM json_each(?)")
-        // In chunks, so the JSON text stays small whatever the number of users.
+        // In chunks, so the JSON text stays small whatever the number and length of the ids.
         var json: [UInt8] = []
-        for start in stride(from: 0, to: users.count, by: Self.usersPerStatement) {
+        var start = 0
+        while start < users.count {
             json.removeAll(keepingCapacity: true)
             json.append(UInt8(ascii: "["))
-            for index in start..<min(users.count, start + Self.usersPerStatement) {
-                if index > start { json.append(UInt8(ascii: ",")) }
+            var end = start
+            while end < users.count, end - start < Self.usersPerStatement, json.count < Self.mostJSONBytes {
+                if end > start { json.append(UInt8(ascii: ",")) }
                 // A control character (a JSON escape SQLite may not keep as it was): one statement per user.
-                guard Self.appendJSONString(users[index].external, to: &json) else { return try saveUsersOneByOne(from: start) }
+                guard Self.appendJSONString(users[end].external, to: &json) else { return try saveUsersOneByOne(from: start) }
+                end += 1
             }
             json.append(UInt8(ascii: "]"))
             try insert.bind(users[start].id, at: 1)
@@ -216,11 +222,13 @@ final class LabelStore {
                 try insert.bindText(json, at: 2)
                 try insert.run()
             }
+            start = end
         }
     }
 
-    /// New users written by one statement (`saveUsers`).
+    /// At most this many new users, and about this many bytes of JSON, go into one statement (`saveUsers`).
     static let usersPerStatement = 1 << 16
+    static let mostJSONBytes = 16 << 20
 
     private func saveUsersOneByOne(from start: Int) throws {
         let insert = try database.prepare("INSERT INTO users (id, external_id) VALUES (?, ?)")

@@ -98,6 +98,14 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
             droppedIndexes = []
         }
         context = nil
+        var touched = touched
+        // A file that brings the default channel grouping gives sessions without a channel one (Direct):
+        // also those of users it does not touch (users with orders only, from an earlier file).
+        if try Self.defaultChannel(store.database) != defaultChannelBefore {
+            touched.formUnion(try store.database.query("SELECT DISTINCT user_id FROM sessions WHERE channel_id IS NULL", []) {
+                $0.int64(0)
+            })
+        }
         try store.update(users: touched)
     }
 }

@@ -29,6 +29,8 @@ package final class Database {
 
     /// The path given when opening (`:memory:` for an in-memory database).
     package let path: String
+    /// Whether the file did not exist before this connection opened it (this process created it).
+    package let createdFile: Bool
     private(set) var handle: OpaquePointer?
     /// Whether `close()` closes the SQLite connection (false for a borrowed one).
     private var ownsConnection = true
@@ -43,6 +45,7 @@ package final class Database {
     /// - Throws: `SQLiteError` when the file cannot be opened or is not a database.
     package init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Int32 = 10_000) throws {
         self.path = path
+        createdFile = mode == .readWriteCreate && path != ":memory:" && !FileManager.default.fileExists(atPath: path)
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         switch mode {
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
@@ -96,6 +99,11 @@ package final class Database {
         }
     }
 
+    /// The journal mode in use (`wal`, `delete`, ...), lowercased.
+    package func journalMode() throws -> String {
+        try scalarText("PRAGMA journal_mode")?.lowercased() ?? ""
+    }
+
     /// Switches back to WAL mode after a transaction run in rollback-journal mode.
     package func restoreWAL() throws {
         let journal = try switchToWAL(busyTimeout: 10_000)
@@ -109,6 +117,7 @@ package final class Database {
     /// statements only.
     package init(borrowing connection: OpaquePointer, path: String = "") {
         self.path = path
+        createdFile = false
         handle = connection
         ownsConnection = false
     }

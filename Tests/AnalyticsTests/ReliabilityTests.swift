@@ -100,7 +100,7 @@ struct ReliabilityTests {
         #expect(results[2].rowsImported == 1)
     }
 
-    @Test("one command imports orders files that name their users first, keyed-by-event orders after their events; the summary keeps the order given")
+    @Test("one command imports orders files that name their users before events files; with any other kind of file, all in the order given; the summary keeps the order given")
     func ordersFirstInOneCommand() throws {
         let directory = TemporaryDirectory()
         let events = try directory.write("a-events.csv", """
@@ -109,24 +109,69 @@ struct ReliabilityTests {
             e2,2024-03-01T10:05:00Z,u1,checkout
             e3,2024-03-01T11:00:00Z,u2,page_view
             """)
-        let byEvent = try directory.write("b-by-event.csv", "order_id,timestamp,revenue\ne2,2024-03-01T10:05:00Z,5.00\n")
-        let orders = try directory.write("c-orders.csv", "order_id,timestamp,user_id,revenue\no1,2024-03-01T11:01:00Z,u2,20.00\n")
-        let workspace = try Workspace.open(path: directory.path("o.sqlite"))
-        let summary = try workspace.importFiles([events, byEvent, orders])
-        #expect(summary.results.map(\.path) == [events, byEvent, orders])
-        #expect(summary.results.map(\.rowsImported) == [3, 1, 1])
-        // Import ids tell the order the files went in: the orders naming users first.
-        #expect(summary.results.map(\.importID) == [2, 3, 1])
-        // Sessions are those of a file-by-file import in the order given.
-        let sequential = try Workspace.open(path: directory.path("s.sqlite"))
-        for file in [events, byEvent, orders] { _ = try sequential.importFiles([file]) }
+        let byEvent = try directory.write("b-by-event.csv", "order_id,timestamp,revenue,status\ne2,2024-03-01T10:05:00Z,5.00,completed\n")
+        let orders = try directory.write("c-orders.csv", "order_id,timestamp,user_id,revenue,status\ne2,2024-03-01T10:05:00Z,u1,5.00,refunded\n"
+            + "o1,2024-03-01T11:01:00Z,u2,20.00,completed\n")
         let columns = "u.external_id, ordinal, start_ts, end_ts, events, orders, revenue_orders, revenue"
         let sql = "SELECT \(columns) FROM sessions s JOIN users u ON u.id = s.user_id ORDER BY 1, 2"
         func rows(_ workspace: Workspace) throws -> [[String]] {
             try workspace.database.query(sql, []) { row in (Int32(0)..<8).map { row.stringOrNil($0) ?? "" } }
         }
-        #expect(try rows(workspace) == rows(sequential))
-        #expect(try rows(workspace).map { $0[5] } == ["1", "1"])
+        for (name, files, importIDs) in [("two", [events, orders], [Int64(2), 1]), ("three", [events, byEvent, orders], [1, 2, 3])] {
+            let workspace = try Workspace.open(path: directory.path(name + ".sqlite"))
+            let summary = try workspace.importFiles(files)
+            #expect(summary.results.map(\.path) == files)
+            #expect(summary.results.map(\.importID) == importIDs, "\(name): import ids tell the order the files went in")
+            // Sessions and order states are those of a file-by-file import in the order given.
+            let sequential = try Workspace.open(path: directory.path(name + "-one-by-one.sqlite"))
+            for file in files { _ = try sequential.importFiles([file]) }
+            #expect(try rows(workspace) == rows(sequential), "\(name)")
+            let status = "SELECT l.value FROM orders o JOIN labels l ON l.id = o.status_id WHERE order_id = 'e2'"
+            #expect(try workspace.database.scalarText(status) == "refunded", "\(name): the later file's row wins")
+        }
+    }
+
+    @Test("a file that brings the default channel grouping gives Direct also to sessions of users it does not touch")
+    func defaultChannelForUntouchedUsers() throws {
+        let directory = TemporaryDirectory()
+        let orders = try directory.write("orders.csv", "order_id,timestamp,user_id,revenue\no1,2024-03-01T09:00:00Z,u9,20.00\n")
+        let events = try directory.write("events.csv", """
+            timestamp,user_id,event_type,page_url
+            2024-03-01T10:00:00Z,u1,page_view,https://shop.example/?utm_source=newsletter&utm_medium=email
+            2024-03-01T11:00:00Z,u2,page_view,https://shop.example/
+            """)
+        let workspace = try Workspace.open(path: directory.path("d.sqlite"))
+        // Orders first (one command moves them first anyway), then the events with URLs.
+        _ = try workspace.importFiles([orders, events])
+        let channels = try workspace.database.query("""
+            SELECT u.external_id, l.value FROM sessions s JOIN users u ON u.id = s.user_id
+            LEFT JOIN labels l ON l.id = s.channel_id ORDER BY 1
+            """, []) { [$0.string(0), $0.stringOrNil(1) ?? "(none)"] }
+        #expect(channels == [["u1", "Email"], ["u2", "Direct"], ["u9", "Direct"]])
+    }
+
+    @Test("the first file into a new database runs in rollback-journal mode, everything after it in WAL mode; an open reader never makes an import wait")
+    func journalModes() throws {
+        let directory = TemporaryDirectory()
+        let first = try directory.write("first.csv", "timestamp,user_id,event_type\n2024-03-01T10:00:00Z,u1,page_view\n")
+        let second = try directory.write("second.csv", "timestamp,user_id,event_type\n2024-03-02T10:00:00Z,u2,page_view\n")
+        let path = directory.path("j.sqlite")
+        let workspace = try Workspace.open(path: path)
+        #expect(workspace.database.createdFile)
+        #expect(try workspace.importFiles([first]).results[0].rowsImported == 1)
+        #expect(try workspace.database.journalMode() == "wal")
+        // A reader in the middle of a read transaction: the next import neither waits nor switches.
+        let reader = try Database(path: path, mode: .readOnly)
+        try reader.execute("BEGIN")
+        #expect(try reader.scalarInt("SELECT count(*) FROM users") == 1)
+        let started = Date()
+        #expect(try workspace.importFiles([second]).results[0].rowsImported == 1)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(try reader.scalarInt("SELECT count(*) FROM users") == 1, "the reader keeps its snapshot")
+        try reader.execute("COMMIT")
+        #expect(try workspace.database.journalMode() == "wal")
+        // Reopened, the file is not new: never rollback-journal mode again.
+        #expect(try !Database(path: path).createdFile)
     }
 
     @Test("user ids with quotes, backslashes, control characters and non-ASCII letters are stored exactly as given")
