@@ -108,19 +108,21 @@ package final class Statement {
     /// Binds bytes as a blob; SQLite copies them. An empty buffer binds an empty blob.
     @inline(__always)
     package func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
-        let result = bytes.count == 0
-            ? sqlite3_bind_zeroblob(handle, index, 0)
-            : sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), csqlite_transient())
-        try check(result, connection, sql: sql)
+        try bindBlob(bytes, at: index, destructor: csqlite_transient())
     }
 
     /// Binds bytes as a blob without copying them (`SQLITE_STATIC`): they must stay valid until
     /// the statement has run, and the parameter must be bound again before the next run.
     @inline(__always)
     package func bindBlobBorrowed(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        try bindBlob(bytes, at: index, destructor: csqlite_static())
+    }
+
+    @inline(__always)
+    private func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32, destructor: sqlite3_destructor_type?) throws {
         let result = bytes.count == 0
             ? sqlite3_bind_zeroblob(handle, index, 0)
-            : sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), csqlite_static())
+            : sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), destructor)
         try check(result, connection, sql: sql)
     }
 
