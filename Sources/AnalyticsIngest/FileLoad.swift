@@ -327,22 +327,27 @@ struct FileLoad {
             let end = index + 1 < count ? starts[index + 1].offset : total
             shared.finish(index, part, bytes: end - starts[index].offset)
         }
-        let helper = (parser: Unchecked(try parser.copy()), labels: Unchecked(labels.fork()))
-        let failure = Unchecked<(any Error)?>(nil)
-        let done = DispatchGroup()
-        DispatchQueue.global().async(group: done) {
+        /// Reads the parts this thread claims until none is left; an error opening one stops every thread.
+        @Sendable func readClaimed(parser: RowParser, labels: LabelStore, report: (ByteSource, Int) -> Void) -> (any Error)? {
             do {
                 while let index = shared.claim() {
                     let source = try PlainFileSource(path: path, offset: starts[index].offset)
                     let reader = CSVReader(source: source, delimiter: options.delimiter, firstLine: starts[index].line)
-                    read(index, parser: helper.parser.value, labels: helper.labels.value, reader: reader, source: source) { _ in }
+                    read(index, parser: parser, labels: labels, reader: reader, source: source) { report(source, $0) }
                 }
+                return nil
             } catch {
-                failure.value = error
                 shared.lock.lock()
                 shared.failed = true
                 shared.lock.unlock()
+                return error
             }
+        }
+        let helper = (parser: Unchecked(try parser.copy()), labels: Unchecked(labels.fork()))
+        let failure = Unchecked<(any Error)?>(nil)
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) {
+            failure.value = readClaimed(parser: helper.parser.value, labels: helper.labels.value) { _, _ in }
         }
         // Progress: the parts done, and the one this thread reads as if the other thread kept pace;
         // never less than shown before (the estimate drops when a part's real size replaces it).
@@ -354,20 +359,8 @@ struct FileLoad {
             shown = (max(shown.bytes, min(total, bytes + 2 * partSource.bytesConsumed)), max(shown.rows, rowsDone + 2 * rows))
             report(shown.bytes, shown.rows)
         }
-        var opening: (any Error)?
         read(0, parser: parser, labels: labels, reader: reader, source: source) { progress(source, $0) }
-        do {
-            while let index = shared.claim() {
-                let partSource = try PlainFileSource(path: path, offset: starts[index].offset)
-                let partReader = CSVReader(source: partSource, delimiter: options.delimiter, firstLine: starts[index].line)
-                read(index, parser: parser, labels: labels, reader: partReader, source: partSource) { progress(partSource, $0) }
-            }
-        } catch {
-            opening = error
-            shared.lock.lock()
-            shared.failed = true
-            shared.lock.unlock()
-        }
+        let opening = readClaimed(parser: parser, labels: labels, report: progress)
         done.wait()
         if let error = opening ?? failure.value {
             for var part in shared.parts { part.reading?.close() }
