@@ -9,7 +9,9 @@ struct Import: ParsableCommand {
             Each file is one transaction: it is imported whole (all its valid rows) or not at all. \
             A file whose content was imported before is skipped. Rejected rows are recorded with \
             their line and reason (see `analytics rejects`). Sessions are brought up to date for \
-            the users each file touched.
+            the users each file touched. When every file given is an events file or an orders file \
+            with a user column, the orders files are imported first (sessions are then derived \
+            once); the summary lists the files in the order given.
 
             Exit codes: 0 all rows imported (or files skipped); 1 some rows were rejected but the \
             files were imported; 2 a file was aborted (too many rejects) or could not be read.
