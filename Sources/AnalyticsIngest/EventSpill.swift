@@ -37,18 +37,7 @@ package struct EventSpill {
     package init(memoryBudget: Int = EventSpill.defaultMemoryBudget) { self.memoryBudget = memoryBudget }
 
     /// Adds a row of `user`.
-    package mutating func add(user: Int64, _ event: StoredEvent) throws {
-        try add(user: user) { EventBlock.append(event, after: nil, to: &$0) }
-    }
-
-    /// Adds a row of `user` from its fields.
     package mutating func add(user: Int64, _ event: EventBlock.Parts) throws {
-        try add(user: user) { EventBlock.appendFirst(event, to: &$0) }
-    }
-
-    /// Adds a row of `user` that `encode` appends (as the first of a sequence).
-    @inline(__always)
-    private mutating func add(user: Int64, encode: (inout [UInt8]) -> Void) throws {
         let bucket = Int(user >> Self.bucketShift)
         if bucket >= buckets.count {
             buckets.append(contentsOf: repeatElement([], count: bucket + 1 - buckets.count))
@@ -60,7 +49,7 @@ package struct EventSpill {
         let slot = Int(user) & (Self.usersPerBucket - 1)
         present[bucket][slot >> 6] |= 1 << UInt64(slot & 63)
         scratch.removeAll(keepingCapacity: true)
-        encode(&scratch)
+        EventBlock.appendFirst(event, to: &scratch)
         let before = buckets[bucket].count
         PropertyCodec.appendVarint(UInt64(user), to: &buckets[bucket])
         PropertyCodec.appendVarint(UInt64(scratch.count), to: &buckets[bucket])

@@ -298,6 +298,12 @@ struct FileLoad {
                 next += 1
                 return next - 1
             }
+            /// No part is started after this.
+            func fail() {
+                lock.lock()
+                failed = true
+                lock.unlock()
+            }
             func finish(_ index: Int, _ part: PartRead, bytes: Int64) {
                 lock.lock()
                 defer { lock.unlock() }
@@ -337,9 +343,7 @@ struct FileLoad {
                 }
                 return nil
             } catch {
-                shared.lock.lock()
-                shared.failed = true
-                shared.lock.unlock()
+                shared.fail()
                 return error
             }
         }

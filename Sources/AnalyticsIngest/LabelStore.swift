@@ -199,9 +199,8 @@ final class LabelStore {
         let users = registry.newUsers
         guard let first = users.first else { return }
         defer { registry.newUsers = [] }
-        for (index, user) in users.enumerated() {
-            precondition(user.id == first.id + Int64(index), "new user ids are consecutive")
-        }
+        // Ids are handed out one after another under the registry's lock, in the order of `newUsers`.
+        precondition(users[users.count - 1].id == first.id + Int64(users.count - 1), "new user ids are consecutive")
         let insert = try database.prepare("INSERT INTO users (id, external_id) SELECT ? + key, value FROM json_each(?)")
         // In chunks, so the JSON text stays small whatever the number and length of the ids.
         var json: [UInt8] = []

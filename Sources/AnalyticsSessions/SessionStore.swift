@@ -139,25 +139,20 @@ package final class SessionStore {
     struct Context {
         let sessionizer: Sessionizer
         let orderTypeID: Int64
-        let typeNames: [Int64: String]
         let revenueStatusIDs: Set<Int64>
-        /// Event types that are orders (the `order` role).
-        let orderEventTypeIDs: Set<Int64>
 
         init(store: SessionStore) throws {
             let names = try LabelNames(database: store.database)
             let types = names.all(kind: "event_type")
             let roles = try EventRoles(database: store.database)
-            typeNames = Dictionary(uniqueKeysWithValues: types.map { ($0.value, $0.key) })
             // Upkeep creates the label first (`ensureOrderType`); without it there are no timelines to write.
             orderTypeID = types["order"] ?? 0
             revenueStatusIDs = Set(names.all(kind: "status").filter { $0.key.lowercased() == "completed" }.map(\.value))
-            orderEventTypeIDs = Set(roles.types(.order).compactMap { types[$0] })
-            var nearTypes = [(name: String, isOrder: Bool)?](repeating: nil, count: Int(min(1 << 16, (typeNames.keys.max() ?? -1) + 1)))
-            for (id, name) in typeNames where id >= 0 && id < nearTypes.count {
-                nearTypes[Int(id)] = (name, orderEventTypeIDs.contains(id))
-            }
-            self.nearTypes = nearTypes
+            // Event types of the `order` role are orders.
+            let orderTypes = Set(roles.types(.order))
+            eventTypes = IDTable(Dictionary(uniqueKeysWithValues: types.map { name, id in
+                (id, (name: name, isOrder: orderTypes.contains(name)))
+            }))
             // With the default channel grouping, a session without a source in any event is Direct.
             let defaultChannel = try store.database.scalarText("SELECT value FROM settings WHERE key = 'default_channel'")
             sessionizer = Sessionizer(timeoutMilliseconds: try store.timeoutMilliseconds(),
@@ -165,19 +160,12 @@ package final class SessionStore {
                                       defaultChannelID: defaultChannel.flatMap { names.id(kind: "channel", value: $0) })
         }
 
-        /// Name and role of the event types with small ids, by id: an array read instead of two hash
-        /// lookups per event (other ids use `typeNames` and `orderEventTypeIDs`).
-        private let nearTypes: [(name: String, isOrder: Bool)?]
-
-        @inline(__always)
-        private func type(_ id: Int64) -> (name: String, isOrder: Bool) {
-            if id >= 0, id < nearTypes.count, let type = nearTypes[Int(id)] { return type }
-            return (typeNames[id] ?? "", orderEventTypeIDs.contains(id))
-        }
+        /// Name and role of each event type, read per event.
+        private let eventTypes: IDTable<(name: String, isOrder: Bool)>
 
         /// A stored event as sessionization sees it; `position` (its index in the user's block) breaks ties.
         func event(_ stored: StoredEvent, position: Int) -> JourneyEvent {
-            let (name, isOrder) = type(stored.eventTypeID)
+            let (name, isOrder) = eventTypes[stored.eventTypeID] ?? ("", false)
             var event = JourneyEvent(timestamp: stored.timestamp, isOrder: isOrder, externalID: stored.eventID,
                                      eventTypeID: stored.eventTypeID, eventTypeName: name,
                                      sessionKey: stored.sessionKey, pageID: stored.pageID, channelID: stored.channelID,

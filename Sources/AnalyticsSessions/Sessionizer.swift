@@ -19,22 +19,15 @@ package struct Sessionizer: Sendable {
     /// default channel grouping); nil leaves them without a channel.
     package let defaultChannelID: Int64?
 
-    /// Whether each small event type id is a page view: an array read instead of a hash lookup per event.
-    private let nearPageViews: [Bool]
+    /// `pageViewTypeIDs` read per event.
+    private let pageViews: IDTable<Bool>
 
     package init(timeoutMilliseconds: Int64 = Sessionizer.defaultTimeoutMilliseconds, pageViewTypeIDs: Set<Int64>,
                  defaultChannelID: Int64? = nil) {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.pageViewTypeIDs = pageViewTypeIDs
         self.defaultChannelID = defaultChannelID
-        var near = [Bool](repeating: false, count: 1 << 12)
-        for id in pageViewTypeIDs where id >= 0 && id < near.count { near[Int(id)] = true }
-        nearPageViews = near
-    }
-
-    @inline(__always)
-    private func isPageView(_ typeID: Int64) -> Bool {
-        typeID >= 0 && typeID < nearPageViews.count ? nearPageViews[Int(typeID)] : pageViewTypeIDs.contains(typeID)
+        pageViews = IDTable(Dictionary(uniqueKeysWithValues: pageViewTypeIDs.map { ($0, true) }))
     }
 
     /// With one page view type (or none).
@@ -109,7 +102,7 @@ package struct Sessionizer: Sendable {
                     if event.orderKey.map({ revenueOrders.insert($0).inserted }) ?? true { sessions[group].revenueOrders += 1 }
                     sessions[group].revenue += event.revenue
                 }
-            } else if isPageView(event.eventTypeID) {
+            } else if pageViews[event.eventTypeID] ?? false {
                 sessions[group].pageViews += 1
             }
         }

@@ -46,6 +46,27 @@ struct EventBlockTests {
         }
     }
 
+    /// `body` with the event's fields as `EventBlock.Parts` (texts as their UTF-8 bytes).
+    static func withParts(_ event: StoredEvent, _ body: (EventBlock.Parts) throws -> Void) throws {
+        func bytes(_ text: String?, _ body: (UnsafeRawBufferPointer?) throws -> Void) throws {
+            guard var text else { return try body(nil) }
+            try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        }
+        try bytes(event.sessionKey) { sessionKey in
+            try bytes(event.eventID) { eventID in
+                try bytes(event.orderID) { orderID in
+                    try event.props.withUnsafeBytes { props in
+                        try body(EventBlock.Parts(
+                            timestamp: event.timestamp, eventTypeID: event.eventTypeID, importID: event.importID,
+                            sessionKey: sessionKey, pageID: event.pageID, channelID: event.channelID,
+                            deviceID: event.deviceID, campaignID: event.campaignID, revenue: event.revenue,
+                            eventID: eventID, orderID: orderID, props: props))
+                    }
+                }
+            }
+        }
+    }
+
     @Test("an event written from its parts is byte for byte the event written as the first of a block")
     func partsEncodeLikeEvents() throws {
         var random = Random(state: 23)
@@ -53,23 +74,7 @@ struct EventBlockTests {
             var expected: [UInt8] = []
             EventBlock.append(event, after: nil, to: &expected)
             var written: [UInt8] = []
-            func bytes(_ text: String?, _ body: (UnsafeRawBufferPointer?) -> Void) {
-                guard var text else { return body(nil) }
-                text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
-            }
-            bytes(event.sessionKey) { sessionKey in
-                bytes(event.eventID) { eventID in
-                    bytes(event.orderID) { orderID in
-                        event.props.withUnsafeBytes { props in
-                            EventBlock.appendFirst(EventBlock.Parts(
-                                timestamp: event.timestamp, eventTypeID: event.eventTypeID, importID: event.importID,
-                                sessionKey: sessionKey, pageID: event.pageID, channelID: event.channelID,
-                                deviceID: event.deviceID, campaignID: event.campaignID, revenue: event.revenue,
-                                eventID: eventID, orderID: orderID, props: props), to: &written)
-                        }
-                    }
-                }
-            }
+            try Self.withParts(event) { EventBlock.appendFirst($0, to: &written) }
             #expect(written == expected, "\(event)")
         }
     }
@@ -102,7 +107,7 @@ struct EventBlockTests {
         for (user, event) in zip(users, events) { expected[user, default: []].append(event) }
         for budget in [EventSpill.defaultMemoryBudget, 1 << 12, 1] {
             var spill = EventSpill(memoryBudget: budget)
-            for (user, event) in zip(users, events) { try spill.add(user: user, event) }
+            for (user, event) in zip(users, events) { try Self.withParts(event) { try spill.add(user: user, $0) } }
             #expect(spill.spilledToDisk == (budget < EventSpill.defaultMemoryBudget))
             var seen: [Int64] = []
             for bucket in EventSpill.bucketIndices([spill]) {

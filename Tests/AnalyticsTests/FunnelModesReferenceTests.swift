@@ -339,45 +339,49 @@ struct FunnelModesReferenceTests {
 
     // MARK: AnyOrderEvaluator and ConversionCounter, random
 
-    @Test("any order matches the reference")
-    func randomAnyOrder() {
-        var random = SplitMix64(seed: 707)
-        rounds: for round in 0..<2000 {
-            let stageCount = 1 + random.int(0...5)
+    /// Runs `rounds` random rounds of an engine of up to `maxStages` stages and a window of 1-6 against
+    /// its reference, stopping at the first mismatch. `engine` makes one engine per round, which
+    /// evaluates two actors, so stale buffers show too.
+    func checkAgainstReference<Answer: Equatable>(
+        seed: UInt64, rounds: Int, maxStages: Int,
+        engine makeEngine: (_ stageCount: Int, _ window: Int64) -> ([Int64], [UInt32]) -> Answer,
+        reference: (_ timestamps: [Int64], _ masks: [UInt32], _ stageCount: Int, _ window: Int64) -> Answer
+    ) {
+        var random = SplitMix64(seed: seed)
+        rounds: for round in 0..<rounds {
+            let stageCount = 1 + random.int(0...maxStages - 1)
             let window = Int64(random.int(1...6))
-            var evaluator = AnyOrderEvaluator(stageCount: stageCount, window: window)
+            let engine = makeEngine(stageCount, window)
             for actor in 0..<2 {
                 let (timestamps, masks) = randomActor(&random, stageCount: stageCount)
-                let engine = evaluator.evaluate(timestamps: timestamps, masks: masks)
-                let reference = Reference.anyOrder(timestamps: timestamps, masks: masks, stageCount: stageCount,
-                                                   window: window)
-                #expect(engine == reference, """
+                let answer = engine(timestamps, masks)
+                let expected = reference(timestamps, masks, stageCount, window)
+                #expect(answer == expected, """
                     round \(round) actor \(actor): timestamps \(timestamps) masks \(masks) \
                     stages \(stageCount) window \(window)
                     """)
-                if engine != reference { break rounds }
+                if answer != expected { break rounds }
             }
+        }
+    }
+
+    @Test("any order matches the reference")
+    func randomAnyOrder() {
+        checkAgainstReference(seed: 707, rounds: 2000, maxStages: 6) { stageCount, window in
+            var evaluator = AnyOrderEvaluator(stageCount: stageCount, window: window)
+            return { evaluator.evaluate(timestamps: $0, masks: $1) }
+        } reference: {
+            Reference.anyOrder(timestamps: $0, masks: $1, stageCount: $2, window: $3)
         }
     }
 
     @Test("conversion counting matches the reference")
     func randomConversions() {
-        var random = SplitMix64(seed: 808)
-        rounds: for round in 0..<3000 {
-            let stageCount = 1 + random.int(0...3)
-            let window = Int64(random.int(1...6))
+        checkAgainstReference(seed: 808, rounds: 3000, maxStages: 4) { stageCount, window in
             var counter = ConversionCounter(stageCount: stageCount, window: window)
-            for actor in 0..<2 {
-                let (timestamps, masks) = randomActor(&random, stageCount: stageCount)
-                let engine = counter.entries(timestamps: timestamps, masks: masks)
-                let reference = Reference.conversions(timestamps: timestamps, masks: masks, stageCount: stageCount,
-                                                      window: window)
-                #expect(engine == reference, """
-                    round \(round) actor \(actor): timestamps \(timestamps) masks \(masks) \
-                    stages \(stageCount) window \(window)
-                    """)
-                if engine != reference { break rounds }
-            }
+            return { counter.entries(timestamps: $0, masks: $1) }
+        } reference: {
+            Reference.conversions(timestamps: $0, masks: $1, stageCount: $2, window: $3)
         }
     }
 

@@ -158,8 +158,10 @@ struct ReliabilityTests {
         let path = directory.path("j.sqlite")
         let workspace = try Workspace.open(path: path)
         #expect(workspace.database.createdFile)
+        func walBytes() -> Int { ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0 }
         #expect(try workspace.importFiles([first]).results[0].rowsImported == 1)
         #expect(try workspace.database.journalMode() == "wal")
+        #expect(walBytes() == 0, "the first file's pages went straight into the database file")
         // A reader in the middle of a read transaction: the next import neither waits nor switches.
         let reader = try Database(path: path, mode: .readOnly)
         try reader.execute("BEGIN")
@@ -168,6 +170,7 @@ struct ReliabilityTests {
         #expect(try workspace.importFiles([second]).results[0].rowsImported == 1)
         #expect(Date().timeIntervalSince(started) < 5)
         #expect(try reader.scalarInt("SELECT count(*) FROM users") == 1, "the reader keeps its snapshot")
+        #expect(walBytes() > 0, "the second file went through the WAL")
         try reader.execute("COMMIT")
         #expect(try workspace.database.journalMode() == "wal")
         // Reopened, the file is not new: never rollback-journal mode again.
