@@ -96,8 +96,10 @@ final class LabelStore {
     private var labels: [ByteInterner]
     /// The users this view met lately (a view belongs to one thread: no lock).
     private var recentUsers = RecentIDs()
-    /// Interners of the properties in use by the current file, by slot (this view's copies).
-    private var activeProperties: [(name: String, kind: String, values: ByteInterner)] = []
+    /// The properties in use by the current file, by slot: name and label kind.
+    private var activeProperties: [(name: String, kind: String)] = []
+    /// Their values' interners, by slot (this view's copies).
+    private var propertyValues: [ByteInterner] = []
 
     /// - Parameter preloadUsersUpTo: with at most this many stored users, all are read into memory
     ///   at once instead of looking up each new one (give about the rows the file may bring).
@@ -106,16 +108,18 @@ final class LabelStore {
         labels = registry.labels
     }
 
-    private init(registry: Registry, labels: [ByteInterner], activeProperties: [(name: String, kind: String, values: ByteInterner)]) {
+    private init(registry: Registry, labels: [ByteInterner], activeProperties: [(name: String, kind: String)],
+                 propertyValues: [ByteInterner]) {
         self.registry = registry
         self.labels = labels
         self.activeProperties = activeProperties
+        self.propertyValues = propertyValues
     }
 
     /// Another view on the same ids, for a second thread; from then on, use each view on one
     /// thread only, and the database only through the views until both are done.
     func fork() -> LabelStore {
-        LabelStore(registry: registry, labels: labels, activeProperties: activeProperties)
+        LabelStore(registry: registry, labels: labels, activeProperties: activeProperties, propertyValues: propertyValues)
     }
 
     private var database: Database { registry.database }
@@ -123,10 +127,8 @@ final class LabelStore {
     /// Gets or creates the ids of properties by name and makes them the active
     /// slots for `propertyValueID` (slot i is `names[i]`).
     func activateProperties(_ names: [String]) throws -> [Int64] {
-        activeProperties = names.map { name in
-            let kind = PropertyCodec.labelKind(name)
-            return (name, kind, registry.propertyValues[kind] ?? ByteInterner())
-        }
+        activeProperties = names.map { ($0, PropertyCodec.labelKind($0)) }
+        propertyValues = activeProperties.map { registry.propertyValues[$0.kind] ?? ByteInterner() }
         return try names.map { name in
             if let id = try database.scalarInt("SELECT id FROM properties WHERE name = ?", .text(name)) { return id }
             try database.run("INSERT INTO properties (name) VALUES (?)", .text(name))
@@ -138,12 +140,13 @@ final class LabelStore {
     /// - Throws: `RejectReason.invalidUTF8` for bytes that are not UTF-8.
     @inline(__always)
     func propertyValueID(slot: Int, _ bytes: UnsafeRawBufferPointer) throws -> Int64 {
-        if let id = activeProperties[slot].values.id(of: bytes) { return id }
+        // Looked up in place: reading the interner out of the array retained its three buffers per value.
+        if let id = propertyValues.withUnsafeBufferPointer({ $0[slot].id(of: bytes) }) { return id }
         let property = activeProperties[slot]
         registry.lock.lock()
         defer { registry.lock.unlock() }
         let id = try registry.labelID(slot: nil, kind: property.kind, bytes, field: property.name)
-        activeProperties[slot].values.insert(bytes, id: id)
+        propertyValues[slot].insert(bytes, id: id)
         return id
     }
 
@@ -151,7 +154,7 @@ final class LabelStore {
     /// - Throws: `RejectReason.invalidUTF8` for bytes that are not UTF-8.
     @inline(__always)
     func id(_ kind: Kind, _ bytes: UnsafeRawBufferPointer, field: CanonicalField) throws -> Int64 {
-        if let id = labels[kind.slot].id(of: bytes) { return id }
+        if let id = labels.withUnsafeBufferPointer({ $0[kind.slot].id(of: bytes) }) { return id }
         registry.lock.lock()
         defer { registry.lock.unlock() }
         let id = try registry.labelID(slot: kind.slot, kind: kind.rawValue, bytes, field: field.rawValue)

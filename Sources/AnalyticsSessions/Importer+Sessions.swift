@@ -72,8 +72,9 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
     func derive(user: Int64, events: [StoredEvent], previous: [StoredEvent], inputs: any DerivedInputs) throws
         -> any DerivedRows {
         guard let context, let orders = inputs as? Orders else { preconditionFailure("derive before willStore") }
-        var journey = context.events(events)
-        if let userOrders = orders.byUser[user] { journey += userOrders }
+        let userOrders = orders.byUser[user]
+        var journey = context.events(events, extra: userOrders?.count ?? 0)
+        if let userOrders { journey += userOrders }
         var rows = try SessionStore.derive(user: user, events: &journey, context: context)
         // Derived rows exist for the users that had events or orders: only theirs need deleting first.
         rows.replacesStored = !previous.isEmpty || orders.byUser[user] != nil

@@ -27,19 +27,23 @@ package struct OrderRecord: Sendable, Equatable {
     package static func orders(of events: [JourneyEvent], sessionOfEvent: [Int]) -> [OrderRecord] {
         var orders: [OrderRecord] = []
         var byKey: [String: Int] = [:]
-        for (index, event) in events.enumerated() where event.isOrder {
-            let position: Int
-            if let key = event.orderKey, let known = byKey[key] {
-                position = known
-            } else {
-                position = orders.count
-                if let key = event.orderKey { byKey[key] = position }
-                orders.append(OrderRecord(timestamp: event.timestamp, revenue: 0,
-                                          sessionIndex: Int32(clamping: sessionOfEvent[index]), countsRevenue: false))
-            }
-            if event.countsRevenue {
-                orders[position].revenue += event.revenue
-                orders[position].countsRevenue = true
+        // Rows are read in place: most are not orders.
+        events.withUnsafeBufferPointer { events in
+            for index in events.indices where events[index].isOrder {
+                let position: Int
+                let key = events[index].orderKey
+                if let key, let known = byKey[key] {
+                    position = known
+                } else {
+                    position = orders.count
+                    if let key { byKey[key] = position }
+                    orders.append(OrderRecord(timestamp: events[index].timestamp, revenue: 0,
+                                              sessionIndex: Int32(clamping: sessionOfEvent[index]), countsRevenue: false))
+                }
+                if events[index].countsRevenue {
+                    orders[position].revenue += events[index].revenue
+                    orders[position].countsRevenue = true
+                }
             }
         }
         return orders

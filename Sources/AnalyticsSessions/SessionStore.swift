@@ -182,8 +182,14 @@ package final class SessionStore {
             return event
         }
 
-        func events(_ stored: [StoredEvent]) -> [JourneyEvent] {
-            stored.enumerated().map { event($0.element, position: $0.offset) }
+        /// The events of a block, with room for `extra` more (the user's orders).
+        func events(_ stored: [StoredEvent], extra: Int = 0) -> [JourneyEvent] {
+            var events: [JourneyEvent] = []
+            events.reserveCapacity(stored.count + extra)
+            stored.withUnsafeBufferPointer { stored in
+                for index in stored.indices { events.append(event(stored[index], position: index)) }
+            }
+            return events
         }
 
         func order(_ row: Row) -> JourneyEvent {
@@ -281,27 +287,33 @@ package final class SessionStore {
     static func derive(user: Int64, events: inout [JourneyEvent], context: Context) throws -> UserRows {
         guard !events.isEmpty else { return UserRows(user: user, sessions: [], records: Data(), props: nil) }
         let (sessions, sessionOfEvent) = context.sessionizer.sessionize(&events)
-        let records = try events.indices.map { index -> TimelineRecord in
-            let event = events[index]
-            let session = sessions[sessionOfEvent[index]]
-            return TimelineRecord(timestamp: event.timestamp,
-                                  eventTypeID: try TimelineRecord.field(event.eventTypeID, "event type id"),
-                                  pageID: try TimelineRecord.field(event.pageID, "page id"),
-                                  sessionIndex: try TimelineRecord.field(Int64(sessionOfEvent[index]), "session index"),
-                                  channelID: try TimelineRecord.field(session.channelID, "channel id"),
-                                  deviceID: try TimelineRecord.field(session.deviceID, "device id"),
-                                  campaignID: try TimelineRecord.field(session.campaignID, "campaign id"))
-        }
-        // Per record: its pair count, then its property pairs; NULL when no record has any.
+        // Records are packed straight from the rows, read in place.
+        var records = Data(count: events.count * TimelineRecord.size)
         var props: [UInt8] = []
-        if events.contains(where: { !$0.props.isEmpty }) {
-            for event in events {
-                PropertyCodec.appendVarint(UInt64(PropertyCodec.pairCount(event.props)), to: &props)
-                props += event.props
+        try events.withUnsafeBufferPointer { events in
+            try records.withUnsafeMutableBytes { raw in
+                for index in events.indices {
+                    let session = sessionOfEvent[index]
+                    try TimelineRecord(timestamp: events[index].timestamp,
+                                       eventTypeID: try TimelineRecord.field(events[index].eventTypeID, "event type id"),
+                                       pageID: try TimelineRecord.field(events[index].pageID, "page id"),
+                                       sessionIndex: try TimelineRecord.field(Int64(session), "session index"),
+                                       channelID: try TimelineRecord.field(sessions[session].channelID, "channel id"),
+                                       deviceID: try TimelineRecord.field(sessions[session].deviceID, "device id"),
+                                       campaignID: try TimelineRecord.field(sessions[session].campaignID, "campaign id"))
+                        .store(into: raw, at: index)
+                }
+            }
+            // Per record: its pair count, then its property pairs; NULL when no record has any.
+            if events.contains(where: { !$0.props.isEmpty }) {
+                for index in events.indices {
+                    PropertyCodec.appendVarint(UInt64(PropertyCodec.pairCount(events[index].props)), to: &props)
+                    props += events[index].props
+                }
             }
         }
         let orders = OrderRecord.orders(of: events, sessionOfEvent: sessionOfEvent)
-        return UserRows(user: user, sessions: sessions, records: TimelineRecord.encode(records),
+        return UserRows(user: user, sessions: sessions, records: records,
                         props: props.isEmpty ? nil : Data(props), orders: orders.isEmpty ? nil : OrderRecord.encode(orders))
     }
 

@@ -42,67 +42,81 @@ package struct Sessionizer: Sendable {
     package func sessionize(_ events: inout [JourneyEvent]) -> (sessions: [Session], sessionOfEvent: [Int]) {
         Self.mergeOrderRows(&events)
         // Stored events come in time order: most users' rows need no sort.
-        if !events.indices.dropFirst().allSatisfy({ !JourneyEvent.journeyOrder(events[$0], events[$0 - 1]) }) {
-            events.sort(by: JourneyEvent.journeyOrder)
+        let ordered = events.withUnsafeBufferPointer { rows in
+            rows.indices.dropFirst().allSatisfy { !JourneyEvent.journeyOrder(rows[$0], rows[$0 - 1]) }
         }
-        // Assign each row a provisional group: keyed sessions by key, the rest by gaps.
-        var groupOfEvent = [Int](repeating: 0, count: events.count)
-        var keyedGroups: [String: Int] = [:]
-        var groupCount = 0
-        var lastUnkeyed: Int64?
-        var currentUnkeyedGroup = -1
-        for (index, event) in events.enumerated() {
-            if let key = event.sessionKey {
-                if let group = keyedGroups[key] {
-                    groupOfEvent[index] = group
+        if !ordered { events.sort(by: JourneyEvent.journeyOrder) }
+        // Rows are read in place: a row is about 190 bytes with five counted references, and
+        // copying each one per loop showed as copies and reference counting in import profiles.
+        return events.withUnsafeBufferPointer { events in
+            // Assign each row a provisional group: keyed sessions by key, the rest by gaps.
+            var groupOfEvent = [Int](repeating: 0, count: events.count)
+            var keyedGroups: [String: Int] = [:]
+            var groupCount = 0
+            var lastUnkeyed: Int64?
+            var currentUnkeyedGroup = -1
+            for index in events.indices {
+                if let key = events[index].sessionKey {
+                    if let group = keyedGroups[key] {
+                        groupOfEvent[index] = group
+                    } else {
+                        keyedGroups[key] = groupCount
+                        groupOfEvent[index] = groupCount
+                        groupCount += 1
+                    }
                 } else {
-                    keyedGroups[key] = groupCount
-                    groupOfEvent[index] = groupCount
-                    groupCount += 1
+                    let timestamp = events[index].timestamp
+                    if let last = lastUnkeyed, timestamp - last <= timeoutMilliseconds {
+                        groupOfEvent[index] = currentUnkeyedGroup
+                    } else {
+                        currentUnkeyedGroup = groupCount
+                        groupOfEvent[index] = groupCount
+                        groupCount += 1
+                    }
+                    lastUnkeyed = timestamp
                 }
-            } else {
-                if let last = lastUnkeyed, event.timestamp - last <= timeoutMilliseconds {
-                    groupOfEvent[index] = currentUnkeyedGroup
-                } else {
-                    currentUnkeyedGroup = groupCount
-                    groupOfEvent[index] = groupCount
-                    groupCount += 1
-                }
-                lastUnkeyed = event.timestamp
             }
+            return (sessions(of: events, groupOfEvent: groupOfEvent, groupCount: groupCount, keyedGroups: keyedGroups),
+                    groupOfEvent)
         }
-        // Build the sessions; groups were numbered by their first row in journey order.
+    }
+
+    /// The sessions of rows in journey order, given each row's group (groups numbered by their first row).
+    private func sessions(of events: UnsafeBufferPointer<JourneyEvent>, groupOfEvent: [Int], groupCount: Int,
+                          keyedGroups: [String: Int]) -> [Session] {
         var sessions: [Session] = []
         sessions.reserveCapacity(groupCount)
         // Lines of one order count it once (in the session of its first line).
         var countedOrders = Set<String>(), revenueOrders = Set<String>()
         var sessionProps: [[(property: Int64, value: Int64)]] = []
-        var keyOfGroup = [String?](repeating: nil, count: groupCount)
+        var keyOfGroup = [String?](repeating: nil, count: keyedGroups.isEmpty ? 0 : groupCount)
         for (key, group) in keyedGroups { keyOfGroup[group] = key }
-        for (index, event) in events.enumerated() {
+        for index in events.indices {
             let group = groupOfEvent[index]
+            let timestamp = events[index].timestamp
             if group == sessions.count {
-                sessions.append(Session(ordinal: 0, sessionKey: keyOfGroup[group], start: event.timestamp,
-                                        end: event.timestamp, events: 0, pageViews: 0, orders: 0, revenueOrders: 0,
-                                        revenue: 0, channelID: event.channelID, deviceID: event.deviceID,
-                                        campaignID: event.campaignID, landingPageID: event.pageID))
+                sessions.append(Session(ordinal: 0, sessionKey: keyOfGroup.isEmpty ? nil : keyOfGroup[group], start: timestamp,
+                                        end: timestamp, events: 0, pageViews: 0, orders: 0, revenueOrders: 0,
+                                        revenue: 0, channelID: events[index].channelID, deviceID: events[index].deviceID,
+                                        campaignID: events[index].campaignID, landingPageID: events[index].pageID))
                 sessionProps.append([])
             } else {
                 // Each touchpoint value comes from the first event that has one.
-                if sessions[group].channelID == nil { sessions[group].channelID = event.channelID }
-                if sessions[group].deviceID == nil { sessions[group].deviceID = event.deviceID }
-                if sessions[group].campaignID == nil { sessions[group].campaignID = event.campaignID }
+                if sessions[group].channelID == nil { sessions[group].channelID = events[index].channelID }
+                if sessions[group].deviceID == nil { sessions[group].deviceID = events[index].deviceID }
+                if sessions[group].campaignID == nil { sessions[group].campaignID = events[index].campaignID }
             }
-            if !event.props.isEmpty { Self.mergeFirstValues(event.props, into: &sessionProps[group]) }
-            sessions[group].end = max(sessions[group].end, event.timestamp)
+            if !events[index].props.isEmpty { Self.mergeFirstValues(events[index].props, into: &sessionProps[group]) }
+            sessions[group].end = max(sessions[group].end, timestamp)
             sessions[group].events += 1
-            if event.isOrder {
-                if event.orderKey.map({ countedOrders.insert($0).inserted }) ?? true { sessions[group].orders += 1 }
-                if event.countsRevenue {
-                    if event.orderKey.map({ revenueOrders.insert($0).inserted }) ?? true { sessions[group].revenueOrders += 1 }
-                    sessions[group].revenue += event.revenue
+            if events[index].isOrder {
+                let orderKey = events[index].orderKey
+                if orderKey.map({ countedOrders.insert($0).inserted }) ?? true { sessions[group].orders += 1 }
+                if events[index].countsRevenue {
+                    if orderKey.map({ revenueOrders.insert($0).inserted }) ?? true { sessions[group].revenueOrders += 1 }
+                    sessions[group].revenue += events[index].revenue
                 }
-            } else if pageViews[event.eventTypeID] ?? false {
+            } else if pageViews[events[index].eventTypeID] ?? false {
                 sessions[group].pageViews += 1
             }
         }
@@ -114,7 +128,7 @@ package struct Sessionizer: Sendable {
         }
         // Groups are already in order of their first row, which is the start time.
         for index in sessions.indices { sessions[index].ordinal = index + 1 }
-        return (sessions, groupOfEvent)
+        return sessions
     }
 
     /// An orders-file row with the order id of an order event is that order: the

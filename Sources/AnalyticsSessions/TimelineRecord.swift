@@ -60,18 +60,22 @@ package struct TimelineRecord: Sendable, Equatable {
     package static func encode(_ records: [TimelineRecord]) -> Data {
         var data = Data(count: records.count * size)
         data.withUnsafeMutableBytes { raw in
-            for (index, record) in records.enumerated() {
-                let offset = index * size
-                raw.storeBytes(of: record.timestamp.littleEndian, toByteOffset: offset + Offset.timestamp, as: Int64.self)
-                raw.storeBytes(of: record.eventTypeID.littleEndian, toByteOffset: offset + Offset.eventType, as: Int32.self)
-                raw.storeBytes(of: record.pageID.littleEndian, toByteOffset: offset + Offset.page, as: Int32.self)
-                raw.storeBytes(of: record.sessionIndex.littleEndian, toByteOffset: offset + Offset.session, as: Int32.self)
-                raw.storeBytes(of: record.channelID.littleEndian, toByteOffset: offset + Offset.channel, as: Int32.self)
-                raw.storeBytes(of: record.deviceID.littleEndian, toByteOffset: offset + Offset.device, as: Int32.self)
-                raw.storeBytes(of: record.campaignID.littleEndian, toByteOffset: offset + Offset.campaign, as: Int32.self)
-            }
+            for (index, record) in records.enumerated() { record.store(into: raw, at: index) }
         }
         return data
+    }
+
+    /// Writes this record as the `index`th of a blob.
+    @inline(__always)
+    func store(into raw: UnsafeMutableRawBufferPointer, at index: Int) {
+        let offset = index * Self.size
+        raw.storeBytes(of: timestamp.littleEndian, toByteOffset: offset + Offset.timestamp, as: Int64.self)
+        raw.storeBytes(of: eventTypeID.littleEndian, toByteOffset: offset + Offset.eventType, as: Int32.self)
+        raw.storeBytes(of: pageID.littleEndian, toByteOffset: offset + Offset.page, as: Int32.self)
+        raw.storeBytes(of: sessionIndex.littleEndian, toByteOffset: offset + Offset.session, as: Int32.self)
+        raw.storeBytes(of: channelID.littleEndian, toByteOffset: offset + Offset.channel, as: Int32.self)
+        raw.storeBytes(of: deviceID.littleEndian, toByteOffset: offset + Offset.device, as: Int32.self)
+        raw.storeBytes(of: campaignID.littleEndian, toByteOffset: offset + Offset.campaign, as: Int32.self)
     }
 
     /// Unpacks the records of a blob (trailing partial bytes are ignored).
