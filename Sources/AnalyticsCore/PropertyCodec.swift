@@ -6,6 +6,20 @@ package enum PropertyCodec {
     package static func labelKind(_ name: String) -> String { labelKindPrefix + name }
     package static let labelKindPrefix = "property:"
 
+    /// Writes one varint into `buffer` at `count`, advancing it (10 bytes at most). Several values
+    /// written so into a buffer on the stack, then appended at once, cost less than an append per byte.
+    @inlinable @inline(__always)
+    package static func putVarint(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at count: inout Int) {
+        var rest = value
+        while rest >= 0x80 {
+            buffer[count] = UInt8(truncatingIfNeeded: rest) | 0x80
+            count += 1
+            rest >>= 7
+        }
+        buffer[count] = UInt8(rest)
+        count += 1
+    }
+
     /// Appends one varint.
     @inline(__always)
     package static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {

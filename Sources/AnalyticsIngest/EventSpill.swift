@@ -50,11 +50,16 @@ package struct EventSpill {
         present[bucket][slot >> 6] |= 1 << UInt64(slot & 63)
         scratch.removeAll(keepingCapacity: true)
         EventBlock.appendFirst(event, to: &scratch)
-        let before = buckets[bucket].count
-        PropertyCodec.appendVarint(UInt64(user), to: &buckets[bucket])
-        PropertyCodec.appendVarint(UInt64(scratch.count), to: &buckets[bucket])
+        // The row's user and length, then the row, each appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { header in
+            var count = 0
+            @inline(__always) func put(_ value: UInt64) { PropertyCodec.putVarint(value, into: header, at: &count) }
+            put(UInt64(user))
+            put(UInt64(scratch.count))
+            buckets[bucket].append(contentsOf: UnsafeBufferPointer(rebasing: header[..<count]))
+            bufferedBytes += count + scratch.count
+        }
         buckets[bucket] += scratch
-        bufferedBytes += buckets[bucket].count - before
         count += 1
         if bufferedBytes >= memoryBudget { try spill() }
     }

@@ -22,6 +22,10 @@ struct TextArena {
 
     mutating func reset() { bytes.removeAll(keepingCapacity: true) }
 
+    /// Appends bytes as they are.
+    @inline(__always)
+    mutating func append(_ more: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: more) }
+
     /// Appends a (property id, value id) pair as varints (`PropertyCodec`).
     @inline(__always)
     mutating func appendPair(_ property: Int64, _ value: Int64) {
@@ -153,12 +157,20 @@ final class RowParser {
             record.identifiedAnonymousID = try text(.anonymousID, reader, arena: &arena)
         }
         guard columns[CanonicalField.url.slot] != -1 || columns[CanonicalField.referrer.slot] != -1 else {
-            // The common case: the columns' pairs, already in property id order, straight into the arena.
+            // The common case: the columns' pairs, already in property id order, into the arena at once
+            // (through a buffer on the stack: an append per byte checked the arena's capacity each time).
+            guard !propertyColumns.isEmpty else { return record }
             let start = arena.bytes.count
-            for property in propertyColumns {
-                let bytes = reader.field(property.column)
-                guard !bytes.isEmpty else { continue }
-                arena.appendPair(property.id, try labels.propertyValueID(slot: property.slot, bytes))
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: propertyColumns.count * 20) { buffer in
+                var count = 0
+                @inline(__always) func put(_ value: UInt64) { PropertyCodec.putVarint(value, into: buffer, at: &count) }
+                for property in propertyColumns {
+                    let bytes = reader.field(property.column)
+                    guard !bytes.isEmpty else { continue }
+                    put(UInt64(property.id))
+                    put(UInt64(try labels.propertyValueID(slot: property.slot, bytes)))
+                }
+                arena.append(UnsafeBufferPointer(rebasing: buffer[..<count]))
             }
             record.props = arena.text(since: start)
             return record

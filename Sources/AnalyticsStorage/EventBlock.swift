@@ -301,16 +301,7 @@ package enum EventBlock {
                                       ids: (Int64?, Int64?, Int64?, Int64?), to bytes: inout [UInt8]) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { buffer in
             var count = 0
-            @inline(__always) func put(_ value: UInt64) {
-                var rest = value
-                while rest >= 0x80 {
-                    buffer[count] = UInt8(truncatingIfNeeded: rest) | 0x80
-                    count += 1
-                    rest >>= 7
-                }
-                buffer[count] = UInt8(rest)
-                count += 1
-            }
+            @inline(__always) func put(_ value: UInt64) { PropertyCodec.putVarint(value, into: buffer, at: &count) }
             put(flags)
             put(zigZag(timeDelta))
             put(UInt64(bitPattern: eventTypeID))
