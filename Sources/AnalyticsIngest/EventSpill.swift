@@ -53,9 +53,8 @@ package struct EventSpill {
         // The row's user and length, then the row, each appended at once.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { header in
             var count = 0
-            @inline(__always) func put(_ value: UInt64) { PropertyCodec.putVarint(value, into: header, at: &count) }
-            put(UInt64(user))
-            put(UInt64(scratch.count))
+            PropertyCodec.putVarint(UInt64(user), into: header, at: &count)
+            PropertyCodec.putVarint(UInt64(scratch.count), into: header, at: &count)
             buckets[bucket].append(contentsOf: UnsafeBufferPointer(rebasing: header[..<count]))
             bufferedBytes += count + scratch.count
         }

@@ -163,12 +163,11 @@ final class RowParser {
             let start = arena.bytes.count
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: propertyColumns.count * 20) { buffer in
                 var count = 0
-                @inline(__always) func put(_ value: UInt64) { PropertyCodec.putVarint(value, into: buffer, at: &count) }
                 for property in propertyColumns {
                     let bytes = reader.field(property.column)
                     guard !bytes.isEmpty else { continue }
-                    put(UInt64(property.id))
-                    put(UInt64(try labels.propertyValueID(slot: property.slot, bytes)))
+                    PropertyCodec.putVarint(UInt64(property.id), into: buffer, at: &count)
+                    PropertyCodec.putVarint(UInt64(try labels.propertyValueID(slot: property.slot, bytes)), into: buffer, at: &count)
                 }
                 arena.append(UnsafeBufferPointer(rebasing: buffer[..<count]))
             }

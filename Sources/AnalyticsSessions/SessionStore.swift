@@ -294,7 +294,7 @@ package final class SessionStore {
             try records.withUnsafeMutableBytes { raw in
                 for index in events.indices {
                     let session = sessionOfEvent[index]
-                    try TimelineRecord(timestamp: events[index].timestamp,
+                    TimelineRecord(timestamp: events[index].timestamp,
                                        eventTypeID: try TimelineRecord.field(events[index].eventTypeID, "event type id"),
                                        pageID: try TimelineRecord.field(events[index].pageID, "page id"),
                                        sessionIndex: try TimelineRecord.field(Int64(session), "session index"),

@@ -301,15 +301,14 @@ package enum EventBlock {
                                       ids: (Int64?, Int64?, Int64?, Int64?), to bytes: inout [UInt8]) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { buffer in
             var count = 0
-            @inline(__always) func put(_ value: UInt64) { PropertyCodec.putVarint(value, into: buffer, at: &count) }
-            put(flags)
-            put(zigZag(timeDelta))
-            put(UInt64(bitPattern: eventTypeID))
-            if flags & Flag.importID != 0 { put(UInt64(bitPattern: importID)) }
-            if let id = ids.0 { put(UInt64(bitPattern: id)) }
-            if let id = ids.1 { put(UInt64(bitPattern: id)) }
-            if let id = ids.2 { put(UInt64(bitPattern: id)) }
-            if let id = ids.3 { put(UInt64(bitPattern: id)) }
+            PropertyCodec.putVarint(flags, into: buffer, at: &count)
+            PropertyCodec.putVarint(zigZag(timeDelta), into: buffer, at: &count)
+            PropertyCodec.putVarint(UInt64(bitPattern: eventTypeID), into: buffer, at: &count)
+            if flags & Flag.importID != 0 { PropertyCodec.putVarint(UInt64(bitPattern: importID), into: buffer, at: &count) }
+            if let id = ids.0 { PropertyCodec.putVarint(UInt64(bitPattern: id), into: buffer, at: &count) }
+            if let id = ids.1 { PropertyCodec.putVarint(UInt64(bitPattern: id), into: buffer, at: &count) }
+            if let id = ids.2 { PropertyCodec.putVarint(UInt64(bitPattern: id), into: buffer, at: &count) }
+            if let id = ids.3 { PropertyCodec.putVarint(UInt64(bitPattern: id), into: buffer, at: &count) }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
         }
     }
