@@ -306,6 +306,7 @@ package final class SessionStore {
             }
             // Per record: its pair count, then its property pairs; NULL when no record has any.
             if events.contains(where: { !$0.props.isEmpty }) {
+                props.reserveCapacity(events.reduce(events.count) { $0 + $1.props.count })
                 for index in events.indices {
                     PropertyCodec.appendVarint(UInt64(PropertyCodec.pairCount(events[index].props)), to: &props)
                     props += events[index].props

@@ -122,7 +122,9 @@ package struct Sessionizer: Sendable {
         }
         for index in sessions.indices {
             if !sessionProps[index].isEmpty {
-                sessions[index].props = PropertyCodec.encode(sessionProps[index].sorted { $0.property < $1.property })
+                let pairs = sessionProps[index]
+                let ordered = pairs.indices.dropFirst().allSatisfy { pairs[$0 - 1].property < pairs[$0].property }
+                sessions[index].props = PropertyCodec.encode(ordered ? pairs : pairs.sorted { $0.property < $1.property })
             }
             if sessions[index].channelID == nil { sessions[index].channelID = defaultChannelID }
         }
@@ -163,11 +165,29 @@ package struct Sessionizer: Sendable {
 
     /// Adds the pairs of properties not yet set (first value wins).
     private static func mergeFirstValues(_ props: [UInt8], into pairs: inout [(property: Int64, value: Int64)]) {
+        // The session's first pairs are taken as they are (in property id order already).
+        let first = pairs.isEmpty
         props.withUnsafeBytes { bytes in
             var offset = 0
-            while let property = PropertyCodec.readVarint(bytes, &offset), let value = PropertyCodec.readVarint(bytes, &offset) {
+            while offset < bytes.count {
+                // One-byte ids (the usual case) read here; longer ones through the codec.
+                let property: UInt64, value: UInt64
+                if bytes[offset] < 0x80 {
+                    property = UInt64(bytes[offset])
+                    offset += 1
+                } else {
+                    guard let long = PropertyCodec.readVarint(bytes, &offset) else { return }
+                    property = long
+                }
+                if offset < bytes.count, bytes[offset] < 0x80 {
+                    value = UInt64(bytes[offset])
+                    offset += 1
+                } else {
+                    guard let long = PropertyCodec.readVarint(bytes, &offset) else { return }
+                    value = long
+                }
                 let id = Int64(property)
-                if !pairs.contains(where: { $0.property == id }) { pairs.append((id, Int64(value))) }
+                if first || !pairs.contains(where: { $0.property == id }) { pairs.append((id, Int64(value))) }
             }
         }
     }

@@ -231,6 +231,12 @@ package enum EventBlock {
 
         @inline(__always)
         package mutating func varint() throws -> UInt64 {
+            // Most numbers of an event are one byte: read here, the call into the codec's module
+            // (which the optimizer keeps) only for longer ones.
+            if offset < bytes.count, bytes[offset] < 0x80 {
+                offset += 1
+                return UInt64(bytes[offset - 1])
+            }
             guard let value = PropertyCodec.readVarint(bytes, &offset) else { throw Damaged(reason: "a number runs past the end") }
             return value
         }
