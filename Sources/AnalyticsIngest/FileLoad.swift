@@ -375,6 +375,8 @@ struct FileLoad {
 
     /// Reads an orders file, storing each order as it comes (orders keyed by event id once it is read).
     private mutating func readOrders(_ reader: CSVReader, rejects: inout [RejectedRow], report: (Int) -> Void) throws {
+        // Into an empty table, only this file's own orders can be found: no lookup for the others.
+        if try database.scalarInt("SELECT EXISTS (SELECT 1 FROM orders)") == 0 { ordersOfThisFile = [] }
         var tally = RowTally(errorLimit: options.errorLimit)
         var keyedByEvent: [(order: OrderRecord, line: Int, raw: String)] = []
         var lastOrderID: String?
@@ -522,9 +524,14 @@ struct FileLoad {
 
     // MARK: Orders
 
+    /// When the orders file began with no stored orders: the order ids it has stored so far (an
+    /// order id not among them is new, without looking it up: 216k lookups took 0.3 s at 10M).
+    private var ordersOfThisFile: Set<String>?
+
     /// Inserts a new order, updates a changed one, or counts an identical one as a duplicate.
     private mutating func store(_ order: OrderRecord) throws {
         touch(order.userID)
+        if ordersOfThisFile?.insert(order.orderID).inserted == true { return try insert(order) }
         let existing = try database.cachedStatement(
             "SELECT user_id, ts, revenue, currency_id, status_id, session_key, props, import_id FROM orders WHERE order_id = ?")
         try existing.bind([.text(order.orderID)])
@@ -536,19 +543,7 @@ struct FileLoad {
                         props: $0.isNull(6) ? [] : Array($0.data(6)))
         }
         try existing.reset()
-        let values: [SQLValue] = [.integer(importID), .integer(order.userID), .integer(order.timestamp), .real(order.revenue),
-                                  .int(order.currencyID), .int(order.statusID), .string(order.sessionKey),
-                                  order.props.isEmpty ? .null : .blob(Data(order.props)), .text(order.orderID)]
-        guard let stored else {
-            let insert = try database.cachedStatement("""
-                INSERT INTO orders (import_id, user_id, ts, revenue, currency_id, status_id, session_key, props, order_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            try insert.bind(values)
-            try insert.run()
-            rowsImported += 1
-            return
-        }
+        guard let stored else { return try insert(order) }
         // Re-importing an older file (--force) must not undo what a later file changed (a refund).
         if let replacing, let storedBy, storedBy > replacing, storedBy != importID {
             rowsDuplicate += 1
@@ -561,6 +556,7 @@ struct FileLoad {
             return
         }
         touch(stored.userID)
+        let values = columnValues(order)
         let update = try database.cachedStatement("""
             UPDATE orders SET import_id = ?, user_id = ?, ts = ?, revenue = ?, currency_id = ?, status_id = ?, session_key = ?,
                               props = ?
@@ -569,5 +565,22 @@ struct FileLoad {
         try update.bind(values)
         try update.run()
         rowsUpdated += 1
+    }
+
+    /// The values of an order's row, in the column order the insert and the update use.
+    private func columnValues(_ order: OrderRecord) -> [SQLValue] {
+        [.integer(importID), .integer(order.userID), .integer(order.timestamp), .real(order.revenue),
+         .int(order.currencyID), .int(order.statusID), .string(order.sessionKey),
+         order.props.isEmpty ? .null : .blob(Data(order.props)), .text(order.orderID)]
+    }
+
+    private mutating func insert(_ order: OrderRecord) throws {
+        let insert = try database.cachedStatement("""
+            INSERT INTO orders (import_id, user_id, ts, revenue, currency_id, status_id, session_key, props, order_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.bind(columnValues(order))
+        try insert.run()
+        rowsImported += 1
     }
 }
