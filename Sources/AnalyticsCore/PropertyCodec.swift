@@ -46,19 +46,6 @@ package enum PropertyCodec {
         return nil
     }
 
-    /// Reads one timeline record's pairs (`timelines.props`: a pair count, then the pairs) at `offset`,
-    /// advancing it, into `pairs` (emptied first; left empty when the bytes have ended).
-    @inline(__always)
-    package static func readRecordPairs(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int,
-                                        into pairs: inout [(property: Int64, value: Int64)]) {
-        pairs.removeAll(keepingCapacity: true)
-        guard offset < bytes.count, let count = readVarint(bytes, &offset) else { return }
-        for _ in 0..<count {
-            guard let property = readVarint(bytes, &offset), let value = readVarint(bytes, &offset) else { return }
-            pairs.append((Int64(property), Int64(value)))
-        }
-    }
-
     /// Encodes pairs, which must be sorted by property id.
     package static func encode(_ pairs: [(property: Int64, value: Int64)]) -> [UInt8] {
         var bytes: [UInt8] = []

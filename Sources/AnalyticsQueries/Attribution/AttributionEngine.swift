@@ -185,7 +185,7 @@ struct AttributionPass: Sendable {
                         func int32(_ at: Int) -> Int64 {
                             Int64(Int32(littleEndian: records.loadUnaligned(fromByteOffset: offset + at, as: Int32.self)))
                         }
-                        if property != nil { PropertyCodec.readRecordPairs(props, &propsOffset, into: &pairs) }
+                        if property != nil { RecordPairs.read(props, &propsOffset, into: &pairs) }
                         let session = Int(int32(Field.session))
                         while sessions.count <= session {
                             sessions.append(Touchpoint(start: .max, value: 0, direct: true))

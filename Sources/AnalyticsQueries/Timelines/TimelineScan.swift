@@ -25,8 +25,12 @@ struct TimelineScan {
     /// values (record i's at i x count ..< (i + 1) x count; 0: absent).
     private let keptProperties: [Int64]
     private var keptValues: [Int64] = []
-    /// The property pairs of the record being decoded.
+    /// The property pairs of the record being decoded (when conditions read properties).
     private var recordPairs: [(property: Int64, value: Int64)] = []
+    /// Whether conditions read properties (else only `keptProperties` are decoded, into `recordKept`).
+    private let conditionsReadProperties: Bool
+    /// The values of `keptProperties` on the record being decoded.
+    private var recordKept: [Int64]
     /// A copy of the current blob (SQLite's buffer is only valid until the next step).
     private var bytes: [UInt8] = []
     /// The last event time seen in range over all timelines.
@@ -44,6 +48,8 @@ struct TimelineScan {
         self.stageFilters = stageFilters
         self.readsProperties = readsProperties || !keptProperties.isEmpty
         self.keptProperties = keptProperties
+        conditionsReadProperties = readsProperties
+        recordKept = Array(repeating: 0, count: keptProperties.count)
     }
 
     var count: Int { timestamps.count }
@@ -81,18 +87,21 @@ struct TimelineScan {
         var latest = lastTime ?? .min
         var propsOffset = 0
         for offset in stride(from: 0, to: blob.count - size + 1, by: size) {
-            if readsProperties { PropertyCodec.readRecordPairs(props, &propsOffset, into: &recordPairs) }
+            if conditionsReadProperties {
+                RecordPairs.read(props, &propsOffset, into: &recordPairs)
+            } else if readsProperties {
+                RecordPairs.pick(props, &propsOffset, wanted: keptProperties, into: &recordKept)
+            }
             let time = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self))
             guard time >= lower && time < upper else { continue }
             let eventType = Self.int32(blob, offset + Field.eventType), page = Self.int32(blob, offset + Field.page)
             let channel = Self.int32(blob, offset + Field.channel), device = Self.int32(blob, offset + Field.device)
             let campaign = Self.int32(blob, offset + Field.campaign)
             // The record's values, for conditions: its own type, page and properties, its session's touchpoint.
-            let properties = recordPairs
             func passes(_ conditions: EventFilter) -> Bool {
                 conditions.passes(eventType: Int64(eventType), page: Int64(page), channel: Int64(channel),
                                   device: Int64(device), campaign: Int64(campaign)) { id in
-                    properties.first { $0.property == id }?.value
+                    recordPairs.first { $0.property == id }?.value
                 }
             }
             if !filter.isEmpty, !passes(filter) { continue }
@@ -103,8 +112,12 @@ struct TimelineScan {
             if matcher.hasExclusions { exclusionMasks.append(matcher.exclusionMask(eventType: eventType)) }
             sessions.append(Self.int32(blob, offset + Field.session))
             offsets.append(offset)
-            for property in keptProperties {
-                keptValues.append(recordPairs.first { $0.property == property }?.value ?? 0)
+            if conditionsReadProperties {
+                for property in keptProperties {
+                    keptValues.append(recordPairs.first { $0.property == property }?.value ?? 0)
+                }
+            } else {
+                keptValues.append(contentsOf: recordKept)
             }
             if time > latest { latest = time }
         }
