@@ -112,6 +112,31 @@ struct ImportTests {
         #expect(try count("events", in: directory.path("lenient.sqlite")) == 3)
     }
 
+    @Test("one orders file into an empty database: a repeated order id updates the order, an identical repeat is a duplicate")
+    func orderRepeatsInOneFile() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.path("o.sqlite")
+        // Orders into an empty table are inserted without a lookup; the file's own repeats must still be found.
+        let orders = try directory.write("orders.csv", """
+            order_id,timestamp,user_id,revenue,currency,status
+            o1,2024-03-01T10:00:00Z,u1,50.00,EUR,completed
+            o2,2024-03-01T11:00:00Z,u2,20.00,EUR,completed
+            o1,2024-03-01T10:00:00Z,u1,50.00,EUR,refunded
+            o2,2024-03-01T11:00:00Z,u2,20.00,EUR,completed
+            """)
+        let result = try CLI.run(["import", orders, "--db", db, "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let file = ((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["files"] as? [[String: Any]])?.first
+        #expect(file?["rows_imported"] as? Int == 2)
+        #expect(file?["rows_updated"] as? Int == 1)
+        #expect(file?["rows_duplicate"] as? Int == 1)
+        let database = try Database(path: db)
+        #expect(try database.scalarInt("SELECT count(*) FROM orders") == 2)
+        #expect(try database.scalarText("""
+            SELECT l.value FROM orders o JOIN labels l ON l.id = o.status_id WHERE o.order_id = 'o1'
+            """) == "refunded")
+    }
+
     @Test("a later orders file updates an order's status; identical rows count as duplicates")
     func orderUpdates() throws {
         let directory = TemporaryDirectory()

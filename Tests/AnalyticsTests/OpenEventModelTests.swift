@@ -261,6 +261,39 @@ struct OpenEventModelTests {
         #expect(unknown?.suggestion == "category")
     }
 
+    @Test("breakdowns and filters read property ids of every length (values made after 300 or 17,000 others)",
+          arguments: [300, 17_000])
+    func propertyIdsOfEveryLength(valuesBefore: Int) throws {
+        let store = try Store()
+        // Distinct skus come first, so the values below get label ids above 127 (two-byte numbers in
+        // the timelines' pairs) or above 16,383 (three bytes).
+        var csv = "timestamp,user_id,event_type,sku,category\n"
+        for index in 0..<valuesBefore { csv += "2024-02-01T00:00:00Z,f\(index),browse,s\(index),\n" }
+        csv += """
+            2024-03-01T10:00:00Z,u1,view,x1,phone
+            2024-03-03T10:00:00Z,u1,view,x2,laptop
+            2024-03-03T10:05:00Z,u1,cart,x2,laptop
+            2024-03-01T10:00:00Z,u2,view,x1,phone
+            2024-03-01T10:01:00Z,u2,cart,x1,phone
+
+            """
+        try store.load(csv)
+        let journey = JourneyDefinition(name: "j", windowMilliseconds: 86_400_000, stages: [
+            StageDefinition(name: "view", events: ["view"]), StageDefinition(name: "cart", events: ["cart"]),
+        ])
+        // As in the small case above: u1 counts under its laptop view, u2 under its phone view.
+        let byCategory = try store.reach(journey, breakdown: .property("category"))
+        #expect(byCategory.groups.map(\.value) == ["laptop", "phone"])
+        #expect(byCategory.groups.map { $0.stages.map(\.reached) } == [[1, 1], [1, 1]])
+        let bySKU = try store.reach(journey, breakdown: .property("sku"))
+        #expect(bySKU.groups.map(\.value) == ["x1", "x2"])
+        #expect(bySKU.groups.map { $0.stages.map(\.reached) } == [[1, 1], [1, 1]])
+        #expect(try store.reach(journey, filters: ["category=phone"]).stages.map(\.reached) == [2, 1])
+        let filtered = try store.reach(journey, filters: ["sku=x1"], breakdown: .property("category"))
+        #expect(filtered.groups.map(\.value) == ["phone"])
+        #expect(filtered.groups.map { $0.stages.map(\.reached) } == [[2, 1]])
+    }
+
     @Test("a stage's own where: narrows that stage only; sessions and the report take --where too")
     func stageWhereSessionsAndReport() throws {
         let store = try Store()
