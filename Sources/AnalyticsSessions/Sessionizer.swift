@@ -165,8 +165,6 @@ package struct Sessionizer: Sendable {
 
     /// Adds the pairs of properties not yet set (first value wins).
     private static func mergeFirstValues(_ props: [UInt8], into pairs: inout [(property: Int64, value: Int64)]) {
-        // The session's first pairs are taken as they are (in property id order already).
-        let first = pairs.isEmpty
         props.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
@@ -187,7 +185,8 @@ package struct Sessionizer: Sendable {
                     value = long
                 }
                 let id = Int64(property)
-                if first || !pairs.contains(where: { $0.property == id }) { pairs.append((id, Int64(value))) }
+                // Also within one event: a header may name a column twice, and its first value wins.
+                if !pairs.contains(where: { $0.property == id }) { pairs.append((id, Int64(value))) }
             }
         }
     }

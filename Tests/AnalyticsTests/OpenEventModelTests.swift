@@ -294,6 +294,30 @@ struct OpenEventModelTests {
         #expect(filtered.groups.map { $0.stages.map(\.reached) } == [[2, 1]])
     }
 
+    @Test("a column named twice: the first value is the property's, in breakdowns (with or without filters) and sessions")
+    func propertyNamedTwice() throws {
+        let store = try Store()
+        try store.load("""
+            timestamp,user_id,event_type,brand,brand
+            2024-01-01T00:00:00Z,u1,view,apple,samsung
+            2024-01-01T00:01:00Z,u1,cart,apple,samsung
+
+            """)
+        let journey = JourneyDefinition(name: "j", windowMilliseconds: 86_400_000, stages: [
+            StageDefinition(name: "view", events: ["view"]), StageDefinition(name: "cart", events: ["cart"]),
+        ])
+        #expect(try store.reach(journey, breakdown: .property("brand")).groups.map(\.value) == ["apple"])
+        #expect(try store.reach(journey, filters: ["brand?"], breakdown: .property("brand")).groups.map(\.value) == ["apple"])
+        #expect(try store.reach(journey, filters: ["brand=samsung"]).stages.map(\.reached) == [0, 0])
+        // The session keeps one pair per property: the first value.
+        let database = try Database(path: store.directory.path("open.sqlite"))
+        let props = try database.query("SELECT props FROM sessions", []) { Array($0.data(0)) }
+        #expect(props.count == 1)
+        let pairs = PropertyCodec.decode(props[0])
+        #expect(pairs.count == 1)
+        #expect(try database.scalarText("SELECT value FROM labels WHERE id = ?", .integer(pairs[0].value)) == "apple")
+    }
+
     @Test("a stage's own where: narrows that stage only; sessions and the report take --where too")
     func stageWhereSessionsAndReport() throws {
         let store = try Store()

@@ -21,14 +21,15 @@ enum RecordPairs {
     }
 
     /// Reads the record at `offset`, advancing it, keeping only the values of `wanted` properties:
-    /// `values[i]` is the value of `wanted[i]` (0: absent).
+    /// `values[i]` is the first value of `wanted[i]` (0: absent).
     @inline(__always)
     static func pick(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int, wanted: [Int64], into values: inout [Int64]) {
         for index in values.indices { values[index] = 0 }
         guard offset < bytes.count, let count = varint(bytes, &offset) else { return }
         for _ in 0..<count {
             guard let property = varint(bytes, &offset), let value = varint(bytes, &offset) else { return }
-            if let index = wanted.firstIndex(of: Int64(property)) { values[index] = Int64(value) }
+            // The first pair of a property wins (a header may name a column twice), as everywhere else.
+            if let index = wanted.firstIndex(of: Int64(property)), values[index] == 0 { values[index] = Int64(value) }
         }
     }
 
