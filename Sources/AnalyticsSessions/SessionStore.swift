@@ -295,12 +295,12 @@ package final class SessionStore {
                 for index in events.indices {
                     let session = sessionOfEvent[index]
                     TimelineRecord(timestamp: events[index].timestamp,
-                                       eventTypeID: try TimelineRecord.field(events[index].eventTypeID, "event type id"),
-                                       pageID: try TimelineRecord.field(events[index].pageID, "page id"),
-                                       sessionIndex: try TimelineRecord.field(Int64(session), "session index"),
-                                       channelID: try TimelineRecord.field(sessions[session].channelID, "channel id"),
-                                       deviceID: try TimelineRecord.field(sessions[session].deviceID, "device id"),
-                                       campaignID: try TimelineRecord.field(sessions[session].campaignID, "campaign id"))
+                                   eventTypeID: try TimelineRecord.field(events[index].eventTypeID, "event type id"),
+                                   pageID: try TimelineRecord.field(events[index].pageID, "page id"),
+                                   sessionIndex: try TimelineRecord.field(Int64(session), "session index"),
+                                   channelID: try TimelineRecord.field(sessions[session].channelID, "channel id"),
+                                   deviceID: try TimelineRecord.field(sessions[session].deviceID, "device id"),
+                                   campaignID: try TimelineRecord.field(sessions[session].campaignID, "campaign id"))
                         .store(into: raw, at: index)
                 }
             }

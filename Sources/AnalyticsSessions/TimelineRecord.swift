@@ -56,16 +56,7 @@ package struct TimelineRecord: Sendable, Equatable {
         return narrow
     }
 
-    /// Packs records into a blob.
-    package static func encode(_ records: [TimelineRecord]) -> Data {
-        var data = Data(count: records.count * size)
-        data.withUnsafeMutableBytes { raw in
-            for (index, record) in records.enumerated() { record.store(into: raw, at: index) }
-        }
-        return data
-    }
-
-    /// Writes this record as the `index`th of a blob.
+    /// Writes this record as the `index`th of a blob (`SessionStore.derive` packs a timeline so).
     @inline(__always)
     func store(into raw: UnsafeMutableRawBufferPointer, at index: Int) {
         let offset = index * Self.size
