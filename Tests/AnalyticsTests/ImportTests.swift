@@ -22,6 +22,17 @@ func count(_ table: String, in path: String, where condition: String = "1") thro
 }
 
 /// Lines of a CSV file minus its header (files here have no quoted line breaks).
+/// The first file of an import's JSON summary.
+private func firstFile(_ json: String) throws -> [String: Any]? {
+    ((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["files"] as? [[String: Any]])?.first
+}
+
+/// An order's status label.
+private func orderStatus(_ orderID: String, in database: Database) throws -> String? {
+    try database.scalarText("SELECT l.value FROM orders o JOIN labels l ON l.id = o.status_id WHERE o.order_id = ?",
+                            .text(orderID))
+}
+
 func dataLines(_ url: URL) throws -> Int64 {
     Int64(try String(contentsOf: url, encoding: .utf8).split(separator: "\n").count - 1)
 }
@@ -126,15 +137,13 @@ struct ImportTests {
             """)
         let result = try CLI.run(["import", orders, "--db", db, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
-        let file = ((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["files"] as? [[String: Any]])?.first
+        let file = try firstFile(result.stdout)
         #expect(file?["rows_imported"] as? Int == 2)
         #expect(file?["rows_updated"] as? Int == 1)
         #expect(file?["rows_duplicate"] as? Int == 1)
         let database = try Database(path: db)
         #expect(try database.scalarInt("SELECT count(*) FROM orders") == 2)
-        #expect(try database.scalarText("""
-            SELECT l.value FROM orders o JOIN labels l ON l.id = o.status_id WHERE o.order_id = 'o1'
-            """) == "refunded")
+        #expect(try orderStatus("o1", in: database) == "refunded")
     }
 
     @Test("a later orders file updates an order's status; identical rows count as duplicates")
@@ -155,14 +164,12 @@ struct ImportTests {
         #expect(try CLI.run(["import", day1, "--db", db]).status == 0)
         let second = try CLI.run(["import", day2, "--db", db, "--format", "json"])
         #expect(second.status == 0)
-        let file = ((try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])?["files"] as? [[String: Any]])?.first
+        let file = try firstFile(second.stdout)
         #expect(file?["rows_updated"] as? Int == 1)
         #expect(file?["rows_duplicate"] as? Int == 1)
         #expect(file?["rows_imported"] as? Int == 1)
         let database = try Database(path: db)
-        #expect(try database.scalarText("""
-            SELECT l.value FROM orders o JOIN labels l ON l.id = o.status_id WHERE o.order_id = 'o1'
-            """) == "refunded")
+        #expect(try orderStatus("o1", in: database) == "refunded")
         #expect(try count("orders", in: db) == 3)
         // u1's session now holds a refunded order: an order, but no revenue.
         #expect(try database.scalarInt("SELECT sum(orders) FROM sessions WHERE user_id = (SELECT id FROM users WHERE external_id = 'u1')") == 2)
