@@ -273,8 +273,8 @@ package final class SessionStore {
         let user: Int64
         let sessions: [Session]
         let records: Data
-        /// Per record, its pair count and pairs; nil when no record has properties.
-        let props: Data?
+        /// The records' property values (`TimelineProperties`); nil when no record has properties.
+        let props: [UInt8]?
         /// The user's orders (`OrderRecord`); nil when it has none.
         var orders: Data? = nil
         /// How many leading sessions equal the stored ones (kept, not rewritten).
@@ -289,7 +289,7 @@ package final class SessionStore {
         let (sessions, sessionOfEvent) = context.sessionizer.sessionize(&events)
         // Records are packed straight from the rows, read in place.
         var records = Data(count: events.count * TimelineRecord.size)
-        var props: [UInt8] = []
+        var props: [UInt8]?
         try events.withUnsafeBufferPointer { events in
             try records.withUnsafeMutableBytes { raw in
                 for index in events.indices {
@@ -304,18 +304,11 @@ package final class SessionStore {
                         .store(into: raw, at: index)
                 }
             }
-            // Per record: its pair count, then its property pairs; NULL when no record has any.
-            if events.contains(where: { !$0.props.isEmpty }) {
-                props.reserveCapacity(events.reduce(events.count) { $0 + $1.props.count })
-                for index in events.indices {
-                    PropertyCodec.appendVarint(UInt64(PropertyCodec.pairCount(events[index].props)), to: &props)
-                    props += events[index].props
-                }
-            }
+            props = TimelineProperties.encode(events)
         }
         let orders = OrderRecord.orders(of: events, sessionOfEvent: sessionOfEvent)
         return UserRows(user: user, sessions: sessions, records: records,
-                        props: props.isEmpty ? nil : Data(props), orders: orders.isEmpty ? nil : OrderRecord.encode(orders))
+                        props: props, orders: orders.isEmpty ? nil : OrderRecord.encode(orders))
     }
 
     /// Stores a user's derived rows; `deleteFirst` removes the user's earlier ones.
@@ -354,7 +347,7 @@ package final class SessionStore {
         // The blobs are bound without a copy: they live until the row is written.
         try rows.records.withUnsafeBytes { records in
             try timeline.bindBlobBorrowed(records, at: 2)
-            try (rows.props ?? Data()).withUnsafeBytes { props in
+            try (rows.props ?? []).withUnsafeBytes { props in
                 if rows.props == nil { try timeline.bindNull(at: 3) } else { try timeline.bindBlobBorrowed(props, at: 3) }
                 try (rows.orders ?? Data()).withUnsafeBytes { orders in
                     if rows.orders == nil { try timeline.bindNull(at: 4) } else { try timeline.bindBlobBorrowed(orders, at: 4) }

@@ -167,22 +167,11 @@ package struct Sessionizer: Sendable {
     private static func mergeFirstValues(_ props: [UInt8], into pairs: inout [(property: Int64, value: Int64)]) {
         props.withUnsafeBytes { bytes in
             var offset = 0
-            while let property = Self.varint(bytes, &offset), let value = Self.varint(bytes, &offset) {
+            while let property = Varint.read(bytes, &offset), let value = Varint.read(bytes, &offset) {
                 let id = Int64(property)
                 // Also within one event: a header may name a column twice, and its first value wins.
                 if !pairs.contains(where: { $0.property == id }) { pairs.append((id, Int64(value))) }
             }
         }
-    }
-
-    /// One varint of a pair: one-byte ones (the usual ids) read here, in this module; longer ones by
-    /// the codec, whose function stays a call from other modules.
-    @inline(__always)
-    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
-        if offset < bytes.count, bytes[offset] < 0x80 {
-            offset += 1
-            return UInt64(bytes[offset - 1])
-        }
-        return PropertyCodec.readVarint(bytes, &offset)
     }
 }

@@ -60,7 +60,7 @@ struct MigratorTests {
             VALUES (7, 'a.csv', 10, 'x', 'events', 'completed', 2, 1, 0, 'k')
             """)
         try database.run("INSERT INTO rejects (import_id, line, reason, raw) VALUES (7, 3, 'bad', 'raw')")
-        #expect(try Migrator(migrations: embedded).migrate(database).map(\.version) == [8])
+        #expect(try Migrator(migrations: embedded.filter { $0.version <= 8 }).migrate(database).map(\.version) == [8])
         #expect(try database.scalarInt("SELECT count(*) FROM rejects WHERE import_id = 7 AND line = 3") == 1)
         #expect(try database.scalarInt("SELECT count(*) FROM imports WHERE id = 7 AND options_key = 'k' AND rows_rejected = 1") == 1)
         try database.run("""

@@ -261,6 +261,32 @@ struct OpenEventModelTests {
         #expect(unknown?.suggestion == "category")
     }
 
+    @Test("timelines with per-record property pairs (before migration 9) are derived again on the next open")
+    func propertyColumnsAfterMigration() throws {
+        let store = try Store()
+        try store.load(Self.phonesAndLaptops)
+        let journey = JourneyDefinition(name: "j", windowMilliseconds: 86_400_000, stages: [
+            StageDefinition(name: "view", events: ["view"]), StageDefinition(name: "cart", events: ["cart"]),
+        ])
+        let expected = try store.reach(journey, breakdown: .property("category")).groups.map { $0.stages.map(\.reached) }
+        // As written before: per record a pair count, then its pairs; migration 9 not yet applied.
+        let database = store.workspace.database
+        let category = try #require(try database.scalarInt("SELECT id FROM properties WHERE name = 'category'"))
+        let phone = try #require(try database.scalarInt("SELECT id FROM labels WHERE value = 'phone'"))
+        let old = PropertyCodec.encode([(category, phone)])
+        try database.run("UPDATE timelines SET props = ?", .blob(Data([1] + old + [1] + old + [1] + old)))
+        try database.execute("DELETE FROM schema_migrations WHERE version = 9")
+        let path = store.directory.path("open.sqlite")
+        try store.workspace.close()
+        let reopened = try Workspace.open(path: path)
+        var query = FunnelQuery(journey: journey)
+        query.breakdown = .property("category")
+        let split = try reopened.funnel(query)
+        #expect(split.groups.map(\.value) == ["laptop", "phone"])
+        #expect(split.groups.map { $0.stages.map(\.reached) } == expected)
+        #expect(try reopened.database.scalarText("SELECT value FROM settings WHERE key = 'rederive'") == nil)
+    }
+
     @Test("breakdowns and filters read property ids of every length (values made after 300 or 17,000 others)",
           arguments: [300, 17_000])
     func propertyIdsOfEveryLength(valuesBefore: Int) throws {

@@ -164,7 +164,7 @@ struct AttributionPass: Sendable {
         var seen: [Bool] = []
         var orders: [OrderRecord] = []
         var weights: [Double] = []
-        var pairs: [(property: Int64, value: Int64)] = []
+        var columns = PropertyColumns(wanted: property.map { [$0] } ?? [])
         let lookback = query.lookbackMilliseconds, halfLife = Double(max(1, query.halfLifeMilliseconds))
         let size = TimelineRecord.size
         typealias Field = TimelineRecord.Offset
@@ -180,12 +180,12 @@ struct AttributionPass: Sendable {
             seen.removeAll(keepingCapacity: true)
             row.withBlob(0) { records in
                 row.withBlob(1) { props in
-                    var propsOffset = 0
+                    if property != nil { columns.start(props) }
                     for offset in stride(from: 0, to: records.count - size + 1, by: size) {
                         func int32(_ at: Int) -> Int64 {
                             Int64(Int32(littleEndian: records.loadUnaligned(fromByteOffset: offset + at, as: Int32.self)))
                         }
-                        if property != nil { RecordPairs.read(props, &propsOffset, into: &pairs) }
+                        if property != nil { columns.next(props) }
                         let session = Int(int32(Field.session))
                         while sessions.count <= session {
                             sessions.append(Touchpoint(start: .max, value: 0, direct: true))
@@ -207,8 +207,8 @@ struct AttributionPass: Sendable {
                                 value: value, direct: channel <= 0 || directChannels.contains(channel))
                         }
                         // A session's property value: the first of its events that has one.
-                        if let property, sessions[session].value == 0, let found = pairs.first(where: { $0.property == property }) {
-                            sessions[session].value = found.value
+                        if property != nil, sessions[session].value == 0, columns.values[0] != 0 {
+                            sessions[session].value = columns.values[0]
                         }
                     }
                 }

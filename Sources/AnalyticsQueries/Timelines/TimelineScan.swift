@@ -25,12 +25,11 @@ struct TimelineScan {
     /// values (record i's at i x count ..< (i + 1) x count; 0: absent).
     private let keptProperties: [Int64]
     private var keptValues: [Int64] = []
-    /// The property pairs of the record being decoded (when conditions read properties).
-    private var recordPairs: [(property: Int64, value: Int64)] = []
-    /// Whether conditions read properties (else only `keptProperties` are decoded, into `recordKept`).
+    /// The property values of the record being decoded: every property when conditions read
+    /// properties, else only `keptProperties` (in their order).
+    private var columns: PropertyColumns
+    /// Whether conditions read properties.
     private let conditionsReadProperties: Bool
-    /// The values of `keptProperties` on the record being decoded.
-    private var recordKept: [Int64]
     /// A copy of the current blob (SQLite's buffer is only valid until the next step).
     private var bytes: [UInt8] = []
     /// The last event time seen in range over all timelines.
@@ -49,7 +48,7 @@ struct TimelineScan {
         self.readsProperties = readsProperties || !keptProperties.isEmpty
         self.keptProperties = keptProperties
         conditionsReadProperties = readsProperties
-        recordKept = Array(repeating: 0, count: keptProperties.count)
+        columns = PropertyColumns(wanted: readsProperties ? nil : keptProperties)
     }
 
     var count: Int { timestamps.count }
@@ -85,13 +84,9 @@ struct TimelineScan {
         let size = TimelineRecord.size
         let lower = range.lower, upper = range.upper
         var latest = lastTime ?? .min
-        var propsOffset = 0
+        if readsProperties { columns.start(props) }
         for offset in stride(from: 0, to: blob.count - size + 1, by: size) {
-            if conditionsReadProperties {
-                RecordPairs.read(props, &propsOffset, into: &recordPairs)
-            } else if readsProperties {
-                RecordPairs.pick(props, &propsOffset, wanted: keptProperties, into: &recordKept)
-            }
+            if readsProperties { columns.next(props) }
             let time = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self))
             guard time >= lower && time < upper else { continue }
             let eventType = Self.int32(blob, offset + Field.eventType), page = Self.int32(blob, offset + Field.page)
@@ -100,9 +95,7 @@ struct TimelineScan {
             // The record's values, for conditions: its own type, page and properties, its session's touchpoint.
             func passes(_ conditions: EventFilter) -> Bool {
                 conditions.passes(eventType: Int64(eventType), page: Int64(page), channel: Int64(channel),
-                                  device: Int64(device), campaign: Int64(campaign)) { id in
-                    recordPairs.first { $0.property == id }?.value
-                }
+                                  device: Int64(device), campaign: Int64(campaign)) { columns.value(of: $0) }
             }
             if !filter.isEmpty, !passes(filter) { continue }
             var mask = matcher.mask(eventType: eventType, page: page, channel: channel, device: device, campaign: campaign)
@@ -113,11 +106,9 @@ struct TimelineScan {
             sessions.append(Self.int32(blob, offset + Field.session))
             offsets.append(offset)
             if conditionsReadProperties {
-                for property in keptProperties {
-                    keptValues.append(recordPairs.first { $0.property == property }?.value ?? 0)
-                }
+                for property in keptProperties { keptValues.append(columns.value(of: property) ?? 0) }
             } else {
-                keptValues.append(contentsOf: recordKept)
+                keptValues.append(contentsOf: columns.values)
             }
             if time > latest { latest = time }
         }
