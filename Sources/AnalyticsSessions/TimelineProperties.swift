@@ -11,46 +11,84 @@ import AnalyticsCore
 package enum TimelineProperties {
     /// Packs the property pairs (`PropertyCodec`) of records; nil when none has any.
     package static func encode(_ events: UnsafeBufferPointer<JourneyEvent>) -> [UInt8]? {
-        // The properties present (a user's records share a few), then a records x properties table of values.
-        var properties: [Int64] = []
-        for event in events.indices where !events[event].props.isEmpty {
-            forEachPair(events[event].props) { property, _ in
-                if !properties.contains(property) { properties.append(property) }
-            }
-        }
+        // A user's records usually have the same properties: first guess those of the first record
+        // that has any, and read every record's pairs once into a records x properties table.
+        var properties = self.properties(of: events, firstOnly: true)
         guard !properties.isEmpty else { return nil }
-        properties.sort()
-        let width = properties.count
-        var values = [UInt64](repeating: 0, count: events.count * width)
-        for event in events.indices where !events[event].props.isEmpty {
-            forEachPair(events[event].props) { property, value in
-                let cell = event * width + properties.firstIndex(of: property)!
-                if values[cell] == 0 { values[cell] = value }
-            }
+        var table = values(of: events, properties: properties)
+        if table == nil {
+            properties = self.properties(of: events, firstOnly: false)
+        table = values(of: events, properties: properties)
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(width * (events.count + 4) + values.count / 2)
-        for (column, property) in properties.enumerated() {
-            var length = 0
-            for record in events.indices { length += Varint.size(values[record * width + column]) }
-            PropertyCodec.appendVarint(UInt64(property), to: &bytes)
-            PropertyCodec.appendVarint(UInt64(length), to: &bytes)
-            let start = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: length))
-            bytes.withUnsafeMutableBufferPointer { buffer in
-                var count = start
-                for record in events.indices { Varint.put(values[record * width + column], into: buffer, at: &count) }
-            }
-        }
-        return bytes
+        guard let table else { return nil }
+        return table.withUnsafeBufferPointer { columns(properties, values: $0, records: events.count) }
     }
 
-    /// Calls `body` with each (property id, value id) pair of an event's pairs.
-    @inline(__always)
-    private static func forEachPair(_ props: [UInt8], _ body: (Int64, UInt64) -> Void) {
-        props.withUnsafeBytes { bytes in
-            var offset = 0
-            while let property = Varint.read(bytes, &offset), let value = Varint.read(bytes, &offset) { body(Int64(property), value) }
+    /// The properties of the records' pairs (or of the first record that has any), ascending.
+    private static func properties(of events: UnsafeBufferPointer<JourneyEvent>, firstOnly: Bool) -> [Int64] {
+        var properties: [Int64] = []
+        properties.reserveCapacity(8)
+        for event in events.indices where !events[event].props.isEmpty {
+            events[event].props.withUnsafeBytes { pairs in
+                var offset = 0
+                while let property = Varint.read(pairs, &offset), Varint.read(pairs, &offset) != nil {
+                    if !properties.contains(Int64(property)) { properties.append(Int64(property)) }
+                }
+            }
+            if firstOnly { break }
+        }
+        properties.sort()
+        return properties
+    }
+
+    /// Per record, its first value of each of `properties` (0: none), record after record; nil when
+    /// a record has a property not in the list.
+    private static func values(of events: UnsafeBufferPointer<JourneyEvent>, properties: [Int64]) -> [UInt64]? {
+        let width = properties.count
+        var complete = true
+        var table = [UInt64](repeating: 0, count: events.count * width)
+        table.withUnsafeMutableBufferPointer { table in
+            for event in events.indices where complete && !events[event].props.isEmpty {
+                events[event].props.withUnsafeBytes { pairs in
+                    var offset = 0
+                    var column = 0
+                    while let property = Varint.read(pairs, &offset), let value = Varint.read(pairs, &offset) {
+                        // Pairs come in property id order, as the columns: the next column is the usual one.
+                        if column >= width || properties[column] != Int64(property) {
+                            guard let found = properties.firstIndex(of: Int64(property)) else {
+                                complete = false
+                                return
+                            }
+                            column = found
+                        }
+                        let cell = event * width + column
+                        if table[cell] == 0 { table[cell] = value }
+                        column += 1
+                    }
+                }
+            }
+        }
+        return complete ? table : nil
+    }
+
+    /// The packed columns of a records x properties table.
+    private static func columns(_ properties: [Int64], values: UnsafeBufferPointer<UInt64>, records: Int) -> [UInt8] {
+        let width = properties.count
+        // Each column's values are written into `column`, then its header and the values into `packed`
+        // (buffers of the most they can take), which becomes the array at once.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: records * 10) { column in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: width * (records * 10 + 20)) { packed in
+                var size = 0
+                for index in 0..<width {
+                    var count = 0
+                    for record in 0..<records { Varint.put(values[record * width + index], into: column, at: &count) }
+                    Varint.put(UInt64(properties[index]), into: packed, at: &size)
+                    Varint.put(UInt64(count), into: packed, at: &size)
+                    UnsafeMutableRawPointer(packed.baseAddress! + size).copyMemory(from: column.baseAddress!, byteCount: count)
+                    size += count
+                }
+                return Array(UnsafeBufferPointer(rebasing: packed[..<size]))
+            }
         }
     }
 }
