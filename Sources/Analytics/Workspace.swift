@@ -34,10 +34,12 @@ public final class Workspace {
     }
 
     /// Derives every session and timeline again when a migration asked for it
-    /// (its derived data gained a field); once, in one transaction.
+    /// (its derived data gained a field), once, in one transaction; and the users files left pending.
     private static func rederiveIfNeeded(_ database: Database) throws {
         let sessions = SessionStore(database: database)
         if try sessions.needsRederive() { try sessions.rebuild() }
+        // A command that ended between an orders file and its events file left users pending.
+        try sessions.derivePending()
     }
 
     /// Creates the database or brings its schema up to date.
@@ -62,7 +64,7 @@ public final class Workspace {
     /// Imports CSV files (folders expand to their `*.csv` and `*.csv.gz`
     /// files in name order), each in one transaction, keeping sessions and
     /// timelines current. Orders files that name their users are imported
-    /// first (`Importer.importOrder`); the summary keeps the order given.
+    /// first (`Importer.importPlan`); the summary keeps the order given.
     /// - Parameters:
     ///   - sessionTimeout: a new session timeout in milliseconds; sessions are
     ///     rebuilt with it first when it differs from the current one.
@@ -86,10 +88,13 @@ public final class Workspace {
         importer.progress = progress
         // Results are listed in the order given, whatever order the files are imported in.
         var results = [ImportResult?](repeating: nil, count: files.count)
-        for index in importer.importOrder(files) {
-            results[index] = try importer.importFile(files[index])
+        for step in importer.importPlan(files) {
+            results[step.index] = try importer.importFile(files[step.index], deferDerivation: step.defersDerivation)
             afterEachFile?()
         }
+        // Users an orders file left for an events file that did not derive them (it failed, or
+        // repeated an earlier import).
+        try sessions.derivePending()
         return ImportSummary(results: results.compactMap { $0 })
     }
 

@@ -20,9 +20,12 @@ package protocol DerivedDataUpkeep: AnyObject, Sendable {
         -> any DerivedRows
     /// Stores rows that `derive` made, replacing the user's earlier ones (on the importer's thread).
     func write(_ rows: any DerivedRows) throws
-    /// After the file: re-derives the users whose events or orders changed
-    /// otherwise (orders files, `--force` replacements), and finishes.
-    func finish(touched: Set<Int64>) throws
+    /// After the file: re-derives the users whose events or orders changed otherwise (orders
+    /// files, `--force` replacements), and those a file before left pending; finishes.
+    /// - Parameter deferring: instead, leave `touched` pending (stored, in the file's transaction)
+    ///   for the next file of the command, which derives them with its own users; whatever ends
+    ///   the command first, they are derived before the database is next used (`derivePending`).
+    func finish(touched: Set<Int64>, deferring: Bool) throws
 }
 
 /// What `DerivedDataUpkeep.derive` computes for one user, ready to write.

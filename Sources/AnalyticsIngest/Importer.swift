@@ -46,7 +46,10 @@ package final class Importer {
     /// and their orders). Nothing else moves: orders files keep their order among themselves (a
     /// later row of an order wins), and any other file (orders keyed by event id, event details, a
     /// file whose header cannot be read) keeps the whole command in the order given.
-    package func importOrder(_ files: [String]) -> [Int] {
+    ///
+    /// An orders file followed by an events file defers its users' derivation to it
+    /// (`importFile(_:deferDerivation:)`): they are derived once, with the events.
+    package func importPlan(_ files: [String]) -> [(index: Int, defersDerivation: Bool)] {
         enum Kind { case events, ordersWithUsers, other }
         func kind(_ path: String) -> Kind {
             guard let source = try? openByteSource(path: path) else { return .other }
@@ -62,15 +65,20 @@ package final class Importer {
             case .eventDetails: return .other
             }
         }
-        guard files.count > 1 else { return Array(files.indices) }
+        let asGiven = files.indices.map { (index: $0, defersDerivation: false) }
+        guard files.count > 1 else { return asGiven }
         let kinds = files.map(kind)
-        guard !kinds.contains(where: { $0 == .other }) else { return Array(files.indices) }
-        return files.indices.filter { kinds[$0] == .ordersWithUsers } + files.indices.filter { kinds[$0] == .events }
+        guard !kinds.contains(where: { $0 == .other }) else { return asGiven }
+        let followedByEvents = kinds.contains(.events)
+        return files.indices.filter { kinds[$0] == .ordersWithUsers }.map { ($0, followedByEvents) }
+            + files.indices.filter { kinds[$0] == .events }.map { ($0, false) }
     }
 
     /// Imports one file and says what happened; never throws for bad input.
+    /// - Parameter deferDerivation: leave the sessions and timelines of the users the file touches
+    ///   to the next file of the command (they wait as pending, `DerivedDataUpkeep.finish`).
     /// - Throws: only `SQLiteError` for database failures (disk full, locked).
-    package func importFile(_ path: String) throws -> ImportResult {
+    package func importFile(_ path: String, deferDerivation: Bool = false) throws -> ImportResult {
         let started = Date()
         var result = ImportResult(path: path, status: .failed)
         do {
@@ -89,11 +97,11 @@ package final class Importer {
             }
             let before = result
             do {
-                try load(path: path, into: &result, split: true)
+                try load(path: path, into: &result, split: true, deferDerivation: deferDerivation)
             } catch is FileLoad.ReadAgainWhole {
                 // Rare: the cut for two readers fell inside a quoted field (nothing was kept).
                 result = before
-                try load(path: path, into: &result, split: false)
+                try load(path: path, into: &result, split: false, deferDerivation: deferDerivation)
             }
         } catch let repeated as AlreadyImported {
             skip(&result, previous: (repeated.importID, repeated.finishedMilliseconds))
@@ -132,7 +140,7 @@ package final class Importer {
         let finishedMilliseconds: Int64
     }
 
-    private func load(path: String, into result: inout ImportResult, split: Bool) throws {
+    private func load(path: String, into result: inout ImportResult, split: Bool, deferDerivation: Bool) throws {
         let source = try openByteSource(path: path)
         let reader = CSVReader(source: source, delimiter: options.delimiter)
         guard try reader.next() else { throw IngestError.emptyFile(path: path) }
@@ -215,13 +223,13 @@ package final class Importer {
                                      .text("replaced by import #\(importID)"), .integer(previousID))
                 }
                 if let upkeep {
-                    if !touched.isEmpty {
+                    if !touched.isEmpty && !deferDerivation {
                         progress?(ImportProgress(step: .sessions, path: path, bytesDone: result.sizeBytes,
                                                  bytesTotal: result.sizeBytes, rows: result.rowsRead, seconds: 0))
                     }
                     let sessionsStarted = Date()
-                    try upkeep.finish(touched: touched)
-                    if !touched.isEmpty {
+                    try upkeep.finish(touched: touched, deferring: deferDerivation)
+                    if !touched.isEmpty && !deferDerivation {
                         result.phases.append(ImportPhase(name: "sessions", seconds: Date().timeIntervalSince(sessionsStarted)))
                     }
                 }

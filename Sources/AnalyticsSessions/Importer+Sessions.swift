@@ -29,12 +29,18 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
     /// stored events and orders (not when none are stored, or this file changed a setting they
     /// depend on), so that those the file does not change can stay.
     private var keepsUnchangedSessions = false
+    /// Users an earlier file left pending (read before the file's rows are stored; read-only while
+    /// workers derive), and those of them this file derived with its events.
+    private var pending: Set<Int64> = []
+    private var derivedPending: Set<Int64> = []
 
     init(store: SessionStore) { self.store = store }
 
     func beginFile() throws {
         context = nil
         droppedIndexes = []
+        pending = []
+        derivedPending = []
         defaultChannelBefore = try Self.defaultChannel(store.database)
     }
 
@@ -51,6 +57,7 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         // A file that brings the default channel grouping changes what sessions without a channel get.
         keepsUnchangedSessions = try hadDerived && Self.defaultChannel(database) == defaultChannelBefore
         hasOrders = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM orders)") == 1
+        pending = Set(try database.query("SELECT user_id FROM pending_derivation", []) { $0.int64(0) })
         // About one session per four events: when the file brings sessions on the order of those
         // stored, building the start-time index once beats inserting into it session by session.
         let storedSessions = try database.scalarInt("SELECT count(*) FROM sessions") ?? 0
@@ -78,8 +85,9 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         var rows = try SessionStore.derive(user: user, events: &journey, context: context)
         // Derived rows exist for the users that had events or orders: only theirs need deleting first.
         rows.replacesStored = !previous.isEmpty || orders.byUser[user] != nil
-        if keepsUnchangedSessions && !previous.isEmpty {
-            // The stored sessions were derived from the previous events and the same orders: those
+        if keepsUnchangedSessions && !previous.isEmpty && !pending.contains(user) {
+            // The stored sessions were derived from the previous events and the same orders (unless
+            // the user's derivation was left pending, after an orders file): those
             // before the first one the file changes stay as they are (usually all but the last).
             var before = context.events(previous) + (orders.byUser[user] ?? [])
             let stored = context.sessionizer.sessionize(&before).sessions
@@ -91,9 +99,10 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
     func write(_ rows: any DerivedRows) throws {
         guard let rows = rows as? SessionStore.UserRows else { preconditionFailure("rows of another upkeep") }
         try store.write(rows, deleteFirst: hadDerived && rows.replacesStored)
+        if !pending.isEmpty && pending.contains(rows.user) { derivedPending.insert(rows.user) }
     }
 
-    func finish(touched: Set<Int64>) throws {
+    func finish(touched: Set<Int64>, deferring: Bool) throws {
         if !droppedIndexes.isEmpty {
             try store.database.createIndexes(droppedIndexes)
             droppedIndexes = []
@@ -107,6 +116,11 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
                 $0.int64(0)
             })
         }
+        if deferring { return try store.addPending(touched) }
+        // Users a file before left pending, but those this file derived with its events.
+        touched.formUnion(try store.takePending().subtracting(derivedPending))
+        pending = []
+        derivedPending = []
         try store.update(users: touched)
     }
 }

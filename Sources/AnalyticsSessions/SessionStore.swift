@@ -97,6 +97,29 @@ package final class SessionStore {
         }
     }
 
+    /// Derives the users that files left pending (`DerivedDataUpkeep.finish(touched:deferring:)`),
+    /// in one transaction; nothing when none wait.
+    package func derivePending() throws {
+        guard try database.scalarInt("SELECT EXISTS (SELECT 1 FROM pending_derivation)") == 1 else { return }
+        try database.transaction { try update(users: try takePending()) }
+    }
+
+    /// Leaves users pending (inside the caller's transaction).
+    func addPending(_ users: Set<Int64>) throws {
+        let insert = try database.prepare("INSERT OR IGNORE INTO pending_derivation (user_id) VALUES (?)")
+        for user in users.sorted() {
+            try insert.bind([.integer(user)])
+            try insert.run()
+        }
+    }
+
+    /// The pending users, no longer pending (inside the caller's transaction).
+    func takePending() throws -> Set<Int64> {
+        let users = Set(try database.query("SELECT user_id FROM pending_derivation", []) { $0.int64(0) })
+        if !users.isEmpty { try database.execute("DELETE FROM pending_derivation") }
+        return users
+    }
+
     /// Whether derived data must be computed again before use (a migration changed what it holds).
     package func needsRederive() throws -> Bool {
         try database.scalarText("SELECT value FROM settings WHERE key = 'rederive'") != nil
@@ -127,7 +150,10 @@ package final class SessionStore {
     /// Empties the derived tables and fills them in one scan, building the
     /// session indexes once at the end instead of row by row.
     private func recomputeEveryone(context: Context) throws {
-        try database.execute("DELETE FROM sessions; DELETE FROM timelines; DELETE FROM settings WHERE key = 'rederive';")
+        try database.execute("""
+            DELETE FROM sessions; DELETE FROM timelines; DELETE FROM settings WHERE key = 'rederive';
+            DELETE FROM pending_derivation;
+            """)
         let indexes = try database.dropIndexes(["sessions_by_user", "sessions_by_start"])
         try scanAll(context: context)
         try database.createIndexes(indexes)

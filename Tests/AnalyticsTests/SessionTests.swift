@@ -162,6 +162,75 @@ struct SessionTests {
         #expect(try timelineNames(pieces.database) == timelineNames(whole.database))
     }
 
+    /// Generated events in two halves (by time) and their orders, written as files.
+    private func halvesAndOrders(_ directory: TemporaryDirectory) throws -> (first: String, second: String, orders: String) {
+        var generator = DataGenerator(events: 3000, seed: 11)
+        generator.days = 20
+        let output = try generator.write(to: directory.path("data"))
+        let lines = try String(contentsOfFile: output.eventsPath, encoding: .utf8).split(separator: "\n").map(String.init)
+        let body = Array(lines.dropFirst()), half = body.count / 2
+        return (try directory.write("first.csv", ([lines[0]] + body[..<half]).joined(separator: "\n") + "\n"),
+                try directory.write("second.csv", ([lines[0]] + body[half...]).joined(separator: "\n") + "\n"),
+                output.ordersPath)
+    }
+
+    /// The sessions of a database, and whether a full rebuild gives the same.
+    private func sessionsEqualRebuild(_ database: Database) throws -> Bool {
+        let sessions = SessionStore(database: database)
+        let kept = try sessions.list().map(\.comparable)
+        try sessions.rebuild()
+        return try sessions.list().map(\.comparable) == kept
+    }
+
+    @Test("an orders file followed by an events file in one command leaves its users to the events file; into a database with sessions, the result equals a rebuild")
+    func ordersDeferredToEvents() throws {
+        let directory = TemporaryDirectory()
+        let files = try halvesAndOrders(directory)
+        let workspace = try Workspace.open(path: directory.path("deferred.sqlite"))
+        _ = try workspace.importFiles([files.first])
+        // The orders (of both halves' users, many before the second half's events) and the second
+        // half: sessions that the orders change must not be kept as they were stored.
+        let summary = try workspace.importFiles([files.second, files.orders])
+        #expect(summary.results.map(\.status) == [.imported, .imported])
+        #expect(summary.results[1].phases.map(\.name).contains("sessions") == false)
+        #expect(try workspace.database.scalarInt("SELECT count(*) FROM pending_derivation") == 0)
+        let orders = try workspace.database.scalarInt("SELECT count(*) FROM orders") ?? 0
+        #expect(try workspace.database.scalarInt("SELECT sum(orders) FROM sessions") == orders)
+        #expect(try sessionsEqualRebuild(workspace.database))
+    }
+
+    @Test("users left pending are derived when the command ends without their events file (a repeat), or at the next open (a command cut off)")
+    func pendingDerivedLater() throws {
+        let directory = TemporaryDirectory()
+        let files = try halvesAndOrders(directory)
+        // The events file repeats an earlier import: skipped, so the command derives the orders' users itself.
+        let repeated = try Workspace.open(path: directory.path("repeated.sqlite"))
+        _ = try repeated.importFiles([files.first])
+        let summary = try repeated.importFiles([files.orders, files.first])
+        #expect(summary.results.map(\.status) == [.imported, .skipped])
+        #expect(try repeated.database.scalarInt("SELECT count(*) FROM pending_derivation") == 0)
+        #expect(try repeated.database.scalarInt("SELECT sum(orders) FROM sessions")
+                == repeated.database.scalarInt("SELECT count(*) FROM orders"))
+        #expect(try sessionsEqualRebuild(repeated.database))
+
+        // A command cut off after its orders file: the users wait, and the next open derives them.
+        let path = directory.path("cut.sqlite")
+        do {
+            let cut = try Workspace.open(path: path)
+            _ = try cut.importFiles([files.first])
+            let importer = Importer.maintainingSessions(database: cut.database, options: ImportOptions())
+            #expect(try importer.importFile(files.orders, deferDerivation: true).status == .imported)
+            #expect(try cut.database.scalarInt("SELECT count(*) FROM pending_derivation") ?? 0 > 0)
+            #expect(try cut.database.scalarInt("SELECT sum(orders) FROM sessions") == 0)
+            try cut.close()
+        }
+        let reopened = try Workspace.open(path: path)
+        #expect(try reopened.database.scalarInt("SELECT count(*) FROM pending_derivation") == 0)
+        #expect(try reopened.database.scalarInt("SELECT sum(orders) FROM sessions")
+                == reopened.database.scalarInt("SELECT count(*) FROM orders"))
+        #expect(try sessionsEqualRebuild(reopened.database))
+    }
+
     @Test("only the users an import touched are re-sessionized")
     func onlyTouchedUsers() throws {
         let fixture = try Fixture()
