@@ -334,9 +334,12 @@ struct FileLoad {
             shared.finish(index, part, bytes: end - starts[index].offset)
         }
         /// Reads the parts this thread claims until none is left; an error opening one stops every thread.
-        @Sendable func readClaimed(parser: RowParser, labels: LabelStore, report: (ByteSource, Int) -> Void) -> (any Error)? {
+        /// This thread also writes the new users met so far after each part, while the other reads on.
+        @Sendable func readClaimed(parser: RowParser, labels: LabelStore, savesUsers: Bool,
+                                   report: (ByteSource, Int) -> Void) -> (any Error)? {
             do {
                 while let index = shared.claim() {
+                    if savesUsers { try labels.saveUsersIfMany() }
                     let source = try PlainFileSource(path: path, offset: starts[index].offset)
                     let reader = CSVReader(source: source, delimiter: options.delimiter, firstLine: starts[index].line)
                     read(index, parser: parser, labels: labels, reader: reader, source: source) { report(source, $0) }
@@ -351,7 +354,7 @@ struct FileLoad {
         let failure = Unchecked<(any Error)?>(nil)
         let done = DispatchGroup()
         DispatchQueue.global().async(group: done) {
-            failure.value = readClaimed(parser: helper.parser.value, labels: helper.labels.value) { _, _ in }
+            failure.value = readClaimed(parser: helper.parser.value, labels: helper.labels.value, savesUsers: false) { _, _ in }
         }
         // Progress: the parts done, and the one this thread reads as if the other thread kept pace;
         // never less than shown before (the estimate drops when a part's real size replaces it).
@@ -364,7 +367,7 @@ struct FileLoad {
             report(shown.bytes, shown.rows)
         }
         read(0, parser: parser, labels: labels, reader: reader, source: source) { progress(source, $0) }
-        let opening = readClaimed(parser: parser, labels: labels, report: progress)
+        let opening = readClaimed(parser: parser, labels: labels, savesUsers: true, report: progress)
         done.wait()
         if let error = opening ?? failure.value {
             for var part in shared.parts { part.reading?.close() }

@@ -210,6 +210,48 @@ struct ReliabilityTests {
         }
     }
 
+    @Test("users met by two reading threads while one of them writes those met so far: each stored once, under its id")
+    func usersWrittenWhileReading() throws {
+        let database = try Store.open(path: ":memory:")
+        // Each thread meets its own users and, in the middle, users the other meets too.
+        let perThread = LabelStore.usersPerStatement + 20_000
+        @Sendable func name(_ thread: Int, _ index: Int) -> String {
+            index % 4 == 0 ? "shared-\(index)" : "thread\(thread)-\(index)"
+        }
+        @Sendable func meet(_ labels: LabelStore, thread: Int, writing: Bool) throws -> [String: Int64] {
+            var ids: [String: Int64] = [:]
+            for index in 0..<perThread {
+                var text = name(thread, index)
+                ids[text] = try text.withUTF8 { try labels.userID(UnsafeRawBufferPointer($0)) }
+                if writing && index % 5_000 == 0 { try labels.saveUsersIfMany() }
+            }
+            return ids
+        }
+        var seen: [String: Int64] = [:]
+        try database.transaction {
+            let labels = try LabelStore(database: database)
+            let other = Unchecked(labels.fork())
+            let otherIDs = Unchecked<Result<[String: Int64], any Error>?>(nil)
+            let done = DispatchGroup()
+            DispatchQueue.global().async(group: done) { otherIDs.value = Result { try meet(other.value, thread: 1, writing: false) } }
+            seen = try meet(labels, thread: 0, writing: true)
+            done.wait()
+            for (text, id) in try #require(otherIDs.value).get() {
+                #expect(seen[text] == nil || seen[text] == id, "\(text) has one id")
+                seen[text] = id
+            }
+            // Some were written while the other thread met users, the rest now.
+            #expect(try database.scalarInt("SELECT count(*) FROM users") ?? 0 >= Int64(LabelStore.usersPerStatement))
+            try labels.saveUsers()
+        }
+        #expect(try database.scalarInt("SELECT count(*) FROM users") == Int64(seen.count))
+        #expect(try database.scalarInt("SELECT max(id) FROM users") == Int64(seen.count))
+        let stored = Dictionary(uniqueKeysWithValues: try database.query("SELECT external_id, id FROM users", []) {
+            ($0.string(0), $0.int64(1))
+        })
+        #expect(stored == seen)
+    }
+
     @Test("amounts beyond 1e12 are rejects, not sums that lose their cents or show as 0")
     func amountRange() throws {
         let directory = TemporaryDirectory()
