@@ -38,8 +38,10 @@ public final class Workspace {
     private static func rederiveIfNeeded(_ database: Database) throws {
         let sessions = SessionStore(database: database)
         if try sessions.needsRederive() { try sessions.rebuild() }
-        // A command that ended between an orders file and its events file left users pending.
-        try sessions.derivePending()
+        // A command killed between an orders file and its events file left users pending. Never waiting
+        // for a writer: a query must not wait for an import (nor make one wait long), and the import
+        // running may be the very command that derives them.
+        try sessions.derivePending(waiting: false)
     }
 
     /// Creates the database or brings its schema up to date.
@@ -88,8 +90,13 @@ public final class Workspace {
         importer.progress = progress
         // Results are listed in the order given, whatever order the files are imported in.
         var results = [ImportResult?](repeating: nil, count: files.count)
+        // Only into a database this command created: other processes opening it meanwhile wait for its
+        // first files anyway (docs/ingest.md) or find users pending that this command derives; into an
+        // existing one, which readers read while it is written, every file leaves its sessions current.
+        let defers = database.createdFile
         for step in importer.importPlan(files) {
-            results[step.index] = try importer.importFile(files[step.index], deferDerivation: step.defersDerivation)
+            results[step.index] = try importer.importFile(files[step.index],
+                                                          deferDerivation: defers && step.defersDerivation)
             afterEachFile?()
         }
         // Users an orders file left for an events file that did not derive them (it failed, or

@@ -99,9 +99,15 @@ package final class SessionStore {
 
     /// Derives the users that files left pending (`DerivedDataUpkeep.finish(touched:deferring:)`),
     /// in one transaction; nothing when none wait.
-    package func derivePending() throws {
+    /// - Parameter waiting: whether to wait for another connection's write; without, nothing is done
+    ///   while one writes (an import that may derive them itself, or leave them to the next open).
+    package func derivePending(waiting: Bool = true) throws {
         guard try database.scalarInt("SELECT EXISTS (SELECT 1 FROM pending_derivation)") == 1 else { return }
-        try database.transaction { try update(users: try takePending()) }
+        if waiting {
+            try database.transaction { try update(users: try takePending()) }
+        } else {
+            _ = try database.transactionIfUnlocked { try update(users: try takePending()) }
+        }
     }
 
     /// Leaves users pending (inside the caller's transaction).

@@ -31,6 +31,8 @@ package final class Database {
     package let path: String
     /// Whether the file did not exist before this connection opened it (this process created it).
     package let createdFile: Bool
+    /// How long a write waits for another writer, in milliseconds.
+    private let busyTimeout: Int32
     private(set) var handle: OpaquePointer?
     /// Whether `close()` closes the SQLite connection (false for a borrowed one).
     private var ownsConnection = true
@@ -45,6 +47,7 @@ package final class Database {
     /// - Throws: `SQLiteError` when the file cannot be opened or is not a database.
     package init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Int32 = 10_000) throws {
         self.path = path
+        self.busyTimeout = busyTimeout
         createdFile = mode == .readWriteCreate && path != ":memory:" && !FileManager.default.fileExists(atPath: path)
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         switch mode {
@@ -118,6 +121,7 @@ package final class Database {
     package init(borrowing connection: OpaquePointer, path: String = "") {
         self.path = path
         createdFile = false
+        busyTimeout = 10_000
         handle = connection
         ownsConnection = false
     }
@@ -241,6 +245,28 @@ package final class Database {
             return result
         } catch {
             // SQLite may already have rolled back on its own (e.g. SQLITE_FULL).
+            if !isAutocommit { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Runs `body` in a write transaction, like `transaction`, when no other connection is writing;
+    /// when one is, runs nothing and returns nil at once (no waiting for it).
+    package func transactionIfUnlocked<T>(_ body: () throws -> T) throws -> T? {
+        let connection = try requireHandle()
+        sqlite3_busy_timeout(connection, 0)
+        do {
+            try execute("BEGIN IMMEDIATE")
+        } catch SQLiteError.Code.busy {
+            sqlite3_busy_timeout(connection, busyTimeout)
+            return nil
+        }
+        sqlite3_busy_timeout(connection, busyTimeout)
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
             if !isAutocommit { try? execute("ROLLBACK") }
             throw error
         }

@@ -197,6 +197,16 @@ struct SessionTests {
         let orders = try workspace.database.scalarInt("SELECT count(*) FROM orders") ?? 0
         #expect(try workspace.database.scalarInt("SELECT sum(orders) FROM sessions") == orders)
         #expect(try sessionsEqualRebuild(workspace.database))
+
+        // Into a database another command created (its readers read while it is written), each file
+        // leaves its sessions current: the orders file derives its users itself.
+        let path = directory.path("existing.sqlite")
+        _ = try Workspace.open(path: path).importFiles([files.first])
+        let existing = try Workspace.open(path: path)
+        let later = try existing.importFiles([files.second, files.orders])
+        #expect(later.results[1].phases.map(\.name).contains("sessions"))
+        #expect(try existing.database.scalarInt("SELECT sum(orders) FROM sessions") == orders)
+        #expect(try sessionsEqualRebuild(existing.database))
     }
 
     @Test("users left pending are derived when the command ends without their events file (a repeat), or at the next open (a command cut off)")
@@ -223,6 +233,18 @@ struct SessionTests {
             #expect(try cut.database.scalarInt("SELECT count(*) FROM pending_derivation") ?? 0 > 0)
             #expect(try cut.database.scalarInt("SELECT sum(orders) FROM sessions") == 0)
             try cut.close()
+        }
+        // While another connection writes (an import), opening neither waits for it nor derives them.
+        do {
+            let writer = try Database(path: path)
+            try writer.execute("BEGIN IMMEDIATE")
+            let started = Date()
+            let reader = try Workspace.open(path: path)
+            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(try reader.database.scalarInt("SELECT count(*) FROM pending_derivation") ?? 0 > 0)
+            try writer.execute("ROLLBACK")
+            try reader.close()
+            try writer.close()
         }
         let reopened = try Workspace.open(path: path)
         #expect(try reopened.database.scalarInt("SELECT count(*) FROM pending_derivation") == 0)
