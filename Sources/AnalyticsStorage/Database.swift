@@ -239,6 +239,11 @@ package final class Database {
     /// See <https://www.sqlite.org/lang_transaction.html>.
     package func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
+        return try committing(body)
+    }
+
+    /// Runs `body` in the transaction just begun: commits after it, rolls back when it throws.
+    private func committing<T>(_ body: () throws -> T) throws -> T {
         do {
             let result = try body()
             try execute("COMMIT")
@@ -254,22 +259,14 @@ package final class Database {
     /// when one is, runs nothing and returns nil at once (no waiting for it).
     package func transactionIfUnlocked<T>(_ body: () throws -> T) throws -> T? {
         let connection = try requireHandle()
-        sqlite3_busy_timeout(connection, 0)
         do {
+            sqlite3_busy_timeout(connection, 0)
+            defer { sqlite3_busy_timeout(connection, busyTimeout) }
             try execute("BEGIN IMMEDIATE")
         } catch SQLiteError.Code.busy {
-            sqlite3_busy_timeout(connection, busyTimeout)
             return nil
         }
-        sqlite3_busy_timeout(connection, busyTimeout)
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            if !isAutocommit { try? execute("ROLLBACK") }
-            throw error
-        }
+        return try committing(body)
     }
 
     /// Turns memory-mapped reads on or off for this connection (outside
