@@ -56,14 +56,6 @@ package enum PropertyCodec {
         return bytes
     }
 
-    /// How many pairs a blob holds: every varint ends with a byte below 0x80.
-    @inline(__always)
-    package static func pairCount(_ bytes: [UInt8]) -> Int {
-        var ends = 0
-        for byte in bytes where byte < 0x80 { ends += 1 }
-        return ends / 2
-    }
-
     /// Decodes every pair of a blob.
     package static func decode(_ bytes: UnsafeRawBufferPointer) -> [(property: Int64, value: Int64)] {
         var pairs: [(property: Int64, value: Int64)] = []

@@ -19,7 +19,8 @@ final class LabelStore {
         case eventType = "event_type", page, channel, device, campaign, currency, status
     }
 
-    /// What every view shares; every field is read and written under `lock`.
+    /// What every view shares: the database and the labels under `lock`, the new users under
+    /// `newUsersLock`, each user shard under its own lock.
     private final class Registry: @unchecked Sendable {
         let lock = NSLock()
         let database: Database

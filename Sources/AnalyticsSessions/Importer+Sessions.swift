@@ -57,7 +57,7 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         // A file that brings the default channel grouping changes what sessions without a channel get.
         keepsUnchangedSessions = try hadDerived && Self.defaultChannel(database) == defaultChannelBefore
         hasOrders = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM orders)") == 1
-        pending = Set(try database.query("SELECT user_id FROM pending_derivation", []) { $0.int64(0) })
+        pending = try store.pendingUsers()
         // About one session per four events: when the file brings sessions on the order of those
         // stored, building the start-time index once beats inserting into it session by session.
         let storedSessions = try database.scalarInt("SELECT count(*) FROM sessions") ?? 0

@@ -119,9 +119,14 @@ package final class SessionStore {
         }
     }
 
+    /// The users files left pending.
+    func pendingUsers() throws -> Set<Int64> {
+        Set(try database.query("SELECT user_id FROM pending_derivation", []) { $0.int64(0) })
+    }
+
     /// The pending users, no longer pending (inside the caller's transaction).
     func takePending() throws -> Set<Int64> {
-        let users = Set(try database.query("SELECT user_id FROM pending_derivation", []) { $0.int64(0) })
+        let users = try pendingUsers()
         if !users.isEmpty { try database.execute("DELETE FROM pending_derivation") }
         return users
     }

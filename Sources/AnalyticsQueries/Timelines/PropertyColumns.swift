@@ -69,7 +69,8 @@ struct PropertyColumns {
     }
 
     /// One varint; nil when the bytes end early. Numbers of one and two bytes (ids below 16,384:
-    /// the usual ones) are read here, longer ones by the codec.
+    /// the usual ones) are read here, longer ones by the codec. The same as the sessions module's
+    /// `Varint.read`: a function of another module stays a call per number here.
     @inline(__always)
     private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
         if offset < bytes.count, bytes[offset] < 0x80 {
