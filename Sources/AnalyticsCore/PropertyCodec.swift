@@ -1,15 +1,19 @@
 /// The compact form of an event's or a session's properties: (property id,
 /// value id) pairs as unsigned LEB128 varints, in property id order. Ids are
 /// the `properties` and `labels` row ids; typical pairs take 2-4 bytes.
-package enum PropertyCodec {
+public enum PropertyCodec {
     /// The `labels.kind` of a property's values: `property:<name>`.
     package static func labelKind(_ name: String) -> String { labelKindPrefix + name }
     package static let labelKindPrefix = "property:"
 
+    // The varint functions are public and inlinable so that every module's hot loops inline them:
+    // a `package` function is never inlined into another module, also when marked `@inlinable`
+    // (swiftlang/swift#70100, #70527), and most numbers here are one byte.
+
     /// Writes one varint into `buffer` at `count`, advancing it (10 bytes at most). Several values
     /// written so into a buffer on the stack, then appended at once, cost less than an append per byte.
     @inlinable @inline(__always)
-    package static func putVarint(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at count: inout Int) {
+    public static func putVarint(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at count: inout Int) {
         var rest = value
         while rest >= 0x80 {
             buffer[count] = UInt8(truncatingIfNeeded: rest) | 0x80
@@ -21,8 +25,8 @@ package enum PropertyCodec {
     }
 
     /// Appends one varint.
-    @inline(__always)
-    package static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+    @inlinable @inline(__always)
+    public static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
         var rest = value
         while rest >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
@@ -31,9 +35,18 @@ package enum PropertyCodec {
         bytes.append(UInt8(rest))
     }
 
-    /// Reads one varint at `offset`, advancing it; nil when the bytes end early.
-    @inline(__always)
-    package static func readVarint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
+    /// Reads one varint at `offset`, advancing it; nil when the bytes end early. Numbers of one and
+    /// two bytes (ids below 16,384: the usual ones) are read without a loop.
+    @inlinable @inline(__always)
+    public static func readVarint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
+        if offset < bytes.count, bytes[offset] < 0x80 {
+            offset += 1
+            return UInt64(bytes[offset - 1])
+        }
+        if offset + 1 < bytes.count, bytes[offset + 1] < 0x80 {
+            offset += 2
+            return UInt64(bytes[offset - 2] & 0x7F) | UInt64(bytes[offset - 1]) << 7
+        }
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while offset < bytes.count, shift < 64 {

@@ -14,7 +14,7 @@ struct EventDetails {
     /// Sets the row's fields on the event: its properties win over the event's for the same property,
     /// and a page, channel, device or campaign it gives replaces the event's.
     func apply(to event: inout StoredEvent) {
-        event.props = PropertyCodec.merged(props, event.props)
+        event.props = PropertyCodec.merged(PropertyBytes(props), event.props)
         if let pageID { event.pageID = pageID }
         if let channelID { event.channelID = channelID }
         if let deviceID { event.deviceID = deviceID }

@@ -1,3 +1,5 @@
+import AnalyticsCore
+
 /// One event or order of a user, as sessionization sees it.
 package struct JourneyEvent: Sendable, Equatable {
     /// Milliseconds since the Unix epoch, UTC.
@@ -23,7 +25,7 @@ package struct JourneyEvent: Sendable, Equatable {
     /// Storage row id: the last tie-breaker, for rows identical in every other way.
     package var rowID: Int64
     /// Property pairs (`PropertyCodec`); empty when none.
-    package var props: [UInt8] = []
+    package var props = PropertyBytes()
     /// For orders: the order id lines share (an order event's mapped `order_id`,
     /// else its `event_id`; an orders-file row's `order_id`); nil: the row is its own order.
     package var orderKey: String? = nil

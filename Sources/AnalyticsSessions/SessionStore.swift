@@ -237,7 +237,7 @@ package final class SessionStore {
                                      countsRevenue: status.map { revenueStatusIDs.contains($0) } ?? true, rowID: row.int64(1))
             order.orderKey = order.externalID
             order.fromOrdersFile = true
-            if !row.isNull(7) { order.props = row.withBlob(7) { Array($0) } }
+            if !row.isNull(7) { order.props = row.withBlob(7) { PropertyBytes($0) } }
             return order
         }
     }

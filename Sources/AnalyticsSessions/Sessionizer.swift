@@ -88,7 +88,7 @@ package struct Sessionizer: Sendable {
         sessions.reserveCapacity(groupCount)
         // Lines of one order count it once (in the session of its first line).
         var countedOrders = Set<String>(), revenueOrders = Set<String>()
-        var sessionProps: [[(property: Int64, value: Int64)]] = []
+        var sessionProps: [FirstValues] = []
         var keyOfGroup = [String?](repeating: nil, count: keyedGroups.isEmpty ? 0 : groupCount)
         for (key, group) in keyedGroups { keyOfGroup[group] = key }
         for index in events.indices {
@@ -99,14 +99,14 @@ package struct Sessionizer: Sendable {
                                         end: timestamp, events: 0, pageViews: 0, orders: 0, revenueOrders: 0,
                                         revenue: 0, channelID: events[index].channelID, deviceID: events[index].deviceID,
                                         campaignID: events[index].campaignID, landingPageID: events[index].pageID))
-                sessionProps.append([])
+                sessionProps.append(FirstValues())
             } else {
                 // Each touchpoint value comes from the first event that has one.
                 if sessions[group].channelID == nil { sessions[group].channelID = events[index].channelID }
                 if sessions[group].deviceID == nil { sessions[group].deviceID = events[index].deviceID }
                 if sessions[group].campaignID == nil { sessions[group].campaignID = events[index].campaignID }
             }
-            if !events[index].props.isEmpty { Self.mergeFirstValues(events[index].props, into: &sessionProps[group]) }
+            if !events[index].props.isEmpty { sessionProps[group].add(events[index].props) }
             sessions[group].end = max(sessions[group].end, timestamp)
             sessions[group].events += 1
             if events[index].isOrder {
@@ -121,11 +121,7 @@ package struct Sessionizer: Sendable {
             }
         }
         for index in sessions.indices {
-            if !sessionProps[index].isEmpty {
-                let pairs = sessionProps[index]
-                let ordered = pairs.indices.dropFirst().allSatisfy { pairs[$0 - 1].property < pairs[$0].property }
-                sessions[index].props = PropertyCodec.encode(ordered ? pairs : pairs.sorted { $0.property < $1.property })
-            }
+            sessions[index].props = sessionProps[index].encoded
             if sessions[index].channelID == nil { sessions[index].channelID = defaultChannelID }
         }
         // Groups are already in order of their first row, which is the start time.
@@ -163,15 +159,58 @@ package struct Sessionizer: Sendable {
         for index in merged.reversed() { events.remove(at: index) }
     }
 
-    /// Adds the pairs of properties not yet set (first value wins).
-    private static func mergeFirstValues(_ props: [UInt8], into pairs: inout [(property: Int64, value: Int64)]) {
+}
+
+/// A session's first value of each property, event after event (first value wins).
+///
+/// A session's events usually have the same properties: the first event's pairs are the session's
+/// until an event brings a property they lack. Only then are pairs decoded and merged (a session
+/// with an array of pairs per event showed as allocations and scans in import profiles).
+private struct FirstValues {
+    /// The first event's pairs, while no later event has added a property.
+    private var first = PropertyBytes()
+    /// The properties of `first` (ids below 64, one bit each).
+    private var mask: UInt64 = 0
+    /// Every pair so far, once `first` alone no longer says them.
+    private var pairs: [(property: Int64, value: Int64)]?
+
+    mutating func add(_ props: PropertyBytes) {
+        if pairs == nil {
+            let properties = Self.mask(props)
+            if first.isEmpty, let properties {
+                (first, mask) = (props, properties)
+                return
+            }
+            if let properties, properties & ~mask == 0 { return }
+            pairs = PropertyCodec.decode(first)
+        }
         props.withUnsafeBytes { bytes in
             var offset = 0
-            while let property = Varint.read(bytes, &offset), let value = Varint.read(bytes, &offset) {
+            while let property = PropertyCodec.readVarint(bytes, &offset), let value = PropertyCodec.readVarint(bytes, &offset) {
                 let id = Int64(property)
                 // Also within one event: a header may name a column twice, and its first value wins.
-                if !pairs.contains(where: { $0.property == id }) { pairs.append((id, Int64(value))) }
+                if !pairs!.contains(where: { $0.property == id }) { pairs!.append((id, Int64(value))) }
             }
+        }
+    }
+
+    /// The pairs (`PropertyCodec`), in property id order.
+    var encoded: [UInt8] {
+        guard let pairs else { return first.isEmpty ? [] : first.array }
+        let ordered = pairs.indices.dropFirst().allSatisfy { pairs[$0 - 1].property < pairs[$0].property }
+        return PropertyCodec.encode(ordered ? pairs : pairs.sorted { $0.property < $1.property })
+    }
+
+    /// One bit per property of pairs in strictly ascending property order, all ids below 64; nil otherwise.
+    private static func mask(_ props: PropertyBytes) -> UInt64? {
+        props.withUnsafeBytes { bytes in
+            var offset = 0
+            var mask: UInt64 = 0
+            while let property = PropertyCodec.readVarint(bytes, &offset), PropertyCodec.readVarint(bytes, &offset) != nil {
+                guard property < 64, mask >> property == 0 else { return nil }
+                mask |= 1 << property
+            }
+            return mask
         }
     }
 }

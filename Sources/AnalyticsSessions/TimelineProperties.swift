@@ -31,7 +31,7 @@ package enum TimelineProperties {
         for event in events.indices where !events[event].props.isEmpty {
             events[event].props.withUnsafeBytes { pairs in
                 var offset = 0
-                while let property = Varint.read(pairs, &offset), Varint.read(pairs, &offset) != nil {
+                while let property = PropertyCodec.readVarint(pairs, &offset), PropertyCodec.readVarint(pairs, &offset) != nil {
                     if !properties.contains(Int64(property)) { properties.append(Int64(property)) }
                 }
             }
@@ -52,7 +52,7 @@ package enum TimelineProperties {
                 events[event].props.withUnsafeBytes { pairs in
                     var offset = 0
                     var column = 0
-                    while let property = Varint.read(pairs, &offset), let value = Varint.read(pairs, &offset) {
+                    while let property = PropertyCodec.readVarint(pairs, &offset), let value = PropertyCodec.readVarint(pairs, &offset) {
                         // Pairs come in property id order, as the columns: the next column is the usual one.
                         if column >= width || properties[column] != Int64(property) {
                             guard let found = properties.firstIndex(of: Int64(property)) else {
@@ -81,9 +81,9 @@ package enum TimelineProperties {
                 var size = 0
                 for index in 0..<width {
                     var count = 0
-                    for record in 0..<records { Varint.put(values[record * width + index], into: column, at: &count) }
-                    Varint.put(UInt64(properties[index]), into: packed, at: &size)
-                    Varint.put(UInt64(count), into: packed, at: &size)
+                    for record in 0..<records { PropertyCodec.putVarint(values[record * width + index], into: column, at: &count) }
+                    PropertyCodec.putVarint(UInt64(properties[index]), into: packed, at: &size)
+                    PropertyCodec.putVarint(UInt64(count), into: packed, at: &size)
                     UnsafeMutableRawPointer(packed.baseAddress! + size).copyMemory(from: column.baseAddress!, byteCount: count)
                     size += count
                 }

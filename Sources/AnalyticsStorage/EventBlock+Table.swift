@@ -76,7 +76,7 @@ extension EventBlock {
                                       channelID: row.int64OrNil(6), deviceID: row.int64OrNil(7),
                                       campaignID: row.int64OrNil(8), revenue: row.doubleOrNil(9),
                                       eventID: row.stringOrNil(10), orderID: row.stringOrNil(11),
-                                      props: row.isNull(12) ? [] : row.withBlob(12) { Array($0) }))
+                                      props: row.isNull(12) ? [] : row.withBlob(12) { PropertyBytes($0) }))
         }
         if !events.isEmpty { try write(events, of: user, in: database) }
         try database.execute("DROP TABLE events")
@@ -121,7 +121,7 @@ extension EventBlock {
                                  .integer(event.eventTypeID), .string(event.sessionKey), .int(event.pageID),
                                  .int(event.channelID), .int(event.deviceID), .int(event.campaignID),
                                  .double(event.revenue), .string(event.eventID),
-                                 event.props.isEmpty ? .null : .blob(Data(event.props)), .string(event.orderID)])
+                                 event.props.isEmpty ? .null : .blob(Data(event.props.array)), .string(event.orderID)])
                 try insert.run()
             }
         }

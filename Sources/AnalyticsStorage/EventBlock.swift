@@ -21,11 +21,11 @@ package struct StoredEvent: Equatable, Sendable {
     /// The order the row is a line of, as given.
     package var orderID: String?
     /// Property pairs (`PropertyCodec`); empty when none.
-    package var props: [UInt8]
+    package var props: PropertyBytes
 
     package init(timestamp: Int64, eventTypeID: Int64, importID: Int64, sessionKey: String? = nil, pageID: Int64? = nil,
                  channelID: Int64? = nil, deviceID: Int64? = nil, campaignID: Int64? = nil, revenue: Double? = nil,
-                 eventID: String? = nil, orderID: String? = nil, props: [UInt8] = []) {
+                 eventID: String? = nil, orderID: String? = nil, props: PropertyBytes = []) {
         self.timestamp = timestamp
         self.eventTypeID = eventTypeID
         self.importID = importID
@@ -191,7 +191,7 @@ package enum EventBlock {
         if let orderID = event.orderID { appendText(orderID, to: &bytes) }
         if !event.props.isEmpty {
             PropertyCodec.appendVarint(UInt64(event.props.count), to: &bytes)
-            bytes += event.props
+            event.props.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
     }
 
@@ -231,12 +231,6 @@ package enum EventBlock {
 
         @inline(__always)
         package mutating func varint() throws -> UInt64 {
-            // Most numbers of an event are one byte: read here, the call into the codec's module
-            // (which the optimizer keeps) only for longer ones.
-            if offset < bytes.count, bytes[offset] < 0x80 {
-                offset += 1
-                return UInt64(bytes[offset - 1])
-            }
             guard let value = PropertyCodec.readVarint(bytes, &offset) else { throw Damaged(reason: "a number runs past the end") }
             return value
         }
@@ -295,7 +289,7 @@ package enum EventBlock {
                 }
             }
             if flags & Flag.orderID != 0 { event.orderID = try text() }
-            if flags & Flag.props != 0 { event.props = Array(try take(try count())) }
+            if flags & Flag.props != 0 { event.props = PropertyBytes(try take(try count())) }
             return event
         }
     }

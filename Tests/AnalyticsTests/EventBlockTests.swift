@@ -32,7 +32,10 @@ struct EventBlockTests {
                 revenue: random.chance(20) ? [0, -1.5, 19.99, 1e11, .leastNonzeroMagnitude][random.below(5)] : nil,
                 eventID: random.chance(80) ? texts[random.below(texts.count)] + String(random.below(1000)) : nil,
                 orderID: random.chance(10) ? texts[random.below(texts.count)] : nil,
-                props: random.chance(30) ? PropertyCodec.encode([(1, Int64(random.below(300))), (4, 70_000)]) : [])
+                props: random.chance(30) ? PropertyBytes(PropertyCodec.encode([(1, Int64(random.below(300))), (4, 70_000)]))
+                    // Pairs longer than `PropertyBytes.inlineCapacity` are held in an array.
+                    : random.chance(10) ? PropertyBytes(PropertyCodec.encode((1...12).map { ($0, 70_000 + Int64(random.below(9))) }))
+                    : [])
         }
     }
 

@@ -13,7 +13,7 @@ import Testing
     func encoded() -> [UInt8]? {
         let events = records.enumerated().map { index, pairs in
             var event = JourneyEvent(timestamp: Int64(index), eventTypeID: 1, eventTypeName: "view")
-            event.props = pairs.isEmpty ? [] : PropertyCodec.encode(pairs)
+            event.props = pairs.isEmpty ? [] : PropertyBytes(PropertyCodec.encode(pairs))
             return event
         }
         return events.withUnsafeBufferPointer { TimelineProperties.encode($0) }
@@ -75,6 +75,38 @@ import Testing
             }
             // Property 3's column is only whole in the full blob.
             #expect(values.allSatisfy { $0 == nil })
+        }
+    }
+
+    /// A session's properties are, per property, the first value among its events in journey order
+    /// (and within an event, its first pair), in property id order: the sessionizer's shortcut (the
+    /// first event's pairs while later events add no property) against that rule written plainly,
+    /// on random events with shared, new, repeated, unordered and large (64 and above) property ids.
+    @Test func sessionPropertiesAreFirstValues() {
+        var random = EventBlockTests.Random(state: 5)
+        let sessionizer = Sessionizer(pageViewTypeID: nil)
+        for round in 0..<300 {
+            var events: [JourneyEvent] = (0..<(1 + random.below(12))).map { index in
+                var event = JourneyEvent(timestamp: Int64(index) * 60_000 * Int64(1 + random.below(40)),
+                                         eventTypeID: 1, eventTypeName: "view")
+                let ids: [Int64] = random.chance(70) ? [1, 3, 5] : [[2], [5, 3], [1, 1, 7], [64, 3], [70], []][random.below(6)]
+                let pairs = ids.map { ($0, Int64(1 + random.below(4))) }
+                event.props = PropertyBytes(PropertyCodec.encode(pairs))
+                return event
+            }
+            events.sort { $0.timestamp < $1.timestamp }
+            let (sessions, sessionOfEvent) = sessionizer.sessionize(&events)
+            for (index, session) in sessions.enumerated() {
+                var expected: [(property: Int64, value: Int64)] = []
+                for event in events.indices where sessionOfEvent[event] == index {
+                    for pair in PropertyCodec.decode(events[event].props)
+                    where !expected.contains(where: { $0.property == pair.property }) {
+                        expected.append(pair)
+                    }
+                }
+                let encoded = PropertyCodec.encode(expected.sorted { $0.property < $1.property })
+                #expect(session.props == encoded, "round \(round), session \(index)")
+            }
         }
     }
 }

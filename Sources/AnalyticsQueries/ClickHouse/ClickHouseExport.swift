@@ -49,7 +49,7 @@ package enum ClickHouseExport {
             let name = names.name(id)
             return name == LabelNames.none ? "" : name
         }
-        func map(_ props: [UInt8]) -> String {
+        func map(_ props: PropertyBytes) -> String {
             let pairs = PropertyCodec.decode(props).compactMap { pair -> (String, String)? in
                 guard let name = properties[pair.property] else { return nil }
                 let value = text(pair.value)
@@ -101,7 +101,7 @@ package enum ClickHouseExport {
                           String(row.int64(5)), String(row.int64(6)), String(row.int64(7)), String(row.int64(8)),
                           String(row.int64(9)), "\(row.double(10))", text(row.int64OrNil(11)), text(row.int64OrNil(12)),
                           text(row.int64OrNil(13)), text(row.int64OrNil(14)),
-                          map(row.isNull(15) ? [] : row.withBlob(15) { Array($0) })], rawLast: true)
+                          map(row.isNull(15) ? [] : row.withBlob(15) { PropertyBytes($0) })], rawLast: true)
             summary.sessions += 1
         }
         for file in [events, orders, sessions] + (users.map { [$0] } ?? []) { try file.close() }

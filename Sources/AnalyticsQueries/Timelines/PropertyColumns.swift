@@ -31,7 +31,7 @@ struct PropertyColumns {
             cursors.removeAll(keepingCapacity: true)
         }
         var offset = 0
-        while offset < bytes.count, let property = Self.varint(bytes, &offset), let length = Self.varint(bytes, &offset),
+        while offset < bytes.count, let property = PropertyCodec.readVarint(bytes, &offset), let length = PropertyCodec.readVarint(bytes, &offset),
               length <= UInt64(bytes.count - offset) {
             let column = (offset: offset, end: offset + Int(length))
             offset = column.end
@@ -51,7 +51,7 @@ struct PropertyColumns {
     mutating func next(_ bytes: UnsafeRawBufferPointer) {
         for index in cursors.indices {
             var offset = cursors[index].offset
-            if offset < cursors[index].end, let value = Self.varint(bytes, &offset), offset <= cursors[index].end {
+            if offset < cursors[index].end, let value = PropertyCodec.readVarint(bytes, &offset), offset <= cursors[index].end {
                 values[index] = Int64(value)
                 cursors[index].offset = offset
             } else {
@@ -68,19 +68,4 @@ struct PropertyColumns {
         return values[index]
     }
 
-    /// One varint; nil when the bytes end early. Numbers of one and two bytes (ids below 16,384:
-    /// the usual ones) are read here, longer ones by the codec. The same as the sessions module's
-    /// `Varint.read`: a function of another module stays a call per number here.
-    @inline(__always)
-    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
-        if offset < bytes.count, bytes[offset] < 0x80 {
-            offset += 1
-            return UInt64(bytes[offset - 1])
-        }
-        if offset + 1 < bytes.count, bytes[offset + 1] < 0x80 {
-            offset += 2
-            return UInt64(bytes[offset - 2] & 0x7F) | UInt64(bytes[offset - 1]) << 7
-        }
-        return PropertyCodec.readVarint(bytes, &offset)
-    }
 }
