@@ -204,11 +204,17 @@ private struct FirstValues {
     /// One bit per property of pairs in strictly ascending property order, all ids below 64; nil otherwise.
     private static func mask(_ props: PropertyBytes) -> UInt64? {
         props.withUnsafeBytes { bytes in
-            var offset = 0
             var mask: UInt64 = 0
-            while let property = PropertyCodec.readVarint(bytes, &offset), PropertyCodec.readVarint(bytes, &offset) != nil {
+            var index = 0
+            while index < bytes.count {
+                // An id below 64 is one byte; the value's varint is skipped, not decoded.
+                let property = bytes[index]
                 guard property < 64, mask >> property == 0 else { return nil }
                 mask |= 1 << property
+                index += 1
+                while index < bytes.count, bytes[index] >= 0x80 { index += 1 }
+                guard index < bytes.count else { return nil }
+                index += 1
             }
             return mask
         }

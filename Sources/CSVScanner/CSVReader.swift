@@ -188,7 +188,15 @@ package final class CSVReader {
                 count = max(0, Self.maximumFieldLength - fieldLength)
             }
             while used + count > fieldDataCapacity { growFieldData() }
-            (fieldData + used).update(from: bytes + position, count: count)
+            if count <= 16, position + 16 <= filled, used + 16 <= fieldDataCapacity {
+                // Most fields are short: two word copies (the bytes past the field are overwritten
+                // later) cost less than a call to memmove per field.
+                let from = UnsafeRawPointer(bytes + position), to = UnsafeMutableRawPointer(fieldData + used)
+                to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (to + 8).storeBytes(of: from.loadUnaligned(fromByteOffset: 8, as: UInt64.self), as: UInt64.self)
+            } else {
+                (fieldData + used).update(from: bytes + position, count: count)
+            }
             used += count
             fieldLength += count
             position = end
