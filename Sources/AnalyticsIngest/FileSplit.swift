@@ -7,8 +7,9 @@ import Foundation
 /// record start only if the line break is not inside a quoted field, which only
 /// reading the part before can tell: its reader checks that a record starts on
 /// `line` exactly (`EventReading.read(_:stopLine:)`), else the file is read
-/// again by one thread. Files with carriage returns are not cut (a lone CR
-/// ends a record but not a quoted line, so lines could not be counted ahead).
+/// again by one thread. Line ends may be LF or CRLF (Windows exports, Python's
+/// `csv` module); a file with a lone CR before its last cut is not cut (a lone
+/// CR ends a record but not a line, so lines could not be counted ahead).
 struct FileSplit {
     /// The byte offset where the part starts.
     let offset: Int64
@@ -49,13 +50,22 @@ struct FileSplit {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var lineBreaks = 0
         var offset: Int64 = 0
+        // A CR that ended the previous buffer: this one must start with its LF.
+        var pendingReturn = false
         while offset < size, cuts.count < parts - 1 {
             let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
             guard count > 0 else { return nil }
             // memchr finds line breaks many bytes at a time (a byte loop took 0.6 s for a 829 MB file).
-            let carriageReturn: Bool = buffer.withUnsafeBytes { bytes in
+            let loneReturn: Bool = buffer.withUnsafeBytes { bytes in
                 let base = bytes.baseAddress!
-                if memchr(base, 0x0D, count) != nil { return true }
+                if pendingReturn && bytes[0] != 0x0A { return true }
+                pendingReturn = false
+                var search = 0
+                while search < count, let hit = memchr(base + search, 0x0D, count - search) {
+                    let at = base.distance(to: UnsafeRawPointer(hit))
+                    if at + 1 == count { pendingReturn = true } else if bytes[at + 1] != 0x0A { return true }
+                    search = at + 1
+                }
                 if !quoted, memchr(base, 0x22, count) != nil { quoted = true }
                 var index = 0
                 while index < count, cuts.count < parts - 1, let hit = memchr(base + index, 0x0A, count - index) {
@@ -63,13 +73,14 @@ struct FileSplit {
                     lineBreaks += 1
                     let next = offset + Int64(index)
                     // Not before the part's share, and not at a blank line (a skipped record has no line of its own).
-                    if next >= size * Int64(cuts.count + 1) / Int64(parts), next < size, index >= count || bytes[index] != 0x0A {
+                    if next >= size * Int64(cuts.count + 1) / Int64(parts), next < size,
+                       index >= count || (bytes[index] != 0x0A && bytes[index] != 0x0D) {
                         cuts.append(FileSplit(offset: next, line: lineBreaks + 1))
                     }
                 }
                 return false
             }
-            if carriageReturn { return nil }
+            if loneReturn { return nil }
             offset += Int64(count)
         }
         return cuts.isEmpty ? nil : (cuts, quoted)

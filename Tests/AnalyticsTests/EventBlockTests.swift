@@ -294,6 +294,33 @@ struct TwoReaderTests {
         }
     }
 
+    @Test("a file with CRLF line ends is cut and read by two threads, lines counted as one reader counts them; a lone CR is not cut")
+    func crlfLineEnds() throws {
+        let header = "event_id,timestamp,user_id,event_type,page\n"
+        let plain = header + Self.rows(3000, users: 40, seed: 3, quoted: false)
+        let crlf = plain.replacingOccurrences(of: "\n", with: "\r\n")
+        // Rejects keep their line numbers: the reader counts CRLF as one line break, as the cuts do.
+        let stored = try compare(crlf, name: "crlf.csv", readers: 2)
+        #expect(stored.first == "import 3000 2838 81 81 completed")
+        #expect(stored.filter { $0.hasPrefix("reject") } == (try compare(plain, name: "plain.csv", readers: 2)).filter { $0.hasPrefix("reject") })
+        let directory = TemporaryDirectory()
+        let bytes = Array(crlf.utf8)
+        let cuts = try #require(try FileSplit.cuts(path: try directory.write("crlf.csv", crlf), size: Int64(bytes.count), minimumBytes: 1))
+        #expect(cuts.count == FileSplit.maximumParts - 1)
+        for cut in cuts {
+            // Just after a CRLF, on the line that follows as many line breaks as come before it.
+            let offset = Int(cut.offset)
+            #expect(bytes[offset - 2] == 0x0D && bytes[offset - 1] == 0x0A)
+            #expect(cut.line == 1 + bytes[..<offset].filter { $0 == 0x0A }.count)
+        }
+        // A lone CR (an old Mac line end) in the first part: not cut, read by one thread.
+        var lone = Array(crlf.utf8)
+        lone.remove(at: try #require(lone.firstIndex(of: 0x0A)))
+        let loneText = String(decoding: lone, as: UTF8.self)
+        #expect(try FileSplit.cuts(path: try directory.write("lone.csv", loneText), size: Int64(lone.count), minimumBytes: 1) == nil)
+        try compare(loneText, name: "lone.csv", readers: 1)
+    }
+
     @Test("a cut that falls inside a quoted field is noticed, and the file is read again by one thread")
     func cutInsideQuotes() throws {
         let header = "event_id,timestamp,user_id,event_type,page\n"
