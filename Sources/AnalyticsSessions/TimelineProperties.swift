@@ -52,7 +52,8 @@ package enum TimelineProperties {
                 events[event].props.withUnsafeBytes { pairs in
                     var offset = 0
                     var column = 0
-                    while let property = PropertyCodec.readVarint(pairs, &offset), let value = PropertyCodec.readVarint(pairs, &offset) {
+                    while let property = PropertyCodec.readVarint(pairs, &offset),
+                          let value = PropertyCodec.readVarint(pairs, &offset) {
                         // Pairs come in property id order, as the columns: the next column is the usual one.
                         if column >= width || properties[column] != Int64(property) {
                             guard let found = properties.firstIndex(of: Int64(property)) else {
@@ -81,7 +82,9 @@ package enum TimelineProperties {
                 var size = 0
                 for index in 0..<width {
                     var count = 0
-                    for record in 0..<records { PropertyCodec.putVarint(values[record * width + index], into: column, at: &count) }
+                    for record in 0..<records {
+                        PropertyCodec.putVarint(values[record * width + index], into: column, at: &count)
+                    }
                     PropertyCodec.putVarint(UInt64(properties[index]), into: packed, at: &size)
                     PropertyCodec.putVarint(UInt64(count), into: packed, at: &size)
                     UnsafeMutableRawPointer(packed.baseAddress! + size).copyMemory(from: column.baseAddress!, byteCount: count)

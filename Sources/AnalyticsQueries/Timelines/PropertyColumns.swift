@@ -31,8 +31,8 @@ struct PropertyColumns {
             cursors.removeAll(keepingCapacity: true)
         }
         var offset = 0
-        while offset < bytes.count, let property = PropertyCodec.readVarint(bytes, &offset), let length = PropertyCodec.readVarint(bytes, &offset),
-              length <= UInt64(bytes.count - offset) {
+        while offset < bytes.count, let property = PropertyCodec.readVarint(bytes, &offset),
+              let length = PropertyCodec.readVarint(bytes, &offset), length <= UInt64(bytes.count - offset) {
             let column = (offset: offset, end: offset + Int(length))
             offset = column.end
             if let wanted {
