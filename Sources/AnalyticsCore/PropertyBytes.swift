@@ -4,7 +4,8 @@
 /// event's pairs cost an allocation when read, a free when dropped, and an atomic reference count
 /// at every copy of the event: at 10M events with 5 properties that was about a third of what the
 /// properties added to an import. Up to `inlineCapacity` bytes live in the value itself (a copy is
-/// a copy of its bytes); longer runs fall back to an array.
+/// a copy of its bytes); longer runs fall back to an array. Public, not `package`, so that its
+/// accessors inline into the other modules (see `PropertyCodec`).
 public struct PropertyBytes: Sendable, Equatable, ExpressibleByArrayLiteral {
     /// Bytes kept in the value itself.
     public static let inlineCapacity = 32
