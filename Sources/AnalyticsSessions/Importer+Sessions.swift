@@ -99,7 +99,7 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
     func write(_ rows: any DerivedRows) throws {
         guard let rows = rows as? SessionStore.UserRows else { preconditionFailure("rows of another upkeep") }
         try store.write(rows, deleteFirst: hadDerived && rows.replacesStored)
-        if !pending.isEmpty && pending.contains(rows.user) { derivedPending.insert(rows.user) }
+        if pending.contains(rows.user) { derivedPending.insert(rows.user) }
     }
 
     func finish(touched: Set<Int64>, deferring: Bool) throws {

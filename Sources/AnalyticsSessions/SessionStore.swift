@@ -103,11 +103,8 @@ package final class SessionStore {
     ///   while one writes (an import that may derive them itself, or leave them to the next open).
     package func derivePending(waiting: Bool = true) throws {
         guard try database.scalarInt("SELECT EXISTS (SELECT 1 FROM pending_derivation)") == 1 else { return }
-        if waiting {
-            try database.transaction { try update(users: try takePending()) }
-        } else {
-            _ = try database.transactionIfUnlocked { try update(users: try takePending()) }
-        }
+        let derive = { try self.update(users: try self.takePending()) }
+        if waiting { try database.transaction(derive) } else { _ = try database.transactionIfUnlocked(derive) }
     }
 
     /// Leaves users pending (inside the caller's transaction).

@@ -18,7 +18,7 @@ package enum TimelineProperties {
         var table = values(of: events, properties: properties)
         if table == nil {
             properties = self.properties(of: events, firstOnly: false)
-        table = values(of: events, properties: properties)
+            table = values(of: events, properties: properties)
         }
         guard let table else { return nil }
         return table.withUnsafeBufferPointer { columns(properties, values: $0, records: events.count) }

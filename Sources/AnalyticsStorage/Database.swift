@@ -33,6 +33,7 @@ package final class Database {
     package let createdFile: Bool
     /// How long a write waits for another writer, in milliseconds.
     private let busyTimeout: Int32
+    package static let defaultBusyTimeout: Int32 = 10_000
     private(set) var handle: OpaquePointer?
     /// Whether `close()` closes the SQLite connection (false for a borrowed one).
     private var ownsConnection = true
@@ -45,7 +46,7 @@ package final class Database {
     ///   - path: a file path, or `:memory:`.
     ///   - busyTimeout: how long a write waits for another writer, in milliseconds.
     /// - Throws: `SQLiteError` when the file cannot be opened or is not a database.
-    package init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Int32 = 10_000) throws {
+    package init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Int32 = Database.defaultBusyTimeout) throws {
         self.path = path
         self.busyTimeout = busyTimeout
         createdFile = mode == .readWriteCreate && path != ":memory:" && !FileManager.default.fileExists(atPath: path)
@@ -109,7 +110,7 @@ package final class Database {
 
     /// Switches back to WAL mode after a transaction run in rollback-journal mode.
     package func restoreWAL() throws {
-        let journal = try switchToWAL(busyTimeout: 10_000)
+        let journal = try switchToWAL(busyTimeout: busyTimeout)
         guard journal?.lowercased() == "wal" else {
             throw SQLiteError(code: SQLITE_ERROR, message: "could not switch back to WAL mode (got \(journal ?? "nothing"))")
         }
@@ -121,7 +122,7 @@ package final class Database {
     package init(borrowing connection: OpaquePointer, path: String = "") {
         self.path = path
         createdFile = false
-        busyTimeout = 10_000
+        busyTimeout = Self.defaultBusyTimeout
         handle = connection
         ownsConnection = false
     }

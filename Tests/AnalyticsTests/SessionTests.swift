@@ -182,6 +182,16 @@ struct SessionTests {
         return try sessions.list().map(\.comparable) == kept
     }
 
+    /// Expects every user derived: none pending, every order counted in a session, the sessions
+    /// those of a full rebuild.
+    private func expectDerived(_ workspace: Workspace, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let database = workspace.database
+        #expect(try database.scalarInt("SELECT count(*) FROM pending_derivation") == 0, sourceLocation: sourceLocation)
+        #expect(try database.scalarInt("SELECT sum(orders) FROM sessions") == database.scalarInt("SELECT count(*) FROM orders"),
+                sourceLocation: sourceLocation)
+        #expect(try sessionsEqualRebuild(database), sourceLocation: sourceLocation)
+    }
+
     @Test("an orders file followed by an events file in one command leaves its users to the events file; into a database with sessions, the result equals a rebuild")
     func ordersDeferredToEvents() throws {
         let directory = TemporaryDirectory()
@@ -193,10 +203,7 @@ struct SessionTests {
         let summary = try workspace.importFiles([files.second, files.orders])
         #expect(summary.results.map(\.status) == [.imported, .imported])
         #expect(summary.results[1].phases.map(\.name).contains("sessions") == false)
-        #expect(try workspace.database.scalarInt("SELECT count(*) FROM pending_derivation") == 0)
-        let orders = try workspace.database.scalarInt("SELECT count(*) FROM orders") ?? 0
-        #expect(try workspace.database.scalarInt("SELECT sum(orders) FROM sessions") == orders)
-        #expect(try sessionsEqualRebuild(workspace.database))
+        try expectDerived(workspace)
 
         // Into a database another command created (its readers read while it is written), each file
         // leaves its sessions current: the orders file derives its users itself.
@@ -205,8 +212,7 @@ struct SessionTests {
         let existing = try Workspace.open(path: path)
         let later = try existing.importFiles([files.second, files.orders])
         #expect(later.results[1].phases.map(\.name).contains("sessions"))
-        #expect(try existing.database.scalarInt("SELECT sum(orders) FROM sessions") == orders)
-        #expect(try sessionsEqualRebuild(existing.database))
+        try expectDerived(existing)
     }
 
     @Test("users left pending are derived when the command ends without their events file (a repeat), or at the next open (a command cut off)")
@@ -218,10 +224,7 @@ struct SessionTests {
         _ = try repeated.importFiles([files.first])
         let summary = try repeated.importFiles([files.orders, files.first])
         #expect(summary.results.map(\.status) == [.imported, .skipped])
-        #expect(try repeated.database.scalarInt("SELECT count(*) FROM pending_derivation") == 0)
-        #expect(try repeated.database.scalarInt("SELECT sum(orders) FROM sessions")
-                == repeated.database.scalarInt("SELECT count(*) FROM orders"))
-        #expect(try sessionsEqualRebuild(repeated.database))
+        try expectDerived(repeated)
 
         // A command cut off after its orders file: the users wait, and the next open derives them.
         let path = directory.path("cut.sqlite")
@@ -246,11 +249,7 @@ struct SessionTests {
             try reader.close()
             try writer.close()
         }
-        let reopened = try Workspace.open(path: path)
-        #expect(try reopened.database.scalarInt("SELECT count(*) FROM pending_derivation") == 0)
-        #expect(try reopened.database.scalarInt("SELECT sum(orders) FROM sessions")
-                == reopened.database.scalarInt("SELECT count(*) FROM orders"))
-        #expect(try sessionsEqualRebuild(reopened.database))
+        try expectDerived(try Workspace.open(path: path))
     }
 
     @Test("only the users an import touched are re-sessionized")
