@@ -306,7 +306,8 @@ package final class SessionStore {
     struct UserRows: DerivedRows {
         let user: Int64
         let sessions: [Session]
-        let records: Data
+        /// The timeline (`TimelineRecord`'s format).
+        let records: [UInt8]
         /// The records' property values (`TimelineProperties`); nil when no record has properties.
         let props: [UInt8]?
         /// The user's orders (`OrderRecord`); nil when it has none.
@@ -319,26 +320,11 @@ package final class SessionStore {
 
     /// Sessionizes a user's rows (sorted in place into journey order). Reads nothing from the database.
     static func derive(user: Int64, events: inout [JourneyEvent], context: Context) throws -> UserRows {
-        guard !events.isEmpty else { return UserRows(user: user, sessions: [], records: Data(), props: nil) }
+        guard !events.isEmpty else { return UserRows(user: user, sessions: [], records: [], props: nil) }
         let (sessions, sessionOfEvent) = context.sessionizer.sessionize(&events)
         // Records are packed straight from the rows, read in place.
-        var records = Data(count: events.count * TimelineRecord.size)
-        var props: [UInt8]?
-        try events.withUnsafeBufferPointer { events in
-            try records.withUnsafeMutableBytes { raw in
-                for index in events.indices {
-                    let session = sessionOfEvent[index]
-                    TimelineRecord(timestamp: events[index].timestamp,
-                                   eventTypeID: try TimelineRecord.field(events[index].eventTypeID, "event type id"),
-                                   pageID: try TimelineRecord.field(events[index].pageID, "page id"),
-                                   sessionIndex: try TimelineRecord.field(Int64(session), "session index"),
-                                   channelID: try TimelineRecord.field(sessions[session].channelID, "channel id"),
-                                   deviceID: try TimelineRecord.field(sessions[session].deviceID, "device id"),
-                                   campaignID: try TimelineRecord.field(sessions[session].campaignID, "campaign id"))
-                        .store(into: raw, at: index)
-                }
-            }
-            props = TimelineProperties.encode(events)
+        let (records, props) = try events.withUnsafeBufferPointer { events in
+            (try TimelineRecord.encode(events, sessionOfEvent: sessionOfEvent, sessions: sessions), TimelineProperties.encode(events))
         }
         let orders = OrderRecord.orders(of: events, sessionOfEvent: sessionOfEvent)
         return UserRows(user: user, sessions: sessions, records: records,

@@ -1,12 +1,14 @@
-import Foundation
+import AnalyticsCore
 
-/// One event of a user's timeline as packed in `timelines.records`: fixed
-/// 32-byte little-endian records in journey order, so a funnel reads each
-/// user's journey as one blob and matches stages on integer codes.
+/// One event of a user's timeline as stored in `timelines.records`, in journey order, so a funnel
+/// reads each user's journey as one blob and matches stages on integer codes.
 ///
-/// Layout: timestamp (Int64), event type id, page id, session index (0-based
-/// within the user), and the session's touchpoint: channel, device, campaign
-/// ids (Int32 each; 0 means none).
+/// A blob (`encode`; `TimelineCursor` reads it): the format byte (2); the number of sessions, then
+/// per session its touchpoint: channel, device and campaign ids; the number of records, then per
+/// record its time as the difference from the previous record's (the first's from 0, zigzag), its
+/// event type id, page id and session index (0-based within the user). Every number is an unsigned
+/// LEB128 varint (`PropertyCodec`); an id of 0 means none. A record takes about 7 bytes: format 1's
+/// fixed 32-byte records repeated the session's touchpoint on every record.
 package struct TimelineRecord: Sendable, Equatable {
     package var timestamp: Int64
     package var eventTypeID: Int32
@@ -15,13 +17,6 @@ package struct TimelineRecord: Sendable, Equatable {
     package var channelID: Int32
     package var deviceID: Int32
     package var campaignID: Int32
-
-    package static let size = 32
-
-    /// Byte offsets of the fields within a record.
-    package enum Offset {
-        package static let timestamp = 0, eventType = 8, page = 12, session = 16, channel = 20, device = 24, campaign = 28
-    }
 
     package init(timestamp: Int64, eventTypeID: Int32, pageID: Int32, sessionIndex: Int32, channelID: Int32,
                 deviceID: Int32, campaignID: Int32) {
@@ -56,33 +51,52 @@ package struct TimelineRecord: Sendable, Equatable {
         return narrow
     }
 
-    /// Writes this record as the `index`th of a blob (`SessionStore.derive` packs a timeline so).
-    @inline(__always)
-    func store(into raw: UnsafeMutableRawBufferPointer, at index: Int) {
-        let offset = index * Self.size
-        raw.storeBytes(of: timestamp.littleEndian, toByteOffset: offset + Offset.timestamp, as: Int64.self)
-        raw.storeBytes(of: eventTypeID.littleEndian, toByteOffset: offset + Offset.eventType, as: Int32.self)
-        raw.storeBytes(of: pageID.littleEndian, toByteOffset: offset + Offset.page, as: Int32.self)
-        raw.storeBytes(of: sessionIndex.littleEndian, toByteOffset: offset + Offset.session, as: Int32.self)
-        raw.storeBytes(of: channelID.littleEndian, toByteOffset: offset + Offset.channel, as: Int32.self)
-        raw.storeBytes(of: deviceID.littleEndian, toByteOffset: offset + Offset.device, as: Int32.self)
-        raw.storeBytes(of: campaignID.littleEndian, toByteOffset: offset + Offset.campaign, as: Int32.self)
+    /// Packs a user's sessionized events (`sessionOfEvent[i]`: the index in `sessions` of event i's session).
+    /// - Throws: `FieldOverflow` for an id or session index above `Int32.max`.
+    static func encode(_ events: UnsafeBufferPointer<JourneyEvent>, sessionOfEvent: [Int], sessions: [Session]) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 + sessions.count * 6 + events.count * 9)
+        bytes.append(TimelineCursor.format)
+        // The numbers of a session or a record written into a buffer on the stack, appended at once
+        // (an append per byte checks the array's capacity each time).
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+            var count = 0
+            func flush() {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
+                count = 0
+            }
+            PropertyCodec.putVarint(UInt64(sessions.count), into: buffer, at: &count)
+            for session in sessions {
+                PropertyCodec.putVarint(UInt64(try field(session.channelID, "channel id")), into: buffer, at: &count)
+                PropertyCodec.putVarint(UInt64(try field(session.deviceID, "device id")), into: buffer, at: &count)
+                PropertyCodec.putVarint(UInt64(try field(session.campaignID, "campaign id")), into: buffer, at: &count)
+                flush()
+            }
+            PropertyCodec.putVarint(UInt64(events.count), into: buffer, at: &count)
+            var previous: Int64 = 0
+            for index in events.indices {
+                let time = events[index].timestamp
+                PropertyCodec.putVarint(TimelineCursor.zigzag(time &- previous), into: buffer, at: &count)
+                PropertyCodec.putVarint(UInt64(try field(events[index].eventTypeID, "event type id")), into: buffer, at: &count)
+                PropertyCodec.putVarint(UInt64(try field(events[index].pageID, "page id")), into: buffer, at: &count)
+                PropertyCodec.putVarint(UInt64(try field(Int64(sessionOfEvent[index]), "session index")), into: buffer, at: &count)
+                flush()
+                previous = time
+            }
+            flush()
+        }
+        return bytes
     }
 
-    /// Unpacks the records of a blob (trailing partial bytes are ignored).
+    /// Unpacks the records of a blob (a damaged blob's records up to the damage).
     package static func decode(_ bytes: UnsafeRawBufferPointer, into records: inout [TimelineRecord]) {
         records.removeAll(keepingCapacity: true)
-        let count = bytes.count / size
-        for index in 0..<count {
-            let offset = index * size
-            records.append(TimelineRecord(
-                timestamp: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.timestamp, as: Int64.self)),
-                eventTypeID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.eventType, as: Int32.self)),
-                pageID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.page, as: Int32.self)),
-                sessionIndex: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.session, as: Int32.self)),
-                channelID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.channel, as: Int32.self)),
-                deviceID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.device, as: Int32.self)),
-                campaignID: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + Offset.campaign, as: Int32.self))))
+        var cursor = TimelineCursor(bytes)
+        while cursor.next() {
+            let touchpoint = cursor.touchpoint
+            records.append(TimelineRecord(timestamp: cursor.timestamp, eventTypeID: cursor.eventTypeID, pageID: cursor.pageID,
+                                          sessionIndex: cursor.sessionIndex, channelID: touchpoint.channel,
+                                          deviceID: touchpoint.device, campaignID: touchpoint.campaign))
         }
     }
 }

@@ -166,8 +166,7 @@ struct AttributionPass: Sendable {
         var weights: [Double] = []
         var columns = PropertyColumns(wanted: property.map { [$0] } ?? [])
         let lookback = query.lookbackMilliseconds, halfLife = Double(max(1, query.halfLifeMilliseconds))
-        let size = TimelineRecord.size
-        typealias Field = TimelineRecord.Offset
+        var cursor = TimelineCursor()
 
         let statement = try database.prepare("""
             SELECT records, \(property == nil ? "NULL" : "props"), orders FROM timelines
@@ -181,30 +180,28 @@ struct AttributionPass: Sendable {
             row.withBlob(0) { records in
                 row.withBlob(1) { props in
                     if property != nil { columns.start(props) }
-                    for offset in stride(from: 0, to: records.count - size + 1, by: size) {
-                        func int32(_ at: Int) -> Int64 {
-                            Int64(Int32(littleEndian: records.loadUnaligned(fromByteOffset: offset + at, as: Int32.self)))
-                        }
+                    cursor.start(records)
+                    while cursor.next() {
                         if property != nil { columns.next(props) }
-                        let session = Int(int32(Field.session))
+                        let session = Int(cursor.sessionIndex)
                         while sessions.count <= session {
                             sessions.append(Touchpoint(start: .max, value: 0, direct: true))
                             seen.append(false)
                         }
                         if !seen[session] {
                             seen[session] = true
-                            let channel = int32(Field.channel)
+                            let touchpoint = cursor.touchpoint
+                            let channel = Int64(touchpoint.channel)
                             let value: Int64
                             switch query.dimension {
                             case .channel: value = channel
-                            case .device: value = int32(Field.device)
-                            case .campaign: value = int32(Field.campaign)
-                            case .landingPage: value = int32(Field.page)
+                            case .device: value = Int64(touchpoint.device)
+                            case .campaign: value = Int64(touchpoint.campaign)
+                            case .landingPage: value = Int64(cursor.pageID)
                             case .property: value = 0
                             }
-                            sessions[session] = Touchpoint(
-                                start: Int64(littleEndian: records.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self)),
-                                value: value, direct: channel <= 0 || directChannels.contains(channel))
+                            sessions[session] = Touchpoint(start: cursor.timestamp, value: value,
+                                                           direct: channel <= 0 || directChannels.contains(channel))
                         }
                         // A session's property value: the first of its events that has one.
                         if property != nil, sessions[session].value == 0, columns.values[0] != 0 {

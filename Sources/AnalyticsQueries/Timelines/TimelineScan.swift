@@ -4,7 +4,6 @@ import AnalyticsStorage
 
 /// One user's timeline decoded into columns, restricted to a time range.
 struct TimelineScan {
-    private typealias Field = TimelineRecord.Offset
     let matcher: StageMatcher
     let range: TimeRange
     /// Only events meeting it are kept (`--where`).
@@ -14,13 +13,14 @@ struct TimelineScan {
     /// Whether the records' property pairs are decoded (filters or breakdowns read them).
     let readsProperties: Bool
     /// The current timeline's records in range: time, stage mask, session index,
-    /// and where the record is in `bytes` (for its touchpoint fields).
+    /// event type and page (the touchpoint is the session's, in `cursor`).
     private(set) var timestamps: [Int64] = []
     private(set) var masks: [UInt32] = []
     /// Per kept record, the journey's exclusions it is an X event of (empty without exclusions).
     private(set) var exclusionMasks: [UInt32] = []
     private(set) var sessions: [Int32] = []
-    private var offsets: [Int] = []
+    private var eventTypes: [Int32] = []
+    private var pages: [Int32] = []
     /// The properties whose values breakdowns read, and per kept record those
     /// values (record i's at i x count ..< (i + 1) x count; 0: absent).
     private let keptProperties: [Int64]
@@ -30,8 +30,8 @@ struct TimelineScan {
     private var columns: PropertyColumns
     /// Whether conditions read properties.
     private let conditionsReadProperties: Bool
-    /// A copy of the current blob (SQLite's buffer is only valid until the next step).
-    private var bytes: [UInt8] = []
+    /// Reads the current timeline; keeps its sessions' touchpoints after the blob is gone.
+    private var cursor = TimelineCursor()
     /// The last event time seen in range over all timelines.
     private(set) var lastTime: Int64?
     /// The last event or order time over all timelines read, whatever the range and filter.
@@ -77,21 +77,19 @@ struct TimelineScan {
         masks.removeAll(keepingCapacity: true)
         exclusionMasks.removeAll(keepingCapacity: true)
         sessions.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
+        eventTypes.removeAll(keepingCapacity: true)
+        pages.removeAll(keepingCapacity: true)
         keptValues.removeAll(keepingCapacity: true)
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: blob)
-        let size = TimelineRecord.size
+        cursor.start(blob)
         let lower = range.lower, upper = range.upper
         var latest = lastTime ?? .min
         if readsProperties { columns.start(props) }
-        for offset in stride(from: 0, to: blob.count - size + 1, by: size) {
+        while cursor.next() {
             if readsProperties { columns.next(props) }
-            let time = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: offset + Field.timestamp, as: Int64.self))
+            let time = cursor.timestamp
             guard time >= lower && time < upper else { continue }
-            let eventType = Self.int32(blob, offset + Field.eventType), page = Self.int32(blob, offset + Field.page)
-            let channel = Self.int32(blob, offset + Field.channel), device = Self.int32(blob, offset + Field.device)
-            let campaign = Self.int32(blob, offset + Field.campaign)
+            let eventType = cursor.eventTypeID, page = cursor.pageID, touchpoint = cursor.touchpoint
+            let channel = touchpoint.channel, device = touchpoint.device, campaign = touchpoint.campaign
             // The record's values, for conditions: its own type, page and properties, its session's touchpoint.
             func passes(_ conditions: EventFilter) -> Bool {
                 conditions.passes(eventType: Int64(eventType), page: Int64(page), channel: Int64(channel),
@@ -103,8 +101,9 @@ struct TimelineScan {
             timestamps.append(time)
             masks.append(mask)
             if matcher.hasExclusions { exclusionMasks.append(matcher.exclusionMask(eventType: eventType)) }
-            sessions.append(Self.int32(blob, offset + Field.session))
-            offsets.append(offset)
+            sessions.append(cursor.sessionIndex)
+            eventTypes.append(eventType)
+            pages.append(page)
             if conditionsReadProperties {
                 for property in keptProperties { keptValues.append(columns.value(of: property) ?? 0) }
             } else {
@@ -113,33 +112,22 @@ struct TimelineScan {
             if time > latest { latest = time }
         }
         if !timestamps.isEmpty { lastTime = latest }
-        if blob.count >= size {
-            // Records are in journey order: the last one is the latest.
-            let last = Int64(littleEndian: blob.loadUnaligned(fromByteOffset: (blob.count / size - 1) * size, as: Int64.self))
-            latestStored = max(latestStored ?? last, last)
-        }
+        // Records are in journey order: the last one read is the latest.
+        if cursor.count > 0 { latestStored = max(latestStored ?? cursor.timestamp, cursor.timestamp) }
     }
 
     /// The value id of a field on the kept record at `index` (0: absent).
     func value(of source: FieldCatalog.Source, at index: Int) -> Int64 {
-        func field(_ position: Int) -> Int64 {
-            bytes.withUnsafeBytes { Int64(Self.int32($0, offsets[index] + position)) }
-        }
         switch source {
-        case .eventType: return field(Field.eventType)
-        case .page: return field(Field.page)
-        case .channel: return field(Field.channel)
-        case .device: return field(Field.device)
-        case .campaign: return field(Field.campaign)
+        case .eventType: return Int64(eventTypes[index])
+        case .page: return Int64(pages[index])
+        case .channel: return Int64(cursor.touchpoints[Int(sessions[index])].channel)
+        case .device: return Int64(cursor.touchpoints[Int(sessions[index])].device)
+        case .campaign: return Int64(cursor.touchpoints[Int(sessions[index])].campaign)
         case .property(let property, _):
             guard let position = keptProperties.firstIndex(of: property) else { return 0 }
             return keptValues[index * keptProperties.count + position]
         }
-    }
-
-    @inline(__always)
-    private static func int32(_ blob: UnsafeRawBufferPointer, _ offset: Int) -> Int32 {
-        Int32(littleEndian: blob.loadUnaligned(fromByteOffset: offset, as: Int32.self))
     }
 
     /// The breakdown group of the record at `index`: a label id (0 for none),
@@ -169,7 +157,8 @@ struct TimelineScan {
             masks = order.map { masks[$0] }
             if !exclusionMasks.isEmpty { exclusionMasks = order.map { exclusionMasks[$0] } }
             sessions = order.map { sessions[$0] }
-            offsets = order.map { offsets[$0] }
+            eventTypes = order.map { eventTypes[$0] }
+            pages = order.map { pages[$0] }
             if !keptProperties.isEmpty {
                 let width = keptProperties.count
                 keptValues = order.flatMap { keptValues[$0 * width..<($0 + 1) * width] }
