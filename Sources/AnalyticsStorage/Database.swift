@@ -41,12 +41,17 @@ package final class Database {
     /// Every statement prepared here and still alive, so `close()` can finalize them.
     private var liveStatements: [WeakStatement] = []
 
+    /// Process-wide settings, made once before the first connection opens SQLite: no memory statistics
+    /// (nothing here reads them; each allocation SQLite made took a global mutex for them).
+    private static let configureSQLite: Void = { _ = csqlite_disable_memory_statistics() }()
+
     /// Opens (or creates) a database.
     /// - Parameters:
     ///   - path: a file path, or `:memory:`.
     ///   - busyTimeout: how long a write waits for another writer, in milliseconds.
     /// - Throws: `SQLiteError` when the file cannot be opened or is not a database.
     package init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Int32 = Database.defaultBusyTimeout) throws {
+        Self.configureSQLite
         self.path = path
         self.busyTimeout = busyTimeout
         createdFile = mode == .readWriteCreate && path != ":memory:" && !FileManager.default.fileExists(atPath: path)

@@ -18,6 +18,12 @@ static inline int csqlite_db_config_int(sqlite3 *db, int op, int value) {
     return sqlite3_db_config(db, op, value, (int *)0);
 }
 
+/// sqlite3_config is variadic; this turns SQLite's memory statistics off (they take a global mutex on
+/// every allocation and free). It works only before SQLite is initialized (SQLITE_MISUSE after).
+static inline int csqlite_disable_memory_statistics(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /// A virtual table and a cursor with room for the owner's state (a retained Swift object).
 typedef struct { sqlite3_vtab base; void *state; } csqlite_vtab;
 typedef struct { sqlite3_vtab_cursor base; void *state; } csqlite_cursor;
