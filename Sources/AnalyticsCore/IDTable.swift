@@ -1,10 +1,13 @@
 /// Values by label id, read per event: ids below `nearLimit` (label ids are small and dense) from an
 /// array, others from a dictionary, so a lookup is an array read instead of a hash in the usual case.
-package struct IDTable<Value: Sendable>: Sendable {
+///
+/// Public, like the varint codec: a `package` declaration is never inlined into another module, also
+/// when `@inlinable` (swiftlang/swift#70100), and a generic lookup per event that is not inlined is
+/// not specialized either (4% of an import's instructions went to metadata lookups for `Value?`).
+public struct IDTable<Value: Sendable>: Sendable {
     /// Ids below this are kept in the array.
     package static var nearLimit: Int64 { 1 << 16 }
-    // Inlinable (with its storage), so that each use is specialized to its `Value`: a generic
-    // lookup per event cost 3% of an import's CPU in metadata lookups.
+    // Inlinable (with its storage), so that each use is specialized to its `Value`.
     @usableFromInline let near: [Value?]
     @usableFromInline let far: [Int64: Value]
 
@@ -19,7 +22,7 @@ package struct IDTable<Value: Sendable>: Sendable {
     }
 
     @inlinable @inline(__always)
-    package subscript(id: Int64) -> Value? {
+    public subscript(id: Int64) -> Value? {
         id >= 0 && id < near.count ? near[Int(id)] : far[id]
     }
 }

@@ -13,7 +13,10 @@
 /// within `maximumQuotedLineBreaks` line breaks (or the record's byte limit,
 /// or the end of the file) makes its record the first line alone, rejected,
 /// and scanning goes on at the next line: one stray quote never swallows the rest.
-package final class CSVReader {
+///
+/// Public, with `field` and `fieldCount`, so that the importer's call per field is inlined: a
+/// `package` declaration is never inlined into another module (swiftlang/swift#70100).
+public final class CSVReader {
     /// What is wrong with a record as a whole.
     package enum Problem: Equatable, Sendable {
         /// The file ends inside a quoted field.
@@ -70,7 +73,7 @@ package final class CSVReader {
     /// The problem of the current record, if any.
     package private(set) var problem: Problem?
     /// The number of fields of the current record.
-    @inlinable package var fieldCount: Int { fieldEnds.count }
+    @inlinable public var fieldCount: Int { fieldEnds.count }
     /// The raw text of the current record (cut to `rawTextLimit` bytes), made
     /// on demand: only rejected rows need it.
     package var rawText: [UInt8] {
@@ -109,7 +112,7 @@ package final class CSVReader {
     /// The bytes of field `index` of the current record (unquoted, unescaped).
     /// Valid until the next call to `next()`.
     @inlinable @inline(__always)
-    package func field(_ index: Int) -> UnsafeRawBufferPointer {
+    public func field(_ index: Int) -> UnsafeRawBufferPointer {
         let start = index == 0 ? 0 : fieldEnds[index - 1]
         return UnsafeRawBufferPointer(start: fieldData + start, count: fieldEnds[index] - start)
     }
