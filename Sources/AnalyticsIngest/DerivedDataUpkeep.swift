@@ -11,14 +11,10 @@ package protocol DerivedDataUpkeep: AnyObject, Sendable {
     /// Before a file's events are stored.
     /// - Parameter newEvents: how many events the file brings (an upper bound: before duplicates).
     func willStore(newEvents: Int) throws
-    /// Reads what `derive` needs from the database for these users (ascending), before any derives.
-    func prefetch(users: [Int64]) throws -> any DerivedInputs
-    /// A user's derived rows from all of the user's events (in time order) and what `prefetch`
-    /// read; reads nothing from the database, so it may run on any thread. `previous` are the
-    /// user's events before this file, from which the stored rows were derived.
-    func derive(user: Int64, events: [StoredEvent], previous: [StoredEvent], inputs: any DerivedInputs) throws
-        -> any DerivedRows
-    /// Stores rows that `derive` made, replacing the user's earlier ones (on the importer's thread).
+    /// Starts the derivation of a bucket of users (ascending): reads what it needs from the
+    /// database, before any derives. A worker then derives each user into it (`DerivedRows.derive`).
+    func prefetch(users: [Int64]) throws -> any DerivedRows
+    /// Stores the rows of a bucket's users, replacing their earlier ones (on the importer's thread).
     func write(_ rows: any DerivedRows) throws
     /// After the file: re-derives the users whose events or orders changed otherwise (orders
     /// files, `--force` replacements), and those a file before left pending; finishes.
@@ -28,8 +24,12 @@ package protocol DerivedDataUpkeep: AnyObject, Sendable {
     func finish(touched: Set<Int64>, deferring: Bool) throws
 }
 
-/// What `DerivedDataUpkeep.derive` computes for one user, ready to write.
-package protocol DerivedRows: Sendable {}
-
-/// What `DerivedDataUpkeep.prefetch` read for the users of a file.
-package protocol DerivedInputs: Sendable {}
+/// The derived rows of a bucket of users, ready to write: made by `DerivedDataUpkeep.prefetch` with
+/// what the derivation reads from the database, filled user by user on a worker, written at once.
+/// One bucket is one value (a cast and a write call per bucket, not per user).
+package protocol DerivedRows: Sendable {
+    /// Derives a user's rows from all of the user's events (in time order); reads nothing from the
+    /// database, so it may run on any thread. `previous` are the user's events before this file,
+    /// from which the stored rows were derived. Users come in ascending order.
+    mutating func derive(user: Int64, events: [StoredEvent], previous: [StoredEvent]) throws
+}

@@ -441,12 +441,13 @@ struct FileLoad {
         try upkeep?.willStore(newEvents: spills.reduce(0) { $0 + $1.count })
         let hasStoredEvents = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM event_blocks)") == 1
         struct Input: @unchecked Sendable {
-            // @unchecked: read-only once made; `derived` is what the upkeep's prefetch read.
+            // @unchecked: read-only once made; `derived` is the upkeep's derivation of the bucket, to fill.
             var stored: [Int64: [UInt8]] = [:]
-            var derived: (any DerivedInputs)?
+            var derived: (any DerivedRows)?
         }
         struct Bucket {
-            var users: [(user: Int64, block: [UInt8], rows: (any DerivedRows)?, added: Int)] = []
+            var users: [(user: Int64, block: [UInt8], added: Int)] = []
+            var derived: (any DerivedRows)?
             var duplicates = 0
         }
         let upkeep = self.upkeep
@@ -464,16 +465,14 @@ struct FileLoad {
             input.derived = try upkeep?.prefetch(users: users)
             return input
         } work: { slot, input in
-            var bucket = Bucket()
+            var bucket = Bucket(derived: input.derived)
             try EventSpill.forEachUser(in: spills, bucket: buckets[slot]) { user, incoming in
                 let before = try input.stored[user].map { try EventBlock.decode($0) } ?? []
                 let (events, duplicates) = Self.merge(stored: before, incoming: incoming)
                 bucket.duplicates += duplicates
                 guard events.count > before.count else { return }
-                let rows = try input.derived.map {
-                    try upkeep?.derive(user: user, events: events, previous: before, inputs: $0)
-                } ?? nil
-                bucket.users.append((user, EventBlock.encode(events), rows, events.count - before.count))
+                try bucket.derived?.derive(user: user, events: events, previous: before)
+                bucket.users.append((user, EventBlock.encode(events), events.count - before.count))
             }
             return bucket
         } consume: { _, bucket in
@@ -481,11 +480,11 @@ struct FileLoad {
             for item in bucket.users {
                 rowsImported += item.added
                 try EventBlock.write(encoded: item.block, of: item.user, with: writeBlock)
-                if let upkeep, let rows = item.rows {
-                    try upkeep.write(rows)
-                } else {
-                    touch(item.user)
-                }
+            }
+            if let upkeep, let derived = bucket.derived {
+                try upkeep.write(derived)
+            } else {
+                for item in bucket.users { touch(item.user) }
             }
         }
     }

@@ -66,40 +66,47 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         }
     }
 
-    /// The orders of a bucket of users the file brings events for, by user.
-    struct Orders: DerivedInputs {
-        let byUser: [Int64: [JourneyEvent]]
-    }
+    /// The sessions and timelines of a bucket of users the file brings events for, derived on a worker.
+    struct BucketRows: DerivedRows {
+        let context: SessionStore.Context
+        /// The bucket's users' stored orders, by user.
+        let orders: [Int64: [JourneyEvent]]
+        /// Whether the sessions stored before the file's events may be kept where unchanged.
+        let keepsUnchangedSessions: Bool
+        let pending: Set<Int64>
+        var users: [SessionStore.UserRows] = []
 
-    func prefetch(users: [Int64]) throws -> any DerivedInputs {
-        guard hasOrders, let context, !users.isEmpty else { return Orders(byUser: [:]) }
-        return Orders(byUser: try store.orders(of: users, context: context))
-    }
-
-    func derive(user: Int64, events: [StoredEvent], previous: [StoredEvent], inputs: any DerivedInputs) throws
-        -> any DerivedRows {
-        guard let context, let orders = inputs as? Orders else { preconditionFailure("derive before willStore") }
-        let userOrders = orders.byUser[user]
-        var journey = context.events(events, extra: userOrders?.count ?? 0)
-        if let userOrders { journey += userOrders }
-        var rows = try SessionStore.derive(user: user, events: &journey, context: context)
-        // Derived rows exist for the users that had events or orders: only theirs need deleting first.
-        rows.replacesStored = !previous.isEmpty || orders.byUser[user] != nil
-        if keepsUnchangedSessions && !previous.isEmpty && !pending.contains(user) {
-            // The stored sessions were derived from the previous events and the same orders (unless
-            // the user's derivation was left pending, after an orders file): those
-            // before the first one the file changes stay as they are (usually all but the last).
-            var before = context.events(previous) + (orders.byUser[user] ?? [])
-            let stored = context.sessionizer.sessionize(&before).sessions
-            rows.unchangedSessions = zip(stored, rows.sessions).prefix { $0 == $1 }.count
+        mutating func derive(user: Int64, events: [StoredEvent], previous: [StoredEvent]) throws {
+            let userOrders = orders[user]
+            var journey = context.events(events, extra: userOrders?.count ?? 0)
+            if let userOrders { journey += userOrders }
+            var rows = try SessionStore.derive(user: user, events: &journey, context: context)
+            // Derived rows exist for the users that had events or orders: only theirs need deleting first.
+            rows.replacesStored = !previous.isEmpty || userOrders != nil
+            if keepsUnchangedSessions && !previous.isEmpty && !pending.contains(user) {
+                // The stored sessions were derived from the previous events and the same orders (unless
+                // the user's derivation was left pending, after an orders file): those
+                // before the first one the file changes stay as they are (usually all but the last).
+                var before = context.events(previous) + (userOrders ?? [])
+                let stored = context.sessionizer.sessionize(&before).sessions
+                rows.unchangedSessions = zip(stored, rows.sessions).prefix { $0 == $1 }.count
+            }
+            users.append(rows)
         }
-        return rows
+    }
+
+    func prefetch(users: [Int64]) throws -> any DerivedRows {
+        guard let context else { preconditionFailure("prefetch before willStore") }
+        let orders = hasOrders && !users.isEmpty ? try store.orders(of: users, context: context) : [:]
+        return BucketRows(context: context, orders: orders, keepsUnchangedSessions: keepsUnchangedSessions, pending: pending)
     }
 
     func write(_ rows: any DerivedRows) throws {
-        guard let rows = rows as? SessionStore.UserRows else { preconditionFailure("rows of another upkeep") }
-        try store.write(rows, deleteFirst: hadDerived && rows.replacesStored)
-        if pending.contains(rows.user) { derivedPending.insert(rows.user) }
+        guard let rows = rows as? BucketRows else { preconditionFailure("rows of another upkeep") }
+        for user in rows.users {
+            try store.write(user, deleteFirst: hadDerived && user.replacesStored)
+            if pending.contains(user.user) { derivedPending.insert(user.user) }
+        }
     }
 
     func finish(touched: Set<Int64>, deferring: Bool) throws {

@@ -35,7 +35,7 @@ package struct JourneyEvent: Sendable, Equatable {
     package init(timestamp: Int64, isOrder: Bool = false, externalID: String? = nil, eventTypeID: Int64,
                 eventTypeName: String, sessionKey: String? = nil, pageID: Int64? = nil, channelID: Int64? = nil,
                 deviceID: Int64? = nil, campaignID: Int64? = nil, revenue: Double = 0, countsRevenue: Bool = false,
-                rowID: Int64 = 0) {
+                rowID: Int64 = 0, props: PropertyBytes = PropertyBytes(), orderKey: String? = nil) {
         self.timestamp = timestamp
         self.isOrder = isOrder
         self.externalID = externalID
@@ -49,6 +49,8 @@ package struct JourneyEvent: Sendable, Equatable {
         self.revenue = revenue
         self.countsRevenue = countsRevenue
         self.rowID = rowID
+        self.props = props
+        self.orderKey = orderKey
     }
 
     /// Journey order: time, then events before orders, then id, type and storage row,

@@ -200,20 +200,15 @@ package final class SessionStore {
         /// A stored event as sessionization sees it; `position` (its index in the user's block) breaks ties.
         func event(_ stored: StoredEvent, position: Int) -> JourneyEvent {
             let (name, isOrder) = eventTypes[stored.eventTypeID] ?? ("", false)
-            var event = JourneyEvent(timestamp: stored.timestamp, isOrder: isOrder, externalID: stored.eventID,
-                                     eventTypeID: stored.eventTypeID, eventTypeName: name,
-                                     sessionKey: stored.sessionKey, pageID: stored.pageID, channelID: stored.channelID,
-                                     deviceID: stored.deviceID, campaignID: stored.campaignID, rowID: Int64(position))
-            event.props = stored.props
-            if isOrder {
-                // An event of the order role is an order: its revenue counts when it has one.
-                event.orderKey = stored.orderID ?? stored.eventID
-                if let revenue = stored.revenue {
-                    event.revenue = revenue
-                    event.countsRevenue = true
-                }
-            }
-            return event
+            // An event of the order role is an order: its revenue counts when it has one. Made in one
+            // expression: a `var` changed field by field was copied twice more per event.
+            let revenue = isOrder ? stored.revenue : nil
+            return JourneyEvent(timestamp: stored.timestamp, isOrder: isOrder, externalID: stored.eventID,
+                                eventTypeID: stored.eventTypeID, eventTypeName: name, sessionKey: stored.sessionKey,
+                                pageID: stored.pageID, channelID: stored.channelID, deviceID: stored.deviceID,
+                                campaignID: stored.campaignID, revenue: revenue ?? 0, countsRevenue: revenue != nil,
+                                rowID: Int64(position), props: stored.props,
+                                orderKey: isOrder ? stored.orderID ?? stored.eventID : nil)
         }
 
         /// The events of a block, with room for `extra` more (the user's orders).
@@ -303,7 +298,7 @@ package final class SessionStore {
     }
 
     /// A user's sessions and timeline, ready to store.
-    struct UserRows: DerivedRows {
+    struct UserRows: Sendable {
         let user: Int64
         let sessions: [Session]
         /// The timeline (`TimelineRecord`'s format).
