@@ -98,7 +98,7 @@ struct FileLoad {
             for reject in rejects { onReject(reject.line, reject.reason, reject.raw) }
             throw abort
         }
-        try labels.saveUsers()
+        try labels.finishUsers()
         // The file must be as it was when it was hashed: one that grows or shrinks while it is
         // read would be recorded under a checksum that is not its content.
         if consumed != total {

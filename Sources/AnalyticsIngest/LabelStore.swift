@@ -46,6 +46,10 @@ final class LabelStore {
         var nextUserID: Int64
         /// New users not yet written (`saveUsers`), in id order.
         var newUsers: [(id: Int64, external: String)] = []
+        /// About how many users were stored before the file (the largest id).
+        let storedUsers: Int64
+        /// The index of users' external ids while it is dropped for the file (`saveUsers`); under `lock`.
+        var droppedUserIndex: [Database.IndexDefinition] = []
 
         init(database: Database, preloadUsersUpTo: Int) throws {
             self.database = database
@@ -55,6 +59,7 @@ final class LabelStore {
             // cost less than a lookup of every user the file brings.
             let preload = maxUserID.map { $0 <= Int64(min(preloadUsersUpTo, Self.mostUsersPreloaded)) } ?? false
             hadUsers = maxUserID != nil && !preload
+            storedUsers = maxUserID ?? 0
             labels = Array(repeating: ByteInterner(), count: Kind.allCases.count)
             for (kind, value, id) in try database.query("SELECT kind, value, id FROM labels", [], {
                 ($0.string(0), $0.string(1), $0.int64(2))
@@ -232,6 +237,15 @@ final class LabelStore {
         // Other threads may be reading on: the database is theirs too (new labels), under `lock`.
         registry.lock.lock()
         defer { registry.lock.unlock() }
+        // Many new users so far, at least as many as were stored, and none looked up in the database
+        // (the stored ones, if any, are in memory): the index of external ids is built once after the
+        // file's users (`finishUsers`) instead of entry by entry in random order (10M events, 1.28M
+        // users: about 1 s for the build against 2.5-3 s of CPU inserting).
+        let newSoFar = users[users.count - 1].id - registry.storedUsers
+        if registry.droppedUserIndex.isEmpty, !registry.hadUsers, newSoFar >= Int64(Self.usersPerStatement),
+           newSoFar >= registry.storedUsers {
+            registry.droppedUserIndex = try database.dropIndexes([Self.externalIDIndex])
+        }
         let insert = try database.prepare("INSERT INTO users (id, external_id) SELECT ? + key, value FROM json_each(?)")
         // In chunks, so the JSON text stays small whatever the number and length of the ids.
         var json: [UInt8] = []
@@ -255,6 +269,19 @@ final class LabelStore {
             start = end
         }
     }
+
+    /// Writes the new users not yet written and builds the index of external ids if `saveUsers`
+    /// dropped it; at the end of a file's reading, before anything looks users up by external id.
+    func finishUsers() throws {
+        try saveUsers()
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        try database.createIndexes(registry.droppedUserIndex)
+        registry.droppedUserIndex = []
+    }
+
+    /// The unique index of `users.external_id` (migration 12).
+    static let externalIDIndex = "users_by_external_id"
 
     /// At most this many new users, and about this many bytes of JSON, go into one statement (`saveUsers`).
     static let usersPerStatement = 1 << 16

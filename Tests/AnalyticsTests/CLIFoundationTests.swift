@@ -12,7 +12,7 @@ struct CLIFoundationTests {
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let migrations = object?["migrations"] as? [[String: Any]]
-        #expect(migrations?.compactMap { $0["name"] as? String } == ["create_events", "create_sessions", "open_event_model", "event_blocks", "order_records", "sql_views", "identities", "event_details", "timeline_property_columns", "pending_derivation", "compact_timelines"])
+        #expect(migrations?.compactMap { $0["name"] as? String } == ["create_events", "create_sessions", "open_event_model", "event_blocks", "order_records", "sql_views", "identities", "event_details", "timeline_property_columns", "pending_derivation", "compact_timelines", "users_external_id_index"])
         #expect(object?["sqlite_version"] as? String == "3.40.1" || (object?["sqlite_version"] as? String)?.hasPrefix("3.") == true)
         let tables = object?["tables"] as? [[String: Any]]
         #expect(tables?.contains { $0["table"] as? String == "events" && $0["rows"] as? Int == 0 } == true)

@@ -206,6 +206,32 @@ struct ImportTests {
         #expect(try database.scalarInt("SELECT import_id FROM events WHERE event_id = 'e5'") == 1)
     }
 
+    @Test("a file of 70,000 new users: the external-id index is built after them, unique, and finds them in the next file")
+    func manyNewUsers() throws {
+        let fixture = try Fixture()
+        try fixture.events(["\(t(0)),early,page_view"])
+        // More new users than `LabelStore.usersPerStatement` and than were stored: the index is dropped
+        // while they are written and built again before the file ends.
+        try fixture.events((0..<70_000).map { "\(t(1)),u\($0),page_view" })
+        let database = fixture.database
+        #expect(try database.scalarInt("SELECT count(*) FROM users") == 70_001)
+        #expect(try database.scalarInt("SELECT count(DISTINCT external_id) FROM users") == 70_001)
+        #expect(try database.scalarText("SELECT sql FROM sqlite_schema WHERE name = ?", .text(LabelStore.externalIDIndex))?
+            .contains("UNIQUE") == true)
+        let plan = try database.query("EXPLAIN QUERY PLAN SELECT id FROM users WHERE external_id = 'u5'") { $0.string(3) }
+        #expect(plan.contains { $0.contains(LabelStore.externalIDIndex) })
+        let before = try database.query("SELECT external_id, id FROM users WHERE external_id IN ('u0', 'u69999')") {
+            [$0.string(0): $0.int64(1)]
+        }
+        // A small file looks its users up by external id (through the index): the same ids, one new user.
+        try fixture.events(["\(t(2)),u0,page_view", "\(t(2)),u69999,page_view", "\(t(2)),late,page_view"])
+        #expect(try database.scalarInt("SELECT count(*) FROM users") == 70_002)
+        #expect(try database.query("SELECT external_id, id FROM users WHERE external_id IN ('u0', 'u69999')") {
+            [$0.string(0): $0.int64(1)]
+        } == before)
+        #expect(try database.scalarText("PRAGMA integrity_check") == "ok")
+    }
+
     @Test("--force re-imports a file, replacing the earlier import atomically")
     func force() throws {
         let directory = TemporaryDirectory()

@@ -71,6 +71,25 @@ struct MigratorTests {
         #expect(try database.scalarInt("SELECT count(*) FROM rejects") == 0)
     }
 
+    @Test("migration 12 makes users' external ids unique by an index of their own, keeping every user and identity")
+    func usersRebuilt() throws {
+        let database = try Database(path: ":memory:")
+        let embedded = Migration.embedded
+        _ = try Migrator(migrations: embedded.filter { $0.version < 12 }).migrate(database)
+        try database.execute("INSERT INTO users (id, external_id) VALUES (3, 'u3'), (9, 'anon-9'), (12, 'u12')")
+        try database.execute("INSERT INTO identities (anonymous_id, user_id) VALUES ('anon-9', 12)")
+        #expect(try Migrator(migrations: embedded.filter { $0.version <= 12 }).migrate(database).map(\.version) == [12])
+        #expect(try database.query("SELECT id, external_id FROM users ORDER BY id") { "\($0.int64(0)) \($0.string(1))" }
+            == ["3 u3", "9 anon-9", "12 u12"])
+        #expect(try database.scalarInt("SELECT user_id FROM identities WHERE anonymous_id = 'anon-9'") == 12)
+        // Still unique, and an identity still needs its user.
+        #expect(throws: SQLiteError.self) { try database.execute("INSERT INTO users (id, external_id) VALUES (20, 'u3')") }
+        #expect(throws: SQLiteError.self) { try database.execute("INSERT INTO identities VALUES ('anon-1', 99)") }
+        #expect(try database.scalarText("SELECT sql FROM sqlite_schema WHERE name = 'users_by_external_id'")?.contains("UNIQUE") == true)
+        // The views that read users work.
+        #expect(try database.scalarInt("SELECT count(*) FROM journey_sessions") == 0)
+    }
+
     @Test("an edited migration is refused")
     func edited() throws {
         let database = try Database(path: ":memory:")
