@@ -87,7 +87,7 @@ package enum EventBlock {
         events.withUnsafeBufferPointer { events in
             guard let base = events.baseAddress else { return }
             for index in events.indices {
-                append(base[index], after: index == 0 ? nil : base + (index - 1), to: &bytes)
+                append(base + index, after: index == 0 ? nil : base + (index - 1), to: &bytes)
             }
         }
         return bytes
@@ -156,30 +156,37 @@ package enum EventBlock {
 
     /// Appends one event written relative to `previous` (nil: the first of a sequence).
     package static func append(_ event: StoredEvent, after previous: StoredEvent?, to bytes: inout [UInt8]) {
-        guard let previous else { return append(event, after: nil as UnsafePointer<StoredEvent>?, to: &bytes) }
-        withUnsafePointer(to: previous) { append(event, after: $0, to: &bytes) }
+        withUnsafePointer(to: event) { event in
+            guard let previous else { return append(event, after: nil, to: &bytes) }
+            withUnsafePointer(to: previous) { append(event, after: $0, to: &bytes) }
+        }
     }
 
-    private static func append(_ event: StoredEvent, after previousEvent: UnsafePointer<StoredEvent>?, to bytes: inout [UInt8]) {
+    private static func append(_ event: UnsafePointer<StoredEvent>, after previousEvent: UnsafePointer<StoredEvent>?,
+                               to bytes: inout [UInt8]) {
+        // Read in place through the pointer: a copy of the event (with its strings) cost more than encoding it.
         var flags: UInt64 = 0
-        if let key = event.sessionKey { flags |= key == previousEvent?.pointee.sessionKey ? Flag.sameSessionKey : Flag.sessionKey }
-        if event.pageID != nil { flags |= Flag.page }
-        if event.channelID != nil { flags |= Flag.channel }
-        if event.deviceID != nil { flags |= Flag.device }
-        if event.campaignID != nil { flags |= Flag.campaign }
-        if event.revenue != nil { flags |= Flag.revenue }
-        if event.eventID != nil { flags |= Flag.eventID }
-        if event.orderID != nil { flags |= Flag.orderID }
-        if !event.props.isEmpty { flags |= Flag.props }
-        if event.importID != previousEvent?.pointee.importID { flags |= Flag.importID }
-        appendNumbers(flags: flags, timeDelta: event.timestamp &- (previousEvent?.pointee.timestamp ?? 0),
-                      eventTypeID: event.eventTypeID, importID: event.importID,
-                      ids: (event.pageID, event.channelID, event.deviceID, event.campaignID), to: &bytes)
-        if flags & Flag.sessionKey != 0, let key = event.sessionKey { appendText(key, to: &bytes) }
-        if let revenue = event.revenue {
+        if let key = event.pointee.sessionKey {
+            flags |= key == previousEvent?.pointee.sessionKey ? Flag.sameSessionKey : Flag.sessionKey
+        }
+        if event.pointee.pageID != nil { flags |= Flag.page }
+        if event.pointee.channelID != nil { flags |= Flag.channel }
+        if event.pointee.deviceID != nil { flags |= Flag.device }
+        if event.pointee.campaignID != nil { flags |= Flag.campaign }
+        if event.pointee.revenue != nil { flags |= Flag.revenue }
+        if event.pointee.eventID != nil { flags |= Flag.eventID }
+        if event.pointee.orderID != nil { flags |= Flag.orderID }
+        if !event.pointee.props.isEmpty { flags |= Flag.props }
+        if event.pointee.importID != previousEvent?.pointee.importID { flags |= Flag.importID }
+        appendNumbers(flags: flags, timeDelta: event.pointee.timestamp &- (previousEvent?.pointee.timestamp ?? 0),
+                      eventTypeID: event.pointee.eventTypeID, importID: event.pointee.importID,
+                      ids: (event.pointee.pageID, event.pointee.channelID, event.pointee.deviceID, event.pointee.campaignID),
+                      to: &bytes)
+        if flags & Flag.sessionKey != 0, let key = event.pointee.sessionKey { appendText(key, to: &bytes) }
+        if let revenue = event.pointee.revenue {
             withUnsafeBytes(of: revenue.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
         }
-        if let id = event.eventID {
+        if let id = event.pointee.eventID {
             var text = id
             text.withUTF8 { idBytes in
                 let shared = sharedPrefix(idBytes, previousEvent?.pointee.eventID)
@@ -188,10 +195,10 @@ package enum EventBlock {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: idBytes[shared...]))
             }
         }
-        if let orderID = event.orderID { appendText(orderID, to: &bytes) }
-        if !event.props.isEmpty {
-            PropertyCodec.appendVarint(UInt64(event.props.count), to: &bytes)
-            event.props.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        if let orderID = event.pointee.orderID { appendText(orderID, to: &bytes) }
+        if !event.pointee.props.isEmpty {
+            PropertyCodec.appendVarint(UInt64(event.pointee.props.count), to: &bytes)
+            event.pointee.props.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
     }
 
@@ -256,41 +263,47 @@ package enum EventBlock {
         }
 
         package mutating func event(after previous: StoredEvent?) throws -> StoredEvent {
+            // Fields are read into constants and the event made by one initializer: an event changed
+            // field by field after it was made was copied twice more per event.
             let flags = try varint()
-            var event = StoredEvent(timestamp: (previous?.timestamp ?? 0) &+ unZigZag(try varint()),
-                                    eventTypeID: try id(), importID: previous?.importID ?? 0)
-            if flags & Flag.importID != 0 { event.importID = try id() }
-            if flags & Flag.page != 0 { event.pageID = try id() }
-            if flags & Flag.channel != 0 { event.channelID = try id() }
-            if flags & Flag.device != 0 { event.deviceID = try id() }
-            if flags & Flag.campaign != 0 { event.campaignID = try id() }
-            if flags & Flag.sessionKey != 0 { event.sessionKey = try text() }
-            if flags & Flag.sameSessionKey != 0 { event.sessionKey = previous?.sessionKey }
+            let timestamp = (previous?.timestamp ?? 0) &+ unZigZag(try varint())
+            let eventTypeID = try id()
+            let importID = flags & Flag.importID != 0 ? try id() : previous?.importID ?? 0
+            let pageID = flags & Flag.page != 0 ? try id() : nil
+            let channelID = flags & Flag.channel != 0 ? try id() : nil
+            let deviceID = flags & Flag.device != 0 ? try id() : nil
+            let campaignID = flags & Flag.campaign != 0 ? try id() : nil
+            let sessionKey = flags & Flag.sessionKey != 0 ? try text()
+                : flags & Flag.sameSessionKey != 0 ? previous?.sessionKey : nil
+            var revenue: Double?
             if flags & Flag.revenue != 0 {
                 let raw = try take(8)
                 var pattern: UInt64 = 0
                 for index in 0..<8 { pattern |= UInt64(raw[index]) << (8 * UInt64(index)) }
-                event.revenue = Double(bitPattern: pattern)
+                revenue = Double(bitPattern: pattern)
             }
+            var eventID: String?
             if flags & Flag.eventID != 0 {
                 let shared = try count()
                 let rest = try take(try count())
                 if shared == 0 {
-                    event.eventID = String(decoding: rest, as: UTF8.self)
+                    eventID = String(decoding: rest, as: UTF8.self)
                 } else {
                     guard var prefix = previous?.eventID, shared <= prefix.utf8.count else {
                         throw Damaged(reason: "an event id shares more than the previous one has")
                     }
-                    event.eventID = prefix.withUTF8 { previousBytes in
+                    eventID = prefix.withUTF8 { previousBytes in
                         var joined = Array(UnsafeBufferPointer(rebasing: previousBytes[..<shared]))
                         joined.append(contentsOf: rest)
                         return String(decoding: joined, as: UTF8.self)
                     }
                 }
             }
-            if flags & Flag.orderID != 0 { event.orderID = try text() }
-            if flags & Flag.props != 0 { event.props = PropertyBytes(try take(try count())) }
-            return event
+            let orderID = flags & Flag.orderID != 0 ? try text() : nil
+            let props = flags & Flag.props != 0 ? PropertyBytes(try take(try count())) : []
+            return StoredEvent(timestamp: timestamp, eventTypeID: eventTypeID, importID: importID, sessionKey: sessionKey,
+                               pageID: pageID, channelID: channelID, deviceID: deviceID, campaignID: campaignID,
+                               revenue: revenue, eventID: eventID, orderID: orderID, props: props)
         }
     }
 
