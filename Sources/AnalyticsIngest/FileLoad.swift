@@ -577,12 +577,26 @@ struct FileLoad {
     }
 
     private mutating func insert(_ order: OrderRecord) throws {
-        let insert = try database.cachedStatement("""
+        // Prepared once and bound value by value: looking the statement up by its text and binding an
+        // array of values (the props copied into `Data`) took a fifth of an orders file's reading.
+        let insert = try insertOrder ?? database.prepare("""
             INSERT INTO orders (import_id, user_id, ts, revenue, currency_id, status_id, session_key, props, order_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        try insert.bind(columnValues(order))
+        insertOrder = insert
+        try insert.bind(importID, at: 1)
+        try insert.bind(order.userID, at: 2)
+        try insert.bind(order.timestamp, at: 3)
+        try insert.bind(order.revenue, at: 4)
+        try insert.bind(.int(order.currencyID), at: 5)
+        try insert.bind(.int(order.statusID), at: 6)
+        try insert.bind(.string(order.sessionKey), at: 7)
+        try order.props.withUnsafeBytes { try order.props.isEmpty ? insert.bindNull(at: 8) : insert.bindBlobBorrowed($0, at: 8) }
+        try insert.bind(order.orderID, at: 9)
         try insert.run()
         rowsImported += 1
     }
+
+    /// The insert of a new order, once prepared.
+    private var insertOrder: Statement?
 }
