@@ -591,9 +591,12 @@ struct FileLoad {
         try insert.bind(.int(order.currencyID), at: 5)
         try insert.bind(.int(order.statusID), at: 6)
         try insert.bind(.string(order.sessionKey), at: 7)
-        try order.props.withUnsafeBytes { try order.props.isEmpty ? insert.bindNull(at: 8) : insert.bindBlobBorrowed($0, at: 8) }
         try insert.bind(order.orderID, at: 9)
-        try insert.run()
+        // The properties are bound without a copy: the row is written while their bytes are valid.
+        try order.props.withUnsafeBytes {
+            try order.props.isEmpty ? insert.bindNull(at: 8) : insert.bindBlobBorrowed($0, at: 8)
+            try insert.run()
+        }
         rowsImported += 1
     }
 
