@@ -59,6 +59,15 @@ public enum PropertyCodec {
         return nil
     }
 
+    /// A signed number as an unsigned one, small for small numbers either way (0, -1, 1, -2 ...
+    /// become 0, 1, 2, 3 ...), so a difference that may be negative is a short varint.
+    @inlinable @inline(__always)
+    public static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+
+    /// The signed number `zigzag` made.
+    @inlinable @inline(__always)
+    public static func unzigzag(_ value: UInt64) -> Int64 { Int64(bitPattern: (value >> 1) ^ (0 &- (value & 1))) }
+
     /// Encodes pairs, which must be sorted by property id.
     package static func encode(_ pairs: [(property: Int64, value: Int64)]) -> [UInt8] {
         var bytes: [UInt8] = []

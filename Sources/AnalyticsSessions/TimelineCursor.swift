@@ -78,7 +78,7 @@ public struct TimelineCursor {
             return false
         }
         left -= 1
-        timestamp = timestamp &+ Self.unzigzag(delta)
+        timestamp = timestamp &+ PropertyCodec.unzigzag(delta)
         eventTypeID = Int32(truncatingIfNeeded: eventType)
         pageID = Int32(truncatingIfNeeded: page)
         sessionIndex = Int32(truncatingIfNeeded: session)
@@ -88,11 +88,4 @@ public struct TimelineCursor {
     /// The current record's session's touchpoint.
     @inlinable
     public var touchpoint: Touchpoint { touchpoints[Int(sessionIndex)] }
-
-    /// A signed difference as an unsigned number, small for small differences either way.
-    @inlinable
-    public static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
-
-    @inlinable
-    public static func unzigzag(_ value: UInt64) -> Int64 { Int64(bitPattern: (value >> 1) ^ (0 &- (value & 1))) }
 }

@@ -76,7 +76,7 @@ package struct TimelineRecord: Sendable, Equatable {
             var previous: Int64 = 0
             for index in events.indices {
                 let time = events[index].timestamp
-                PropertyCodec.putVarint(TimelineCursor.zigzag(time &- previous), into: buffer, at: &count)
+                PropertyCodec.putVarint(PropertyCodec.zigzag(time &- previous), into: buffer, at: &count)
                 PropertyCodec.putVarint(UInt64(try field(events[index].eventTypeID, "event type id")), into: buffer, at: &count)
                 PropertyCodec.putVarint(UInt64(try field(events[index].pageID, "page id")), into: buffer, at: &count)
                 PropertyCodec.putVarint(UInt64(try field(Int64(sessionOfEvent[index]), "session index")), into: buffer, at: &count)

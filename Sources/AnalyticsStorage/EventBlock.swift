@@ -266,7 +266,7 @@ package enum EventBlock {
             // Fields are read into constants and the event made by one initializer: an event changed
             // field by field after it was made was copied twice more per event.
             let flags = try varint()
-            let timestamp = (previous?.timestamp ?? 0) &+ unZigZag(try varint())
+            let timestamp = (previous?.timestamp ?? 0) &+ PropertyCodec.unzigzag(try varint())
             let eventTypeID = try id()
             let importID = flags & Flag.importID != 0 ? try id() : previous?.importID ?? 0
             let pageID = flags & Flag.page != 0 ? try id() : nil
@@ -315,7 +315,7 @@ package enum EventBlock {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { buffer in
             var count = 0
             PropertyCodec.putVarint(flags, into: buffer, at: &count)
-            PropertyCodec.putVarint(zigZag(timeDelta), into: buffer, at: &count)
+            PropertyCodec.putVarint(PropertyCodec.zigzag(timeDelta), into: buffer, at: &count)
             PropertyCodec.putVarint(UInt64(bitPattern: eventTypeID), into: buffer, at: &count)
             if flags & Flag.importID != 0 { PropertyCodec.putVarint(UInt64(bitPattern: importID), into: buffer, at: &count) }
             if let id = ids.0 { PropertyCodec.putVarint(UInt64(bitPattern: id), into: buffer, at: &count) }
@@ -349,10 +349,4 @@ package enum EventBlock {
             return count
         }
     }
-
-    @inline(__always)
-    static func zigZag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
-
-    @inline(__always)
-    static func unZigZag(_ value: UInt64) -> Int64 { Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1) }
 }

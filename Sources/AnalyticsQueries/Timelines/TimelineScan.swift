@@ -121,14 +121,17 @@ struct TimelineScan {
         switch source {
         case .eventType: return Int64(eventTypes[index])
         case .page: return Int64(pages[index])
-        case .channel: return Int64(cursor.touchpoints[Int(sessions[index])].channel)
-        case .device: return Int64(cursor.touchpoints[Int(sessions[index])].device)
-        case .campaign: return Int64(cursor.touchpoints[Int(sessions[index])].campaign)
+        case .channel: return Int64(touchpoint(at: index).channel)
+        case .device: return Int64(touchpoint(at: index).device)
+        case .campaign: return Int64(touchpoint(at: index).campaign)
         case .property(let property, _):
             guard let position = keptProperties.firstIndex(of: property) else { return 0 }
             return keptValues[index * keptProperties.count + position]
         }
     }
+
+    /// The touchpoint of the kept record at `index`: its session's.
+    private func touchpoint(at index: Int) -> TimelineCursor.Touchpoint { cursor.touchpoints[Int(sessions[index])] }
 
     /// The breakdown group of the record at `index`: a label id (0 for none),
     /// or for cohorts the day number the cohort starts on.
