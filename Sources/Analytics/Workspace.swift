@@ -94,7 +94,10 @@ public final class Workspace {
         // first files anyway (docs/ingest.md) or find users pending that this command derives; into an
         // existing one, which readers read while it is written, every file leaves its sessions current.
         let defers = database.createdFile
-        for step in importer.importPlan(files) {
+        let plan = importer.importPlan(files)
+        importer.hashAhead(plan.map { files[$0.index] })
+        defer { importer.stopHashing() }
+        for step in plan {
             results[step.index] = try importer.importFile(files[step.index],
                                                           deferDerivation: defers && step.defersDerivation)
             afterEachFile?()

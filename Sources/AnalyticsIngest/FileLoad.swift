@@ -452,7 +452,7 @@ struct FileLoad {
         }
         let upkeep = self.upkeep
         let buckets = EventSpill.bucketIndices(spills)
-        let writeBlock = try database.prepare(EventBlock.writeSQL)
+        let writeBlocks = try EventBlock.batchedWrite(in: database)
         try OrderedWork<Bucket>.pipeline(count: buckets.count, workers: Workers.count, ahead: 2 * Workers.count) { slot in
             // The bucket's users' stored blocks and what the upkeep needs, read in user order.
             let users = EventSpill.users(in: spills, bucket: buckets[slot])
@@ -477,9 +477,10 @@ struct FileLoad {
             return bucket
         } consume: { _, bucket in
             rowsDuplicate += bucket.duplicates
-            for item in bucket.users {
-                rowsImported += item.added
-                try EventBlock.write(encoded: item.block, of: item.user, with: writeBlock)
+            for item in bucket.users { rowsImported += item.added }
+            try writeBlocks.insert(count: bucket.users.count) { row, insert, first in
+                try insert.bind(bucket.users[row].user, at: first)
+                try bucket.users[row].block.withUnsafeBytes { try insert.bindBlob($0, at: first + 1) }
             }
             if let upkeep, let derived = bucket.derived {
                 try upkeep.write(derived)
@@ -507,7 +508,10 @@ struct FileLoad {
                 events = incoming
             }
         } else if incoming.contains(where: { $0.eventID != nil }) {
-            var seen = Set(stored.compactMap(\.eventID))
+            // Sized for every id at once: growing the set re-hashes what it holds.
+            var seen = Set<String>(minimumCapacity: stored.count + incoming.count)
+            for event in stored { if let id = event.eventID { seen.insert(id) } }
+            events.reserveCapacity(stored.count + incoming.count)
             for event in incoming {
                 if let id = event.eventID, !seen.insert(id).inserted { continue }
                 events.append(event)

@@ -19,6 +19,10 @@ package final class Importer {
     /// Rejects kept to record with an aborted file.
     static let abortedRejectsKept = 1000
 
+    /// The files `importFile` will be given next, in that order, hashed on a background thread one
+    /// file ahead (`hashAhead`), and how many of them were taken.
+    private var hashes: (paths: [String], taken: Int, work: OrderedWork<(hex: String, size: Int64)>)?
+
     package init(database: Database, options: ImportOptions) {
         self.database = database
         self.options = options
@@ -74,6 +78,31 @@ package final class Importer {
             + files.indices.filter { kinds[$0] == .events }.map { ($0, false) }
     }
 
+    /// Hashes `paths`, the files about to be imported in this order, each while the one before it
+    /// is imported (the first at once): a command's later files are not hashed on the import's
+    /// critical path (0.8 s for the benchmark's 10M events, imported after their orders).
+    package func hashAhead(_ paths: [String]) {
+        stopHashing()
+        guard paths.count > 1 else { return }
+        hashes = (paths, 0, OrderedWork(count: paths.count, workers: 1, ahead: 1) { try FileHasher.sha256(path: paths[$0]) })
+    }
+
+    /// Stops hashing ahead (waiting for a hash under way).
+    package func stopHashing() {
+        hashes?.work.finish()
+        hashes = nil
+    }
+
+    /// A file's SHA-256 and size: hashed ahead when it is the next file `hashAhead` was given.
+    private func hash(_ path: String) throws -> (hex: String, size: Int64) {
+        guard var ahead = hashes, ahead.taken < ahead.paths.count, ahead.paths[ahead.taken] == path else {
+            return try FileHasher.sha256(path: path)
+        }
+        ahead.taken += 1
+        hashes = ahead
+        return try ahead.work.take(ahead.taken - 1)
+    }
+
     /// Imports one file and says what happened; never throws for bad input.
     /// - Parameter deferDerivation: leave the sessions and timelines of the users the file touches
     ///   to the next file of the command (they wait as pending, `DerivedDataUpkeep.finish`).
@@ -82,10 +111,10 @@ package final class Importer {
         let started = Date()
         var result = ImportResult(path: path, status: .failed)
         do {
-            // Hashing first costs a second read of the file (2.2 s for 829 MB here, measured
+            // Hashing first costs a second read of the file (0.8 s for 869 MB here, measured
             // as the skip of an imported file) but lets a repeat be skipped without parsing it.
             let hashStarted = Date()
-            let (sha256, size) = try FileHasher.sha256(path: path)
+            let (sha256, size) = try hash(path)
             result.phases.append(ImportPhase(name: "hash", seconds: Date().timeIntervalSince(hashStarted)))
             result.sha256 = sha256
             result.sizeBytes = size

@@ -103,10 +103,8 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
 
     func write(_ rows: any DerivedRows) throws {
         guard let rows = rows as? BucketRows else { preconditionFailure("rows of another upkeep") }
-        for user in rows.users {
-            try store.write(user, deleteFirst: hadDerived && user.replacesStored)
-            if pending.contains(user.user) { derivedPending.insert(user.user) }
-        }
+        try store.write(rows.users) { hadDerived && $0.replacesStored }
+        for user in rows.users where pending.contains(user.user) { derivedPending.insert(user.user) }
     }
 
     func finish(touched: Set<Int64>, deferring: Bool) throws {

@@ -331,62 +331,79 @@ package final class SessionStore {
 
     /// Stores a user's derived rows; `deleteFirst` removes the user's earlier ones.
     func write(_ rows: UserRows, deleteFirst: Bool) throws {
-        let user = rows.user
-        let kept = deleteFirst ? rows.unchangedSessions : 0
-        if deleteFirst {
-            try database.run("DELETE FROM sessions WHERE user_id = ? AND ordinal > ?", .integer(user), .integer(Int64(kept)))
-            if rows.sessions.isEmpty { try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(user)) }
-        }
-        guard !rows.sessions.isEmpty else { return }
-        let (insert, timeline) = try writeStatements()
-        for session in rows.sessions[kept...] {
-            try insert.bind(user, at: 1)
-            try insert.bind(Int64(session.ordinal), at: 2)
-            try insert.bind(.string(session.sessionKey), at: 3)
-            try insert.bind(session.start, at: 4)
-            try insert.bind(session.end, at: 5)
-            try insert.bind(Int64(session.events), at: 6)
-            try insert.bind(Int64(session.pageViews), at: 7)
-            try insert.bind(Int64(session.orders), at: 8)
-            try insert.bind(Int64(session.revenueOrders), at: 9)
-            try insert.bind(session.revenue, at: 10)
-            try insert.bind(.int(session.channelID), at: 11)
-            try insert.bind(.int(session.deviceID), at: 12)
-            try insert.bind(.int(session.campaignID), at: 13)
-            try insert.bind(.int(session.landingPageID), at: 14)
-            if session.props.isEmpty {
-                try insert.bindNull(at: 15)
-            } else {
-                try session.props.withUnsafeBytes { try insert.bindBlob($0, at: 15) }
+        try write([rows]) { _ in deleteFirst }
+    }
+
+    /// Stores the derived rows of many users (a bucket of them), each user's earlier ones removed
+    /// first where `deleteFirst` says so; sessions and timelines are inserted many rows per statement.
+    func write(_ users: [UserRows], deleteFirst: (UserRows) -> Bool) throws {
+        // The sessions to insert (user's index, session's index) and the users with a timeline.
+        var sessions: [(user: Int, session: Int)] = []
+        var timelines: [Int] = []
+        for (index, rows) in users.enumerated() {
+            let replaces = deleteFirst(rows)
+            let kept = replaces ? rows.unchangedSessions : 0
+            if replaces {
+                try database.run("DELETE FROM sessions WHERE user_id = ? AND ordinal > ?", .integer(rows.user), .integer(Int64(kept)))
+                if rows.sessions.isEmpty { try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(rows.user)) }
             }
-            try insert.run()
+            guard !rows.sessions.isEmpty else { continue }
+            for session in kept..<rows.sessions.count { sessions.append((index, session)) }
+            timelines.append(index)
         }
-        try timeline.bind(user, at: 1)
-        // The blobs are bound without a copy: they live until the row is written.
-        try rows.records.withUnsafeBytes { records in
-            try timeline.bindBlobBorrowed(records, at: 2)
-            try (rows.props ?? []).withUnsafeBytes { props in
-                if rows.props == nil { try timeline.bindNull(at: 3) } else { try timeline.bindBlobBorrowed(props, at: 3) }
-                try (rows.orders ?? Data()).withUnsafeBytes { orders in
-                    if rows.orders == nil { try timeline.bindNull(at: 4) } else { try timeline.bindBlobBorrowed(orders, at: 4) }
-                    try timeline.run()
+        guard !timelines.isEmpty else { return }
+        let (insertSessions, insertTimelines) = try writeStatements()
+        try users.withUnsafeBufferPointer { users in
+            try insertSessions.insert(count: sessions.count) { row, insert, first in
+                let user = users[sessions[row].user].user
+                try withUnsafePointer(to: users[sessions[row].user].sessions[sessions[row].session]) { session in
+                    try insert.bind(user, at: first)
+                    try insert.bind(Int64(session.pointee.ordinal), at: first + 1)
+                    try insert.bind(.string(session.pointee.sessionKey), at: first + 2)
+                    try insert.bind(session.pointee.start, at: first + 3)
+                    try insert.bind(session.pointee.end, at: first + 4)
+                    try insert.bind(Int64(session.pointee.events), at: first + 5)
+                    try insert.bind(Int64(session.pointee.pageViews), at: first + 6)
+                    try insert.bind(Int64(session.pointee.orders), at: first + 7)
+                    try insert.bind(Int64(session.pointee.revenueOrders), at: first + 8)
+                    try insert.bind(session.pointee.revenue, at: first + 9)
+                    try insert.bind(.int(session.pointee.channelID), at: first + 10)
+                    try insert.bind(.int(session.pointee.deviceID), at: first + 11)
+                    try insert.bind(.int(session.pointee.campaignID), at: first + 12)
+                    try insert.bind(.int(session.pointee.landingPageID), at: first + 13)
+                    if session.pointee.props.isEmpty {
+                        try insert.bindNull(at: first + 14)
+                    } else {
+                        try session.pointee.props.withUnsafeBytes { try insert.bindBlob($0, at: first + 14) }
+                    }
                 }
+            }
+            // The blobs are copied as they are bound: a batch's rows are written after their binding.
+            try insertTimelines.insert(count: timelines.count) { row, insert, first in
+                let rows = users[timelines[row]]
+                try insert.bind(rows.user, at: first)
+                try rows.records.withUnsafeBytes { try insert.bindBlob($0, at: first + 1) }
+                if let props = rows.props {
+                    try props.withUnsafeBytes { try insert.bindBlob($0, at: first + 2) }
+                } else {
+                    try insert.bindNull(at: first + 2)
+                }
+                if let orders = rows.orders { try insert.bind(orders, at: first + 3) } else { try insert.bindNull(at: first + 3) }
             }
         }
     }
 
-    /// The statements `write` runs for every user, prepared once (looking them up by their text
+    /// The inserts `write` runs for every user, prepared once (looking them up by their text
     /// took 4% of the writing thread).
-    private var statements: (insertSession: Statement, insertTimeline: Statement)?
+    private var statements: (insertSessions: BatchedInsert, insertTimelines: BatchedInsert)?
 
-    private func writeStatements() throws -> (insertSession: Statement, insertTimeline: Statement) {
+    private func writeStatements() throws -> (insertSessions: BatchedInsert, insertTimelines: BatchedInsert) {
         if let statements { return statements }
-        let made = (insertSession: try database.prepare("""
-            INSERT INTO sessions (user_id, ordinal, session_key, start_ts, end_ts, events, page_views, orders,
-                                  revenue_orders, revenue, channel_id, device_id, campaign_id, landing_page_id, props)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """), insertTimeline: try database.prepare(
-            "INSERT OR REPLACE INTO timelines (user_id, records, props, orders) VALUES (?, ?, ?, ?)"))
+        let made = (insertSessions: try BatchedInsert(database: database, table: "sessions", columns: [
+            "user_id", "ordinal", "session_key", "start_ts", "end_ts", "events", "page_views", "orders",
+            "revenue_orders", "revenue", "channel_id", "device_id", "campaign_id", "landing_page_id", "props"]),
+                    insertTimelines: try BatchedInsert(database: database, verb: "INSERT OR REPLACE", table: "timelines",
+                                                       columns: ["user_id", "records", "props", "orders"]))
         statements = made
         return made
     }

@@ -37,6 +37,11 @@ extension EventBlock {
     /// The statement that `write(encoded:of:with:)` runs.
     package static let writeSQL = "INSERT OR REPLACE INTO event_blocks (user_id, events) VALUES (?, ?)"
 
+    /// An insert that stores many users' encoded blocks, several per statement.
+    package static func batchedWrite(in database: Database) throws -> BatchedInsert {
+        try BatchedInsert(database: database, verb: "INSERT OR REPLACE", table: "event_blocks", columns: ["user_id", "events"])
+    }
+
     /// Stores a user's encoded block with a statement of `writeSQL` prepared once (many users in a row).
     package static func write(encoded block: [UInt8], of user: Int64, with statement: Statement) throws {
         try statement.bind(user, at: 1)

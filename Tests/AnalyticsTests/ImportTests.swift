@@ -54,6 +54,16 @@ struct ImportTests {
         let summary = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any]
         let total = summary?["total"] as? [String: Any]
         #expect(total?["rows_imported"] as? Int == Int(events + orders))
+        // Every file's checksum, also of those hashed ahead while the one before was imported, is
+        // its content's (Python's hashlib, an independent SHA-256).
+        let files = summary?["files"] as? [[String: Any]] ?? []
+        #expect(files.count >= 2)
+        for file in files {
+            let path = try #require(file["path"] as? String)
+            let expected = String(decoding: try python(["-c", "import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],'rb').read()).hexdigest(), end='')", path],
+                                                       failure: "hashlib"), as: UTF8.self)
+            #expect(file["sha256"] as? String == expected, "\(path)")
+        }
 
         let second = try CLI.run(["import", sampleData.path, "--db", db])
         #expect(second.status == 0)
