@@ -398,7 +398,7 @@ struct FileLoad {
         }
         rowsRead = tally.rowsRead
         rowsRejected = tally.rowsRejected
-        guard !keyedByEvent.isEmpty else { return }
+        guard !keyedByEvent.isEmpty else { return try insertPendingOrders() }
         // Orders without a user take user and session from the event whose id is the order id.
         let events = try EventLookup.events(withIDs: Set(keyedByEvent.map(\.order.orderID)), in: database)
         var unknown: [(id: String, line: Int, raw: String)] = []
@@ -411,6 +411,7 @@ struct FileLoad {
             if pending.order.sessionKey == nil { pending.order.sessionKey = event.sessionKey }
             try store(pending.order)
         }
+        try insertPendingOrders()
         try rejectUnknownEvents(unknown, rejects: &rejects)
     }
 
@@ -538,6 +539,8 @@ struct FileLoad {
     private mutating func store(_ order: OrderRecord) throws {
         touch(order.userID)
         if ordersOfThisFile?.insert(order.orderID).inserted == true { return try insert(order) }
+        // The stored order, if any, may be one this file brought.
+        try insertPendingOrders()
         let existing = try database.cachedStatement(
             "SELECT user_id, ts, revenue, currency_id, status_id, session_key, props, import_id FROM orders WHERE order_id = ?")
         try existing.bind([.text(order.orderID)])
@@ -580,30 +583,39 @@ struct FileLoad {
          order.props.isEmpty ? .null : .blob(Data(order.props)), .text(order.orderID)]
     }
 
+    /// Inserts a new order with the next ones (`insertPendingOrders`).
     private mutating func insert(_ order: OrderRecord) throws {
-        // Prepared once and bound value by value: looking the statement up by its text and binding an
-        // array of values (the props copied into `Data`) per order cost 4% of an orders file's instructions.
-        let insert = try insertOrder ?? database.prepare("""
-            INSERT INTO orders (import_id, user_id, ts, revenue, currency_id, status_id, session_key, props, order_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertOrder = insert
-        try insert.bind(importID, at: 1)
-        try insert.bind(order.userID, at: 2)
-        try insert.bind(order.timestamp, at: 3)
-        try insert.bind(order.revenue, at: 4)
-        try insert.bind(.int(order.currencyID), at: 5)
-        try insert.bind(.int(order.statusID), at: 6)
-        try insert.bind(.string(order.sessionKey), at: 7)
-        try insert.bind(order.orderID, at: 9)
-        // The properties are bound without a copy: the row is written while their bytes are valid.
-        try order.props.withUnsafeBytes {
-            try order.props.isEmpty ? insert.bindNull(at: 8) : insert.bindBlobBorrowed($0, at: 8)
-            try insert.run()
-        }
+        pendingOrders.append(order)
         rowsImported += 1
+        if pendingOrders.count >= 1024 { try insertPendingOrders() }
     }
 
-    /// The insert of a new order, once prepared.
-    private var insertOrder: Statement?
+    /// New orders not yet inserted: inserted before an order is looked up, and after the last row.
+    private var pendingOrders: [OrderRecord] = []
+
+    private mutating func insertPendingOrders() throws {
+        guard !pendingOrders.isEmpty else { return }
+        let insert = try insertOrders ?? BatchedInsert(database: database, table: "orders", columns: [
+            "import_id", "user_id", "ts", "revenue", "currency_id", "status_id", "session_key", "props", "order_id"])
+        insertOrders = insert
+        let importID = self.importID
+        try pendingOrders.withUnsafeBufferPointer { orders in
+            try insert.insert(count: orders.count) { row, insert, first in
+                try insert.bind(importID, at: first)
+                try insert.bind(orders[row].userID, at: first + 1)
+                try insert.bind(orders[row].timestamp, at: first + 2)
+                try insert.bind(orders[row].revenue, at: first + 3)
+                try insert.bind(.int(orders[row].currencyID), at: first + 4)
+                try insert.bind(.int(orders[row].statusID), at: first + 5)
+                try insert.bind(.string(orders[row].sessionKey), at: first + 6)
+                try orders[row].props.isEmpty ? insert.bindNull(at: first + 7)
+                    : orders[row].props.withUnsafeBytes { try insert.bindBlob($0, at: first + 7) }
+                try insert.bind(orders[row].orderID, at: first + 8)
+            }
+        }
+        pendingOrders.removeAll(keepingCapacity: true)
+    }
+
+    /// The insert of new orders, once prepared.
+    private var insertOrders: BatchedInsert?
 }

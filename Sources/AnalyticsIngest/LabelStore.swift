@@ -211,20 +211,19 @@ final class LabelStore {
         return try database.scalarInt("SELECT id FROM users WHERE external_id = ?", .text(external))
     }
 
-    /// Writes the new users met so far when they are many (`usersPerStatement`), so that a thread
+    /// Writes the new users met so far when they are many (`usersPerSave`), so that a thread
     /// writes them while others read on, instead of all of them at the end while the others wait
     /// (1.28M users of a 10M-event file: 2.3 s).
     func saveUsersIfMany() throws {
         registry.newUsersLock.lock()
-        let many = registry.newUsers.count >= Self.usersPerStatement
+        let many = registry.newUsers.count >= Self.usersPerSave
         registry.newUsersLock.unlock()
         if many { try saveUsers() }
     }
 
     /// Writes the users met for the first time; must run before anything reads `users` in the same
-    /// transaction. They have consecutive ids in the order they were met, so one statement inserts
-    /// them all from a JSON array of their external ids (`json_each`), in id order: 0.15 s for 130k
-    /// users where a statement per user, in external id order, took 0.35 s.
+    /// transaction. They have consecutive ids in the order they were met and are inserted in id order,
+    /// 32 a statement (`BatchedInsert`).
     func saveUsers() throws {
         // The users met so far; those met from now on are the next call's.
         registry.newUsersLock.lock()
@@ -242,31 +241,16 @@ final class LabelStore {
         // file's users (`finishUsers`) instead of entry by entry in random order (1.28M users, in the
         // sqlite3 shell: 0.9 s of CPU inserted and 1.0 s to build, against 2.8-3.4 s inserted into it).
         let newSoFar = users[users.count - 1].id - registry.storedUsers
-        if registry.droppedUserIndex.isEmpty, !registry.hadUsers, newSoFar >= Int64(Self.usersPerStatement),
+        if registry.droppedUserIndex.isEmpty, !registry.hadUsers, newSoFar >= Int64(Self.usersPerSave),
            newSoFar >= registry.storedUsers {
             registry.droppedUserIndex = try database.dropIndexes([Self.externalIDIndex])
         }
-        let insert = try database.prepare("INSERT INTO users (id, external_id) SELECT ? + key, value FROM json_each(?)")
-        // In chunks, so the JSON text stays small whatever the number and length of the ids.
-        var json: [UInt8] = []
-        var start = 0
-        while start < users.count {
-            json.removeAll(keepingCapacity: true)
-            json.append(UInt8(ascii: "["))
-            var end = start
-            while end < users.count, end - start < Self.usersPerStatement, json.count < Self.mostJSONBytes {
-                if end > start { json.append(UInt8(ascii: ",")) }
-                // A control character (a JSON escape SQLite may not keep as it was): one statement per user.
-                guard Self.appendJSONString(users[end].external, to: &json) else { return try saveOneByOne(users[start...]) }
-                end += 1
+        let insert = try BatchedInsert(database: database, table: "users", columns: ["id", "external_id"])
+        try users.withUnsafeBufferPointer { users in
+            try insert.insert(count: users.count) { row, insert, first in
+                try insert.bind(users[row].id, at: first)
+                try insert.bind(users[row].external, at: first + 1)
             }
-            json.append(UInt8(ascii: "]"))
-            try insert.bind(users[start].id, at: 1)
-            try json.withUnsafeBytes { json in
-                try insert.bindText(json, at: 2)
-                try insert.run()
-            }
-            start = end
         }
     }
 
@@ -283,37 +267,9 @@ final class LabelStore {
     /// The unique index of `users.external_id` (migration 12).
     static let externalIDIndex = "users_by_external_id"
 
-    /// At most this many new users, and about this many bytes of JSON, go into one statement (`saveUsers`).
-    static let usersPerStatement = 1 << 16
-    static let mostJSONBytes = 16 << 20
-
-    private func saveOneByOne(_ users: ArraySlice<(id: Int64, external: String)>) throws {
-        let insert = try database.prepare("INSERT INTO users (id, external_id) VALUES (?, ?)")
-        for user in users {
-            try insert.bind(user.id, at: 1)
-            try insert.bind(user.external, at: 2)
-            try insert.run()
-        }
-    }
-
-    /// Appends `text` as a JSON string, quotes and backslashes escaped; false (and nothing appended
-    /// to rely on) when it holds a control character.
-    static func appendJSONString(_ text: String, to json: inout [UInt8]) -> Bool {
-        json.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                json.append(UInt8(ascii: "\\"))
-                json.append(byte)
-            case 0..<0x20:
-                return false
-            default:
-                json.append(byte)
-            }
-        }
-        json.append(UInt8(ascii: "\""))
-        return true
-    }
+    /// New users written at once when this many are met (`saveUsersIfMany`); beyond as many in a new
+    /// database, their index is built after them.
+    static let usersPerSave = 1 << 16
 }
 
 extension LabelStore.Kind {

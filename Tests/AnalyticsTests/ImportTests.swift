@@ -220,7 +220,7 @@ struct ImportTests {
     func manyNewUsers() throws {
         let fixture = try Fixture()
         try fixture.events(["\(t(0)),early,page_view"])
-        // More new users than `LabelStore.usersPerStatement` and than were stored: the index is dropped
+        // More new users than `LabelStore.usersPerSave` and than were stored: the index is dropped
         // while they are written and built again before the file ends.
         try fixture.events((0..<70_000).map { "\(t(1)),u\($0),page_view" })
         let database = fixture.database

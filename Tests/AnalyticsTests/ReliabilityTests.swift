@@ -192,10 +192,10 @@ struct ReliabilityTests {
         }
     }
 
-    @Test("more new users than one statement writes keep their ids across the statements")
+    @Test("more new users than one save writes keep their ids across the saves")
     func manyNewUsers() throws {
         let database = try Store.open(path: ":memory:")
-        let count = LabelStore.usersPerStatement + 1234
+        let count = LabelStore.usersPerSave + 1234
         try database.transaction {
             let labels = try LabelStore(database: database)
             for index in 0..<count {
@@ -205,7 +205,7 @@ struct ReliabilityTests {
             try labels.saveUsers()
         }
         #expect(try database.scalarInt("SELECT count(*) FROM users") == Int64(count))
-        for index in [0, LabelStore.usersPerStatement - 1, LabelStore.usersPerStatement, count - 1] {
+        for index in [0, LabelStore.usersPerSave - 1, LabelStore.usersPerSave, count - 1] {
             #expect(try database.scalarText("SELECT external_id FROM users WHERE id = ?", .integer(Int64(index + 1))) == "user-\(index)")
         }
     }
@@ -214,7 +214,7 @@ struct ReliabilityTests {
     func usersWrittenWhileReading() throws {
         let database = try Store.open(path: ":memory:")
         // Each thread meets its own users and, in the middle, users the other meets too.
-        let perThread = LabelStore.usersPerStatement + 20_000
+        let perThread = LabelStore.usersPerSave + 20_000
         @Sendable func name(_ thread: Int, _ index: Int) -> String {
             index % 4 == 0 ? "shared-\(index)" : "thread\(thread)-\(index)"
         }
@@ -241,7 +241,7 @@ struct ReliabilityTests {
                 seen[text] = id
             }
             // Some were written while the other thread met users, the rest now.
-            #expect(try database.scalarInt("SELECT count(*) FROM users") ?? 0 >= Int64(LabelStore.usersPerStatement))
+            #expect(try database.scalarInt("SELECT count(*) FROM users") ?? 0 >= Int64(LabelStore.usersPerSave))
             try labels.saveUsers()
         }
         #expect(try database.scalarInt("SELECT count(*) FROM users") == Int64(seen.count))
