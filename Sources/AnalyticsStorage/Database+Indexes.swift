@@ -1,3 +1,5 @@
+import AnalyticsCore
+
 extension Database {
     /// An index's name and the SQL that creates it, as stored in the schema.
     package struct IndexDefinition: Sendable, Equatable {
@@ -26,7 +28,12 @@ extension Database {
         // runs from temporary files: sorting in smaller runs keeps the build's memory well below
         // the cache's (measured at 10M events: +80 MB at the peak with the full cache, for no gain).
         try execute("PRAGMA cache_size = -\(Self.indexBuildKibibytes)")
-        defer { try? execute("PRAGMA cache_size = -\(Self.cacheKibibytes)") }
+        // Those runs are sorted and merged on helper threads as well as this one.
+        try execute("PRAGMA threads = \(Workers.count)")
+        defer {
+            try? execute("PRAGMA threads = 0")
+            try? execute("PRAGMA cache_size = -\(Self.cacheKibibytes)")
+        }
         for definition in definitions { try execute(definition.sql) }
     }
 
