@@ -447,7 +447,9 @@ struct FileLoad {
             var derived: (any DerivedRows)?
         }
         struct Bucket {
-            var users: [(user: Int64, block: [UInt8], added: Int)] = []
+            /// The users' new blocks, one after another in `blocks`.
+            var users: [(user: Int64, block: Range<Int>, added: Int)] = []
+            var blocks: [UInt8] = []
             var derived: (any DerivedRows)?
             var duplicates = 0
         }
@@ -473,15 +475,20 @@ struct FileLoad {
                 bucket.duplicates += duplicates
                 guard events.count > before.count else { return }
                 try bucket.derived?.derive(user: user, events: events, previous: before)
-                bucket.users.append((user, EventBlock.encode(events), events.count - before.count))
+                let start = bucket.blocks.count
+                EventBlock.encode(events, appendingTo: &bucket.blocks)
+                bucket.users.append((user, start..<bucket.blocks.count, events.count - before.count))
             }
             return bucket
         } consume: { _, bucket in
             rowsDuplicate += bucket.duplicates
             for item in bucket.users { rowsImported += item.added }
-            try writeBlocks.insert(count: bucket.users.count) { row, insert, first in
-                try insert.bind(bucket.users[row].user, at: first)
-                try bucket.users[row].block.withUnsafeBytes { try insert.bindBlob($0, at: first + 1) }
+            // The blocks are bound without a copy: they stay where they are until every row is written.
+            try bucket.blocks.withUnsafeBytes { blocks in
+                try writeBlocks.insert(count: bucket.users.count) { row, insert, first in
+                    try insert.bind(bucket.users[row].user, at: first)
+                    try insert.bindBlobBorrowed(UnsafeRawBufferPointer(rebasing: blocks[bucket.users[row].block]), at: first + 1)
+                }
             }
             if let upkeep, let derived = bucket.derived {
                 try upkeep.write(derived)

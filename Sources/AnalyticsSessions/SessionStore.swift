@@ -356,7 +356,9 @@ package final class SessionStore {
         try users.withUnsafeBufferPointer { users in
             try insertSessions.insert(count: sessions.count) { row, insert, first in
                 let user = users[sessions[row].user].user
-                try withUnsafePointer(to: users[sessions[row].user].sessions[sessions[row].session]) { session in
+                // Read in place: a copy of each session (with its texts) showed in profiles.
+                try users[sessions[row].user].sessions.withUnsafeBufferPointer { userSessions in
+                    let session = userSessions.baseAddress! + sessions[row].session
                     try insert.bind(user, at: first)
                     try insert.bind(Int64(session.pointee.ordinal), at: first + 1)
                     try insert.bind(.string(session.pointee.sessionKey), at: first + 2)

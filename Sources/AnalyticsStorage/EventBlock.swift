@@ -80,8 +80,15 @@ package enum EventBlock {
 
     /// Encodes events, which must be in time order.
     package static func encode(_ events: [StoredEvent]) -> [UInt8] {
-        var bytes: [UInt8] = [format]
-        bytes.reserveCapacity(events.count * 16 + 4)
+        var bytes: [UInt8] = []
+        encode(events, appendingTo: &bytes)
+        return bytes
+    }
+
+    /// Appends the block of `events` (in time order) to `bytes`, which may hold other blocks before it.
+    package static func encode(_ events: [StoredEvent], appendingTo bytes: inout [UInt8]) {
+        bytes.reserveCapacity(bytes.count + events.count * 16 + 4)
+        bytes.append(format)
         PropertyCodec.appendVarint(UInt64(events.count), to: &bytes)
         // Each event is read in place: copying the one before (with its strings) cost more than encoding.
         events.withUnsafeBufferPointer { events in
@@ -90,7 +97,6 @@ package enum EventBlock {
                 append(base + index, after: index == 0 ? nil : base + (index - 1), to: &bytes)
             }
         }
-        return bytes
     }
 
     /// One event's fields with its texts as UTF-8 bytes, to encode without making a `StoredEvent`.
