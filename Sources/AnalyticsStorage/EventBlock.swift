@@ -87,7 +87,10 @@ package enum EventBlock {
 
     /// Appends the block of `events` (in time order) to `bytes`, which may hold other blocks before it.
     package static func encode(_ events: [StoredEvent], appendingTo bytes: inout [UInt8]) {
-        bytes.reserveCapacity(bytes.count + events.count * 16 + 4)
+        // Twice the room when there is too little: `reserveCapacity` alone allocates just what it is
+        // asked for, and blocks appended one after another would each copy all those before them.
+        let needed = bytes.count + events.count * 16 + 4
+        if bytes.capacity < needed { bytes.reserveCapacity(max(needed, 2 * bytes.capacity)) }
         bytes.append(format)
         PropertyCodec.appendVarint(UInt64(events.count), to: &bytes)
         // Each event is read in place: copying the one before (with its strings) cost more than encoding.
