@@ -20,3 +20,24 @@ enum FileHasher {
         return (hasher.finalize().hexString, size)
     }
 }
+
+/// What identifies a file's content without reading it: device, inode, size and modification time.
+/// A file hashed ahead whose stamp differs when its turn comes is hashed again.
+struct FileStamp: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modifiedSeconds: Int
+    let modifiedNanoseconds: Int
+
+    /// Nil when the file cannot be looked at.
+    init?(path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+        size = Int64(status.st_size)
+        modifiedSeconds = status.st_mtim.tv_sec
+        modifiedNanoseconds = status.st_mtim.tv_nsec
+    }
+}

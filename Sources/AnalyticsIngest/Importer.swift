@@ -21,7 +21,7 @@ package final class Importer {
 
     /// The files `importFile` will be given next, in that order, hashed on a background thread one
     /// file ahead (`hashAhead`), and how many of them were taken.
-    private var hashes: (paths: [String], taken: Int, work: OrderedWork<(hex: String, size: Int64)>)?
+    private var hashes: (paths: [String], taken: Int, work: OrderedWork<(stamp: FileStamp?, hex: String, size: Int64)>)?
 
     package init(database: Database, options: ImportOptions) {
         self.database = database
@@ -84,7 +84,12 @@ package final class Importer {
     package func hashAhead(_ paths: [String]) {
         stopHashing()
         guard paths.count > 1 else { return }
-        hashes = (paths, 0, OrderedWork(count: paths.count, workers: 1, ahead: 1) { try FileHasher.sha256(path: paths[$0]) })
+        hashes = (paths, 0, OrderedWork(count: paths.count, workers: 1, ahead: 1) { index in
+            // The stamp before the hash: a file that changes while it is hashed is hashed again.
+            let stamp = FileStamp(path: paths[index])
+            let (hex, size) = try FileHasher.sha256(path: paths[index])
+            return (stamp, hex, size)
+        })
     }
 
     /// Stops hashing ahead (waiting for a hash under way).
@@ -93,14 +98,19 @@ package final class Importer {
         hashes = nil
     }
 
-    /// A file's SHA-256 and size: hashed ahead when it is the next file `hashAhead` was given.
+    /// A file's SHA-256 and size: hashed ahead when it is the next file `hashAhead` was given and is
+    /// as it was then (same device, inode, size and modification time), else hashed now (also when
+    /// it could not be read then: it may be there now).
     private func hash(_ path: String) throws -> (hex: String, size: Int64) {
         guard var ahead = hashes, ahead.taken < ahead.paths.count, ahead.paths[ahead.taken] == path else {
             return try FileHasher.sha256(path: path)
         }
         ahead.taken += 1
         hashes = ahead
-        return try ahead.work.take(ahead.taken - 1)
+        if let hashed = try? ahead.work.take(ahead.taken - 1), let stamp = hashed.stamp, FileStamp(path: path) == stamp {
+            return (hashed.hex, hashed.size)
+        }
+        return try FileHasher.sha256(path: path)
     }
 
     /// Imports one file and says what happened; never throws for bad input.

@@ -308,6 +308,33 @@ struct ImportTests {
         #expect(unknown.stderr.contains("unknown field 'when'"))
     }
 
+    @Test("a file hashed ahead that changes before its turn is hashed again: the ledger has the checksum of what was imported")
+    func hashedAheadThenChanged() throws {
+        let directory = TemporaryDirectory()
+        let first = try directory.write("a.csv", "timestamp,user_id,event_type,event_id\n2024-03-01T10:00:00Z,u1,page_view,a1\n")
+        let second = try directory.write("b.csv", "timestamp,user_id,event_type,event_id\n2024-03-02T10:00:00Z,u2,page_view,b1\n")
+        let database = try Store.open(path: directory.path("h.sqlite"))
+        let importer = Importer.maintainingSessions(database: database, options: ImportOptions())
+        importer.hashAhead([first, second])
+        defer { importer.stopHashing() }
+        #expect(try importer.importFile(first).status == .imported)
+        // b.csv is hashed once a.csv's hash was taken; then rewritten with other content of the same size.
+        Thread.sleep(forTimeInterval: 0.5)
+        _ = try directory.write("b.csv", "timestamp,user_id,event_type,event_id\n2024-03-02T10:00:00Z,u2,page_view,b2\n")
+        let result = try importer.importFile(second)
+        #expect(result.status == .imported)
+        let expected = String(decoding: try python(["-c", "import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],'rb').read()).hexdigest(), end='')", second],
+                                                   failure: "hashlib"), as: UTF8.self)
+        #expect(result.sha256 == expected)
+        #expect(try database.scalarText("SELECT sha256 FROM imports WHERE path = ?", .text(second)) == expected)
+        // A file missing when the one before began, there when its turn comes, is imported.
+        let third = directory.path("c.csv")
+        importer.hashAhead([first, third])
+        #expect(try importer.importFile(first).status == .skipped)
+        _ = try directory.write("c.csv", "timestamp,user_id,event_type,event_id\n2024-03-03T10:00:00Z,u3,page_view,c1\n")
+        #expect(try importer.importFile(third).status == .imported)
+    }
+
     @Test("an unreadable file fails with exit 2 and the others still import")
     func unreadable() throws {
         let directory = TemporaryDirectory()
