@@ -113,3 +113,9 @@ func python(_ arguments: [String], failure: String) throws -> Data {
     try #require(process.terminationStatus == 0, "\(failure): \(problem)")
     return data
 }
+
+/// A file's SHA-256 as lowercase hex, by Python's hashlib (an implementation independent of ours).
+func sha256Hex(_ path: String) throws -> String {
+    String(decoding: try python(["-c", "import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],'rb').read()).hexdigest(), end='')", path],
+                                failure: "hashlib"), as: UTF8.self)
+}
