@@ -72,8 +72,8 @@ struct FileLoad {
     struct ReadAgainWhole: Error {}
 
     /// Reads every record; `total` is the file's size in bytes (for progress).
-    /// - Parameter split: whether a large events file may be read by two threads.
-    mutating func run(reader: CSVReader, source: ByteSource, path: String, total: Int64, split: Bool,
+    /// - Parameter cuts: where an events file is cut for two reading threads (nil: one reads it).
+    mutating func run(reader: CSVReader, source: ByteSource, path: String, total: Int64, cuts: [FileSplit]?,
                       progress: ((ImportProgress) -> Void)?, onReject: (Int, String, String) -> Void) throws {
         let started = Date()
         func report(_ bytes: Int64, _ rows: Int) {
@@ -91,7 +91,7 @@ struct FileLoad {
                 try readDetails(reader, rejects: &rejects) { report(source.bytesConsumed, $0) }
                 consumed = source.bytesConsumed
             case .events:
-                consumed = try readEvents(reader, source: source, path: path, total: total, split: split,
+                consumed = try readEvents(reader, source: source, path: path, total: total, cuts: cuts,
                                           rejects: &rejects, report: report)
             }
         } catch let abort as Abort {
@@ -219,7 +219,7 @@ struct FileLoad {
     }
 
     /// Reads an events file, in parts by two threads when it is large (`FileSplit`); returns the bytes read.
-    private mutating func readEvents(_ reader: CSVReader, source: ByteSource, path: String, total: Int64, split: Bool,
+    private mutating func readEvents(_ reader: CSVReader, source: ByteSource, path: String, total: Int64, cuts: [FileSplit]?,
                                      rejects: inout [RejectedRow], report: (Int64, Int) -> Void) throws -> Int64 {
         func keep(_ readings: [EventReading]) {
             rowsRead = readings.reduce(0) { $0 + $1.rowsRead }
@@ -228,7 +228,7 @@ struct FileLoad {
             spills = readings.map(\.spill)
             identities = readings.flatMap(\.identities)
         }
-        guard split, source is PlainFileSource, Workers.count > 1, let cuts = try FileSplit.cuts(path: path, size: total) else {
+        guard let cuts, source is PlainFileSource, Workers.count > 1 else {
             var whole = EventReading(parser: parser, labels: labels, importID: importID, errorLimit: options.errorLimit)
             defer { keep([whole]) }
             _ = try whole.read(reader) { report(source.bytesConsumed, $0) }

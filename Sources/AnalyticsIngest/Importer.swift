@@ -21,7 +21,7 @@ package final class Importer {
 
     /// The files `importFile` will be given next, in that order, hashed on a background thread one
     /// file ahead (`hashAhead`), and how many of them were taken.
-    private var hashes: (paths: [String], taken: Int, work: OrderedWork<(stamp: FileStamp?, hex: String, size: Int64)>)?
+    private var hashes: (paths: [String], taken: Int, work: OrderedWork<(stamp: FileStamp?, hash: FileHash)>)?
 
     package init(database: Database, options: ImportOptions) {
         self.database = database
@@ -87,8 +87,7 @@ package final class Importer {
         hashes = (paths, 0, OrderedWork(count: paths.count, workers: 1, ahead: 1) { index in
             // The stamp before the hash: a file that changes while it is hashed is hashed again.
             let stamp = FileStamp(path: paths[index])
-            let (hex, size) = try FileHasher.sha256(path: paths[index])
-            return (stamp, hex, size)
+            return (stamp, try FileHasher.sha256(path: paths[index]))
         })
     }
 
@@ -98,16 +97,16 @@ package final class Importer {
         hashes = nil
     }
 
-    /// A file's SHA-256 and size: hashed ahead when it is the next file `hashAhead` was given and is
+    /// A file's SHA-256, size and cuts: hashed ahead when it is the next file `hashAhead` was given and is
     /// as it was then (same device, inode, size and modification time), else hashed now (also when
     /// it could not be read then: it may be there now).
-    private func hash(_ path: String) throws -> (hex: String, size: Int64) {
+    private func hash(_ path: String) throws -> FileHash {
         guard let ahead = hashes, ahead.taken < ahead.paths.count, ahead.paths[ahead.taken] == path else {
             return try FileHasher.sha256(path: path)
         }
         hashes?.taken += 1
         if let hashed = try? ahead.work.take(ahead.taken), let stamp = hashed.stamp, FileStamp(path: path) == stamp {
-            return (hashed.hex, hashed.size)
+            return hashed.hash
         }
         return try FileHasher.sha256(path: path)
     }
@@ -123,7 +122,7 @@ package final class Importer {
             // Hashing first costs a second read of the file (0.7-1.0 s for the benchmark's 869 MB, its
             // `hash` phase) but lets a repeat be skipped without parsing it.
             let hashStarted = Date()
-            let (sha256, size) = try hash(path)
+            let (sha256, size, cuts) = try hash(path)
             result.phases.append(ImportPhase(name: "hash", seconds: Date().timeIntervalSince(hashStarted)))
             result.sha256 = sha256
             result.sizeBytes = size
@@ -135,11 +134,11 @@ package final class Importer {
             }
             let before = result
             do {
-                try load(path: path, into: &result, split: true, deferDerivation: deferDerivation)
+                try load(path: path, into: &result, cuts: cuts, deferDerivation: deferDerivation)
             } catch is FileLoad.ReadAgainWhole {
                 // Rare: the cut for two readers fell inside a quoted field (nothing was kept).
                 result = before
-                try load(path: path, into: &result, split: false, deferDerivation: deferDerivation)
+                try load(path: path, into: &result, cuts: nil, deferDerivation: deferDerivation)
             }
         } catch let repeated as AlreadyImported {
             skip(&result, previous: (repeated.importID, repeated.finishedMilliseconds))
@@ -178,7 +177,8 @@ package final class Importer {
         let finishedMilliseconds: Int64
     }
 
-    private func load(path: String, into result: inout ImportResult, split: Bool, deferDerivation: Bool) throws {
+    /// - Parameter cuts: where an events file is cut for two reading threads (`FileSplit`); nil: one reads it.
+    private func load(path: String, into result: inout ImportResult, cuts: [FileSplit]?, deferDerivation: Bool) throws {
         let source = try openByteSource(path: path)
         let reader = CSVReader(source: source, delimiter: options.delimiter)
         guard try reader.next() else { throw IngestError.emptyFile(path: path) }
@@ -230,7 +230,7 @@ package final class Importer {
                                         labels: try LabelStore(database: database, preloadUsersUpTo: Int(result.sizeBytes / 64)),
                                         replacing: previousID,
                                         upkeep: upkeep)
-                try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, split: split, progress: progress) { line, reason, raw in
+                try load.run(reader: reader, source: source, path: path, total: result.sizeBytes, cuts: cuts, progress: progress) { line, reason, raw in
                     if keptRejects.count < Self.abortedRejectsKept { keptRejects.append((line, reason, raw)) }
                 }
                 result.phases += load.phases

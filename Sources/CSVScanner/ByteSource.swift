@@ -34,6 +34,8 @@ package final class PlainFileSource: ByteSource {
     let descriptor: Int32
     let path: String
     package private(set) var bytesConsumed: Int64 = 0
+    /// The file's size when it was opened.
+    package let size: Int64
 
     /// - Parameter offset: where reading starts (`bytesConsumed` counts from there).
     package init(path: String, offset: Int64 = 0) throws {
@@ -56,6 +58,7 @@ package final class PlainFileSource: ByteSource {
             throw ByteSourceError(path: path, reason: type == S_IFDIR ? "is a directory"
                 : "is not a regular file (a FIFO, device or socket); only regular files are imported")
         }
+        size = Int64(info.st_size)
         if offset > 0, lseek(descriptor, off_t(offset), SEEK_SET) < 0 {
             let reason = String(cString: strerror(errno))
             close(descriptor)
