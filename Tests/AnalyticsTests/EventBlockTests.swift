@@ -295,6 +295,49 @@ struct TwoReaderTests {
         }
     }
 
+    @Test("cuts found from pieces of any size, as the hash reads them, are those of the definition")
+    func cutsFromPieces() throws {
+        let header = "event_id,timestamp,user_id,event_type,page\n"
+        let plain = header + Self.rows(600, users: 30, seed: 5, quoted: false)
+        // Blank lines (LF and CRLF) just after would-be cuts: a cut never starts at one.
+        let blanks = plain.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .map { $0.offset % 7 == 3 ? $0.element + "\n" : String($0.element) }.joined(separator: "\n")
+        let texts = [("plain", plain), ("crlf", plain.replacingOccurrences(of: "\n", with: "\r\n")), ("blanks", blanks),
+                     ("crlf blanks", blanks.replacingOccurrences(of: "\n", with: "\r\n")),
+                     ("quoted", header + Self.rows(600, users: 30, seed: 5))]
+        var generator = SystemRandomNumberGenerator()
+        for (name, text) in texts {
+            let bytes = Array(text.utf8)
+            // The definition, on the whole file at once: for each share in turn, the first line break at
+            // or after it (and after the cut before) that is followed by a record, not a blank line.
+            func expected(parts: Int) -> [FileSplit] {
+                var cuts: [FileSplit] = []
+                var lineBreaks = 0
+                for index in bytes.indices where bytes[index] == 0x0A {
+                    lineBreaks += 1
+                    let offset = index + 1
+                    guard cuts.count < parts - 1, offset < bytes.count, bytes[offset] != 0x0A, bytes[offset] != 0x0D,
+                          Int64(offset) >= Int64(bytes.count) * Int64(cuts.count + 1) / Int64(parts) else { continue }
+                    cuts.append(FileSplit(offset: Int64(offset), line: lineBreaks + 1))
+                }
+                return cuts
+            }
+            let wanted = expected(parts: name == "quoted" ? 2 : FileSplit.parts(size: Int64(bytes.count), minimumBytes: 1))
+            #expect(wanted.count == (name == "quoted" ? 1 : FileSplit.maximumParts - 1), "\(name)")
+            for round in 0..<20 {
+                var finder = FileSplit.Finder(size: Int64(bytes.count), minimumBytes: 1)
+                var start = 0
+                while start < bytes.count {
+                    // Pieces of 1 to 97 bytes, and whole at once in the first round.
+                    let end = round == 0 ? bytes.count : min(bytes.count, start + Int.random(in: 1...97, using: &generator))
+                    bytes[start..<end].withUnsafeBytes { finder.scan($0) }
+                    start = end
+                }
+                #expect(finder.cuts == wanted, "\(name), round \(round)")
+            }
+        }
+    }
+
     @Test("a CRLF file is cut and read by two threads, lines counted as one reader counts them; a lone CR is not cut")
     func crlfLineEnds() throws {
         let header = "event_id,timestamp,user_id,event_type,page\n"
