@@ -81,7 +81,7 @@ package final class SessionStore {
                 return try Self.derive(user: user, events: &events, context: context)
             }
         } consume: { _, rows in
-            for user in rows { try write(user, deleteFirst: true) }
+            try write(rows, replacingStored: true)
         }
     }
 
@@ -109,11 +109,10 @@ package final class SessionStore {
 
     /// Leaves users pending (inside the caller's transaction).
     func addPending(_ users: Set<Int64>) throws {
-        let insert = try database.prepare("INSERT OR IGNORE INTO pending_derivation (user_id) VALUES (?)")
-        for user in users.sorted() {
-            try insert.bind([.integer(user)])
-            try insert.run()
-        }
+        let insert = try BatchedInsert(database: database, verb: "INSERT OR IGNORE", table: "pending_derivation",
+                                       columns: ["user_id"])
+        let sorted = users.sorted()
+        try insert.insert(count: sorted.count) { row, insert, first in try insert.bind(sorted[row], at: first) }
     }
 
     /// The users files left pending.
@@ -247,15 +246,19 @@ package final class SessionStore {
     /// The orders of some users (ascending), by user: one range of the orders index.
     func orders(of users: [Int64], context: Context) throws -> [Int64: [JourneyEvent]] {
         guard let first = users.first, let last = users.last else { return [:] }
-        let wanted = Set(users)
         var byUser: [Int64: [JourneyEvent]] = [:]
-        let statement = try database.cachedStatement(
-            "SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id BETWEEN ? AND ?")
+        let statement = try database.cachedStatement("""
+            SELECT \(Self.orderColumns) FROM orders INDEXED BY orders_by_user_time WHERE user_id BETWEEN ? AND ?
+            ORDER BY user_id
+            """)
         try statement.bind([.integer(first), .integer(last)])
         defer { try? statement.reset() }
+        // Both in user order: the wanted users are walked along with the rows (no set of them).
+        var next = 0
         while let row = try statement.step() {
             let user = row.int64(0)
-            if wanted.contains(user) { byUser[user, default: []].append(context.order(row)) }
+            while next < users.count && users[next] < user { next += 1 }
+            if next < users.count && users[next] == user { byUser[user, default: []].append(context.order(row)) }
         }
         return byUser
     }
@@ -331,33 +334,39 @@ package final class SessionStore {
 
     /// Stores a user's derived rows; `deleteFirst` removes the user's earlier ones.
     func write(_ rows: UserRows, deleteFirst: Bool) throws {
-        try write([rows]) { _ in deleteFirst }
+        try write([rows], replacingStored: deleteFirst)
     }
 
-    /// Stores the derived rows of many users (a bucket of them), each user's earlier ones removed
-    /// first where `deleteFirst` says so; sessions and timelines are inserted many rows per statement.
-    func write(_ users: [UserRows], deleteFirst: (UserRows) -> Bool) throws {
+    /// Stores the derived rows of many users (a bucket of them); with `replacingStored`, the earlier
+    /// rows of each user that may have some (`UserRows.replacesStored`) are removed first. Sessions
+    /// and timelines are inserted many rows per statement.
+    func write(_ users: [UserRows], replacingStored: Bool) throws {
         // The sessions to insert (user's index, session's index) and the users with a timeline.
         var sessions: [(user: Int, session: Int)] = []
         var timelines: [Int] = []
-        for (index, rows) in users.enumerated() {
-            let replaces = deleteFirst(rows)
-            let kept = replaces ? rows.unchangedSessions : 0
-            if replaces {
-                try database.run("DELETE FROM sessions WHERE user_id = ? AND ordinal > ?", .integer(rows.user), .integer(Int64(kept)))
-                if rows.sessions.isEmpty { try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(rows.user)) }
-            }
-            guard !rows.sessions.isEmpty else { continue }
-            for session in kept..<rows.sessions.count { sessions.append((index, session)) }
-            timelines.append(index)
-        }
-        guard !timelines.isEmpty else { return }
-        let (insertSessions, insertTimelines) = try writeStatements()
+        // Each user's rows are read in place: a copy of each (retaining its arrays) showed in profiles.
         try users.withUnsafeBufferPointer { users in
+            for index in users.indices {
+                let rows = users.baseAddress! + index
+                let replaces = replacingStored && rows.pointee.replacesStored
+                let kept = replaces ? rows.pointee.unchangedSessions : 0
+                let count = rows.pointee.sessions.count
+                if replaces {
+                    try database.run("DELETE FROM sessions WHERE user_id = ? AND ordinal > ?",
+                                     .integer(rows.pointee.user), .integer(Int64(kept)))
+                    if count == 0 { try database.run("DELETE FROM timelines WHERE user_id = ?", .integer(rows.pointee.user)) }
+                }
+                guard count > 0 else { continue }
+                for session in kept..<count { sessions.append((index, session)) }
+                timelines.append(index)
+            }
+            guard !timelines.isEmpty else { return }
+            let (insertSessions, insertTimelines) = try writeStatements()
             try insertSessions.insert(count: sessions.count) { row, insert, first in
-                let user = users[sessions[row].user].user
+                let rows = users.baseAddress! + sessions[row].user
+                let user = rows.pointee.user
                 // Read in place: a copy of each session (with its texts) showed in profiles.
-                try users[sessions[row].user].sessions.withUnsafeBufferPointer { userSessions in
+                try rows.pointee.sessions.withUnsafeBufferPointer { userSessions in
                     let session = userSessions.baseAddress! + sessions[row].session
                     try insert.bind(user, at: first)
                     try insert.bind(Int64(session.pointee.ordinal), at: first + 1)
@@ -382,15 +391,19 @@ package final class SessionStore {
             }
             // The blobs are copied as they are bound: a batch's rows are written after their binding.
             try insertTimelines.insert(count: timelines.count) { row, insert, first in
-                let rows = users[timelines[row]]
-                try insert.bind(rows.user, at: first)
-                try rows.records.withUnsafeBytes { try insert.bindBlob($0, at: first + 1) }
-                if let props = rows.props {
+                let rows = users.baseAddress! + timelines[row]
+                try insert.bind(rows.pointee.user, at: first)
+                try rows.pointee.records.withUnsafeBytes { try insert.bindBlob($0, at: first + 1) }
+                if let props = rows.pointee.props {
                     try props.withUnsafeBytes { try insert.bindBlob($0, at: first + 2) }
                 } else {
                     try insert.bindNull(at: first + 2)
                 }
-                if let orders = rows.orders { try insert.bind(orders, at: first + 3) } else { try insert.bindNull(at: first + 3) }
+                if let orders = rows.pointee.orders {
+                    try insert.bind(orders, at: first + 3)
+                } else {
+                    try insert.bindNull(at: first + 3)
+                }
             }
         }
     }
