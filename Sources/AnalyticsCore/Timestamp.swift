@@ -54,6 +54,43 @@ package struct TimestampParser: Sendable {
 
     /// Parses UTF-8 bytes without making a `String`.
     package func parse(_ bytes: UnsafeRawBufferPointer) -> Result<Int64, Failure> {
+        if let instant = Self.parseUsualUTC(bytes) { return .success(instant) }
+        return parseAnyForm(bytes)
+    }
+
+    /// The usual forms of exports, `2024-03-01T12:34:56Z` and `2024-03-01T12:34:56.789Z` (or a space
+    /// for the `T`), read at their fixed places; nil for any other text, and for a field out of range,
+    /// which `parseAnyForm` reads (or rejects) as it reads every form. Reading every timestamp the
+    /// general way took about 740 instructions, a seventh of a row's parse.
+    @inline(__always)
+    static func parseUsualUTC(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        let count = bytes.count
+        guard count == 20 || count == 24, bytes[count - 1] == UInt8(ascii: "Z"), bytes[4] == UInt8(ascii: "-"),
+              bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              count == 20 || bytes[19] == UInt8(ascii: ".") else { return nil }
+        // Each digit's value; a byte that is no digit gives a value above 9, noticed once for all.
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let zero = UInt8(ascii: "0")
+        let d0 = base[0] &- zero, d1 = base[1] &- zero, d2 = base[2] &- zero, d3 = base[3] &- zero
+        let d5 = base[5] &- zero, d6 = base[6] &- zero, d8 = base[8] &- zero, d9 = base[9] &- zero
+        let d11 = base[11] &- zero, d12 = base[12] &- zero, d14 = base[14] &- zero, d15 = base[15] &- zero
+        let d17 = base[17] &- zero, d18 = base[18] &- zero
+        let (d20, d21, d22) = count == 24 ? (base[20] &- zero, base[21] &- zero, base[22] &- zero) : (0, 0, 0)
+        let largest = max(max(max(d0, d1), max(d2, d3)), max(max(d5, d6), max(d8, d9)), max(max(d11, d12), max(d14, d15)),
+                          max(max(d17, d18), max(d20, max(d21, d22))))
+        let year = Int64(d0) * 1000 + Int64(d1) * 100 + Int64(d2) * 10 + Int64(d3)
+        let month = Int64(d5) * 10 + Int64(d6), day = Int64(d8) * 10 + Int64(d9)
+        let hour = Int64(d11) * 10 + Int64(d12), minute = Int64(d14) * 10 + Int64(d15), second = Int64(d17) * 10 + Int64(d18)
+        let fraction = Int64(d20) * 100 + Int64(d21) * 10 + Int64(d22)
+        guard largest <= 9, month >= 1, month <= 12, day >= 1, day <= Calendar.daysIn(month: month, year: year),
+              hour < 24, minute < 60, second < 61 else { return nil }
+        return (Calendar.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second)
+            * 1000 + fraction
+    }
+
+    /// Parses any accepted form (`parse` reads the usual ones faster).
+    func parseAnyForm(_ bytes: UnsafeRawBufferPointer) -> Result<Int64, Failure> {
         var start = 0, end = bytes.count
         while start < end, bytes[start] == 0x20 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 { end -= 1 }

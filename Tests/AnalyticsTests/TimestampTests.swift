@@ -104,6 +104,39 @@ struct TimestampTests {
         #expect(parser.parse("   ") == .failure(.empty))
     }
 
+    @Test("the usual forms, read at fixed places, give what the general reading gives, and nothing else")
+    func usualForms() {
+        // Valid and near-valid texts of the two usual lengths: digits, separators and stray bytes at
+        // every place, dates and times at and past their limits (leap days, second 60, hour 24).
+        var generator = SystemRandomNumberGenerator()
+        let templates = ["2024-02-29T23:59:60.999Z", "1970-01-01 00:00:00Z", "2023-02-28T24:00:00.000Z", "0001-12-31T00:00:00Z",
+                         "2100-02-29T12:34:56.789Z", "9999-12-31T23:59:59Z"]
+        let bytes = Array("0123456789-T :.Zz+x".utf8)
+        var fast = 0
+        for round in 0..<10_000 {
+            var text = Array(templates[round % templates.count].utf8)
+            if round % 4 != 0 {
+                for _ in 0..<Int.random(in: 1...2, using: &generator) {
+                    text[Int.random(in: 0..<text.count, using: &generator)] = bytes.randomElement(using: &generator)!
+                }
+            }
+            text.withUnsafeBytes { raw in
+                let general = parser.parseAnyForm(raw)
+                if let instant = TimestampParser.parseUsualUTC(raw) {
+                    fast += 1
+                    #expect(general == .success(instant), "\(String(decoding: text, as: UTF8.self))")
+                }
+                #expect(parser.parse(raw) == general)
+            }
+        }
+        #expect(fast > 1500)
+        // Worked examples: the reference instant, its milliseconds, a leap day.
+        #expect(parser.parse("2024-03-01T12:34:56Z") == .success(reference))
+        #expect(parser.parse("2024-03-01 12:34:56.789Z") == .success(reference + 789))
+        #expect(parser.parse("2024-02-29T00:00:00Z") == .success((19_782 * 86_400) * 1000))
+        #expect(parser.parse("2023-02-29T00:00:00Z") == .failure(.outOfRange))
+    }
+
     @Test("formatting round-trips")
     func formatting() {
         #expect(Timestamp.iso8601(reference + 789) == "2024-03-01T12:34:56.789Z")
