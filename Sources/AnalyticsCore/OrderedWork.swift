@@ -74,9 +74,12 @@ extension OrderedWork {
     /// needs, at most `ahead` slots before what was consumed), `work` on `workers` background
     /// threads, and `consume` on the calling thread, in slot order. Memory holds at most `ahead`
     /// slots' inputs and outputs.
+    /// - Parameter meanwhile: run on the calling thread once, after the first slots' inputs are
+    ///   prepared and before the first is consumed: while the workers start on them.
     package static func pipeline<Input: Sendable>(
         count: Int, workers: Int, ahead: Int, prepare: (Int) throws -> Input,
-        work: @escaping @Sendable (Int, Input) throws -> Output, consume: (Int, Output) throws -> Void
+        work: @escaping @Sendable (Int, Input) throws -> Output, meanwhile: () throws -> Void = {},
+        consume: (Int, Output) throws -> Void
     ) throws {
         let inputs = PreparedInputs<Input>()
         let ordered = OrderedWork(count: count, workers: workers, ahead: ahead) { slot in
@@ -92,6 +95,7 @@ extension OrderedWork {
                 inputs.put(prepared, try prepare(prepared))
                 prepared += 1
             }
+            if slot == 0 { try meanwhile() }
             try consume(slot, try ordered.take(slot))
         }
     }
