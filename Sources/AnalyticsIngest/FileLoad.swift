@@ -99,6 +99,8 @@ struct FileLoad {
             throw abort
         }
         try labels.saveUsers()
+        // Every user of an events file is met in reading: its store needs the memory more.
+        if layout.kind == .events { labels.releaseUsers() }
         // The file must be as it was when it was hashed: one that grows or shrinks while it is
         // read would be recorded under a checksum that is not its content.
         if consumed != total {
