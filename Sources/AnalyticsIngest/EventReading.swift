@@ -21,15 +21,24 @@ struct RowTally {
     /// and one) happened, so two halves can tell where one reader would have stopped.
     private(set) var rowsReadAtReject: [Int] = []
 
-    /// Reads records until the input ends or, with `stopLine`, until a record starts on that line
-    /// (which is left unread); `store` keeps a well-shaped row or throws why it is rejected.
-    /// - Parameter report: called every 16,384 rows with the count so far (progress).
-    /// - Returns: false when a record spanned `stopLine` (it started before the line and ended after it).
+    /// Reads records until the input ends or, with `stop`, until a record starts on or after that
+    /// line (which is left unread); `store` keeps a well-shaped row or throws why it is rejected.
+    /// - Parameters:
+    ///   - stop: where the next part of the file starts: its line, and its byte offset from the
+    ///     reader's source start.
+    ///   - report: called every 16,384 rows with the count so far (progress).
+    /// - Returns: false when no record starts exactly at `stop` (one spanned it: the cut fell inside
+    ///   a quoted field, or the file was rewritten since its cuts were found).
     /// - Throws: `FileLoad.Abort` past a reject count limit, and what `store` throws but `RejectReason`.
-    mutating func read(_ reader: CSVReader, parser: RowParser, stopLine: Int? = nil, report: (Int) -> Void,
-                       store: (CSVReader) throws -> Void) throws -> Bool {
+    mutating func read(_ reader: CSVReader, parser: RowParser, stop: (line: Int, offset: Int64)? = nil,
+                       report: (Int) -> Void, store: (CSVReader) throws -> Void) throws -> Bool {
         while try reader.next() {
-            if let stopLine, reader.line >= stopLine { return reader.line == stopLine }
+            if let stop, reader.line >= stop.line {
+                // On its line and at its byte: a file rewritten at the same size after its cuts were found
+                // (while it was hashed) can have the line elsewhere. The byte is unknown only once a
+                // record was scanned again after an unterminated quote; then the line alone tells.
+                return reader.line == stop.line && (reader.recordOffset ?? stop.offset) == stop.offset
+            }
             rowsRead += 1
             if rowsRead & 0x3FFF == 0 { report(rowsRead) }
             var reason = parser.checkShape(reader)
@@ -52,7 +61,7 @@ struct RowTally {
                 throw FileLoad.Abort(rowsRead: rowsRead, rowsRejected: rowsRejected)
             }
         }
-        return stopLine == nil
+        return stop == nil
     }
 }
 
@@ -86,10 +95,10 @@ struct EventReading {
     }
 
     /// Reads the events of `reader` (`RowTally.read`).
-    mutating func read(_ reader: CSVReader, stopLine: Int? = nil, rowsRead report: (Int) -> Void) throws -> Bool {
+    mutating func read(_ reader: CSVReader, stop: (line: Int, offset: Int64)? = nil, rowsRead report: (Int) -> Void) throws -> Bool {
         var tally = self.tally
         defer { self.tally = tally }
-        return try tally.read(reader, parser: parser, stopLine: stopLine, report: report) { reader in
+        return try tally.read(reader, parser: parser, stop: stop, report: report) { reader in
             arena.reset()
             try add(try parser.event(reader, labels: labels, arena: &arena))
         }

@@ -326,7 +326,9 @@ struct FileLoad {
             var reading = EventReading(parser: parser, labels: labels, importID: importID, errorLimit: options.errorLimit,
                                        spillBudget: budget)
             switch Result(catching: {
-                try reading.read(reader, stopLine: index + 1 < count ? starts[index + 1].line : nil, rowsRead: report)
+                try reading.read(reader, stop: index + 1 < count
+                                    ? (starts[index + 1].line, starts[index + 1].offset - starts[index].offset) : nil,
+                                 rowsRead: report)
             }) {
             case .success(let clean): part.clean = clean
             case .failure(let error): part.error = error

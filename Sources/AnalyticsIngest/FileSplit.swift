@@ -6,8 +6,8 @@ import Foundation
 /// file (1/n, 2/n, ...), and the part after it starts on line `line`. That is a
 /// record start only if the line break is not inside a quoted field, which only
 /// reading the part before can tell: its reader checks that a record starts on
-/// `line` exactly (`EventReading.read(_:stopLine:)`), else the file is read
-/// again by one thread. Line ends may be LF or CRLF (Windows exports, Python's
+/// `line` exactly, at `offset` (`RowTally.read(_:parser:stop:report:store:)`),
+/// else the file is read again by one thread. Line ends may be LF or CRLF (Windows exports, Python's
 /// `csv` module); a file with a lone CR before its last cut is not cut (a lone
 /// CR ends a record but not a line, so lines could not be counted ahead).
 ///

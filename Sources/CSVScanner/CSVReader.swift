@@ -70,6 +70,14 @@ public final class CSVReader {
 
     /// The 1-based line on which the current record starts.
     package private(set) var line = 0
+    /// Where the current record's first byte is, counted from the source's first byte; nil once a
+    /// record was scanned again after an unterminated quote (bytes put back lose their place).
+    package var recordOffset: Int64? { offsetsKnown ? recordByte : nil }
+    private var recordByte: Int64 = 0
+    /// The source offset of `buffer[0]`, and how many bytes the source gave so far.
+    private var bufferOffset: Int64 = 0
+    private var sourceBytes: Int64 = 0
+    private var offsetsKnown = true
     /// The problem of the current record, if any.
     package private(set) var problem: Problem?
     /// The number of fields of the current record.
@@ -239,6 +247,7 @@ public final class CSVReader {
                 recordStart = position
             }
             let byte = buffer[position]
+            if !sawAnything { recordByte = bufferOffset + Int64(position) }
             position += 1
             sawAnything = true
             switch state {
@@ -357,6 +366,7 @@ public final class CSVReader {
     private func refill() throws -> Bool {
         if pendingOffset < pending.count {
             // Bytes put back by a resynchronisation come first.
+            offsetsKnown = false
             let count = min(buffer.count, pending.count - pendingOffset)
             pending.withUnsafeBytes { bytes in
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[pendingOffset..<pendingOffset + count]))
@@ -378,6 +388,8 @@ public final class CSVReader {
         }
         position = 0
         filled = try source.read(into: buffer)
+        bufferOffset = sourceBytes
+        sourceBytes += Int64(filled)
         if filled == 0 {
             sourceEnded = true
             return false
@@ -389,6 +401,7 @@ public final class CSVReader {
                 let more = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
                 if more == 0 { break }
                 filled += more
+                sourceBytes += Int64(more)
             }
             if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
         }

@@ -77,6 +77,23 @@ struct CSVReaderTests {
         ])
     }
 
+    @Test("each record's byte offset is where its first byte is: after a BOM, CRLF, blank lines, quoted line breaks", arguments: bufferSizes)
+    func recordOffsets(bufferSize: Int) throws {
+        let pieces = ["\u{FEFF}", "a,b\r\n", "\n", "1,\"x\ny\",2\n", "\r\n", "\"q\"\"\",3\r\n", "last,4"]
+        // The records' starts, counted on the bytes: the BOM, blank lines and line ends are no record.
+        var expected: [Int64] = []
+        var offset = 0
+        for piece in pieces {
+            let bytes = Array(piece.utf8)
+            if piece != "\u{FEFF}" && piece != "\n" && piece != "\r\n" { expected.append(Int64(offset)) }
+            offset += bytes.count
+        }
+        let reader = CSVReader(source: MemorySource(pieces.joined(), chunk: 5), bufferSize: bufferSize)
+        var found: [Int64?] = []
+        while try reader.next() { found.append(reader.recordOffset) }
+        #expect(found == expected.map { $0 })
+    }
+
     @Test("a UTF-8 byte-order mark is skipped; multi-byte text is kept")
     func byteOrderMark() throws {
         let records = try readAll(MemorySource([0xEF, 0xBB, 0xBF] + Array("name,city\nJosé,東京\n".utf8), chunk: 2))

@@ -5,6 +5,7 @@ import Testing
 @testable import AnalyticsIngest
 @testable import AnalyticsSessions
 @testable import AnalyticsStorage
+@testable import CSVScanner
 
 @Suite("Event blocks")
 struct EventBlockTests {
@@ -335,6 +336,35 @@ struct TwoReaderTests {
                 }
                 #expect(finder.cuts == wanted, "\(name), round \(round)")
             }
+        }
+    }
+
+    @Test("a part whose next cut is not at a record start of the same byte and line is not clean (a file rewritten at the same size after its cuts were found)")
+    func rewrittenSinceCut() throws {
+        let header = "event_id,timestamp,user_id,event_type,page\n"
+        let original = header + Self.rows(3000, users: 40, seed: 3, quoted: false)
+        // The same size, the same lines: line 10 six bytes longer, the last line six bytes shorter, so
+        // every cut between them falls six bytes into a line of the rewritten file.
+        var lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[9] += "/extra"
+        let last = lines.count - 2
+        lines[last] = String(lines[last].dropLast(6))
+        let rewritten = lines.joined(separator: "\n")
+        #expect(rewritten.utf8.count == original.utf8.count)
+        let directory = TemporaryDirectory()
+        let file = try directory.write("events.csv", original)
+        let cut = try #require(try FileSplit.cuts(path: file, size: Int64(original.utf8.count), minimumBytes: 1)?.first)
+        let layout = try HeaderLayout(header: ["event_id", "timestamp", "user_id", "event_type", "page"], path: file, kind: nil,
+                                      mapping: ColumnMapping())
+        let parser = try RowParser(layout: layout, timestamps: TimestampParser())
+        for (text, clean) in [(original, true), (rewritten, false)] {
+            // The first part's reader, after the header, stops where the second part starts.
+            let reader = CSVReader(source: MemorySource(text, chunk: 777), bufferSize: 4096)
+            #expect(try reader.next())
+            var tally = RowTally(errorLimit: .unlimited)
+            let ended = try tally.read(reader, parser: parser, stop: (cut.line, cut.offset), report: { _ in }) { _ in }
+            #expect(ended == clean)
+            #expect(reader.line == cut.line, "the line alone does not tell")
         }
     }
 
