@@ -165,6 +165,22 @@ struct TouchpointKPITests {
         #expect(Statistics.median([]) == nil)
     }
 
+    @Test("quantiles by selection equal the sorted quantiles exactly on random data, ties and fractions included")
+    func selectionQuantiles() {
+        var random = SplitMix64(seed: 78)
+        let qs = [0.5, 0.9, 0, 1, 0.25, 0.999]
+        for count in [1, 2, 3, 4, 5, 10, 101, 1000, 1001] {
+            for round in 0..<20 {
+                // Many ties (whole seconds from a small range) in half the rounds, fractions in the others.
+                var values = (0..<count).map { _ in round % 2 == 0 ? Double(random.int(0...30)) : Double(random.int(0...1_000_000)) / 977 }
+                let sorted = values.sorted()
+                #expect(Statistics.quantiles(unsorted: &values, qs) == qs.map { Statistics.quantile(sorted: sorted, $0) }, "\(count)")
+            }
+        }
+        var none: [Double] = []
+        #expect(Statistics.quantiles(unsorted: &none, [0.5, 0.9]) == [nil, nil])
+    }
+
     @Test("quantiles: linear interpolation, median of an even count is the mean of the middle two")
     func quantiles() {
         #expect(Statistics.quantile(sorted: [], 0.5) == nil)

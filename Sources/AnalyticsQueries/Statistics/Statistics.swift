@@ -14,6 +14,22 @@ package enum Statistics {
         return values[lower] + (h - Double(lower)) * (values[upper] - values[lower])
     }
 
+    /// The quantiles `qs` of unsorted values, each exactly as `quantile(sorted:_:)` gives it, found by
+    /// selection in linear time (the values are reordered); nil for no values. Sorting the session
+    /// durations of a 10M-event database for a median and a 90th percentile took 0.3 s of the
+    /// touchpoint report's 1.9 s.
+    package static func quantiles(unsorted values: inout [Double], _ qs: [Double]) -> [Double?] {
+        guard !values.isEmpty else { return qs.map { _ in nil } }
+        return qs.map { q in
+            let h = Double(values.count - 1) * q
+            let lower = Int(h.rounded(.down))
+            let low = select(&values, lower)
+            // After selecting, everything after `lower` is >= low: the next value up is their minimum.
+            let high = lower + 1 < values.count ? values[(lower + 1)...].min() ?? low : low
+            return low + (h - Double(lower)) * (high - low)
+        }
+    }
+
     /// The median of unsorted values (see `quantile`), found by selection in
     /// linear time rather than by sorting.
     package static func median(_ values: [Double]) -> Double? {

@@ -114,13 +114,14 @@ struct TouchpointAccumulator {
         // Sums and interpolations in floating point pick up noise such as
         // 4015.9300000000003; amounts and seconds are kept to 6 decimals.
         let revenue = Self.microseconds(self.revenue)
-        let sorted = durations.sorted()
+        var durations = self.durations
+        let quantiles = Statistics.quantiles(unsorted: &durations, [0.5, 0.9])
         return TouchpointKPI(
             touchpoint: touchpoint, sessions: sessions, users: distinctUsers, events: events,
             bounceRate: Statistics.ratio(Double(bounces), count),
             averageSessionSeconds: Statistics.ratio(Double(totalMilliseconds) / 1000, count).map(Self.microseconds),
-            medianSessionSeconds: Statistics.quantile(sorted: sorted, 0.5).map(Self.microseconds),
-            p90SessionSeconds: Statistics.quantile(sorted: sorted, 0.9).map(Self.microseconds),
+            medianSessionSeconds: quantiles[0].map(Self.microseconds),
+            p90SessionSeconds: quantiles[1].map(Self.microseconds),
             engagedRate: Statistics.ratio(Double(engaged), count),
             conversionRate: Statistics.ratio(Double(converted), count),
             orders: orders, revenue: revenue,
