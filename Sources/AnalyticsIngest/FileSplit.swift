@@ -7,9 +7,10 @@ import Foundation
 /// record start only if the line break is not inside a quoted field, which only
 /// reading the part before can tell: its reader checks that a record starts on
 /// `line` exactly, at `offset` (`RowTally.read(_:parser:stop:report:store:)`),
-/// else the file is read again by one thread. Line ends may be LF or CRLF (Windows exports, Python's
-/// `csv` module); a file with a lone CR before its last cut is not cut (a lone
-/// CR ends a record but not a line, so lines could not be counted ahead).
+/// else the file is read again by one thread. Line ends may be LF or CRLF
+/// (Windows exports, Python's `csv` module); a file with a lone CR before its
+/// last cut is not cut (a lone CR ends a record but not a line, so lines could
+/// not be counted ahead).
 ///
 /// The cuts are found while the file's checksum is computed (`Finder`, fed by
 /// `FileHasher`): counting lines costs no read of the file of its own.
@@ -32,26 +33,6 @@ struct FileSplit: Equatable, Sendable {
     /// How many parts a file of `size` bytes is cut into: one per quarter of `minimumBytes`, 2 to `maximumParts`.
     static func parts(size: Int64, minimumBytes: Int64 = minimumBytes) -> Int {
         Int(min(Int64(maximumParts), max(2, 4 * size / max(1, minimumBytes))))
-    }
-
-    /// The cuts for the plain file at `path` of `size` bytes (the starts of parts 2, 3, ...), in file
-    /// order, or nil when it should not be cut. Reads the whole file (imports get the cuts from the hash).
-    static func cuts(path: String, size: Int64, minimumBytes: Int64 = minimumBytes) throws -> [FileSplit]? {
-        guard size >= minimumBytes else { return nil }
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var finder = Finder(size: size, minimumBytes: minimumBytes)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        var offset: Int64 = 0
-        while offset < size {
-            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
-            guard count > 0 else { return nil }
-            finder.scan(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            offset += Int64(count)
-        }
-        return finder.cuts
     }
 
     /// Finds the cuts of a file whose bytes are handed to it in order, in pieces of any size.

@@ -105,7 +105,9 @@ final class SessionUpkeep: DerivedDataUpkeep, @unchecked Sendable {
         guard let rows = rows as? BucketRows else { preconditionFailure("rows of another upkeep") }
         try store.write(rows.users, replacingStored: hadDerived)
         guard !pending.isEmpty else { return }
-        for index in rows.users.indices where pending.contains(rows.users[index].user) { derivedPending.insert(rows.users[index].user) }
+        for index in rows.users.indices where pending.contains(rows.users[index].user) {
+            derivedPending.insert(rows.users[index].user)
+        }
     }
 
     func finish(touched: Set<Int64>, deferring: Bool) throws {

@@ -286,11 +286,9 @@ struct TwoReaderTests {
         let stored = try compare(plain, name: "plain.csv", readers: 2)
         #expect(stored.first == "import 3000 2838 81 81 completed")
         // What the import above did (ANALYTICS_SPLIT_BYTES=1): 32 parts; a file with quotes is cut once.
-        let directory = TemporaryDirectory()
         for (name, text, cuts) in [("plain.csv", plain, FileSplit.maximumParts - 1),
                                    ("quoted.csv", header + Self.rows(3000, users: 40, seed: 3), 1)] {
-            let file = try directory.write(name, text)
-            let found = try #require(try FileSplit.cuts(path: file, size: Int64(text.utf8.count), minimumBytes: 1))
+            let found = try #require(FileSplit.cuts(of: Array(text.utf8), minimumBytes: 1))
             #expect(found.count == cuts, "\(name)")
             #expect(found.map(\.offset) == found.map(\.offset).sorted() && Set(found.map(\.line)).count == cuts)
         }
@@ -351,10 +349,8 @@ struct TwoReaderTests {
         lines[last] = String(lines[last].dropLast(6))
         let rewritten = lines.joined(separator: "\n")
         #expect(rewritten.utf8.count == original.utf8.count)
-        let directory = TemporaryDirectory()
-        let file = try directory.write("events.csv", original)
-        let cut = try #require(try FileSplit.cuts(path: file, size: Int64(original.utf8.count), minimumBytes: 1)?.first)
-        let layout = try HeaderLayout(header: ["event_id", "timestamp", "user_id", "event_type", "page"], path: file, kind: nil,
+        let cut = try #require(FileSplit.cuts(of: Array(original.utf8), minimumBytes: 1)?.first)
+        let layout = try HeaderLayout(header: ["event_id", "timestamp", "user_id", "event_type", "page"], path: "events.csv", kind: nil,
                                       mapping: ColumnMapping())
         let parser = try RowParser(layout: layout, timestamps: TimestampParser())
         for (text, clean) in [(original, true), (rewritten, false)] {
@@ -378,10 +374,8 @@ struct TwoReaderTests {
         #expect(stored.first == "import 3000 2838 81 81 completed")
         let plainRejects = try compare(plain, name: "plain.csv", readers: 2).filter { $0.hasPrefix("reject") }
         #expect(stored.filter { $0.hasPrefix("reject") } == plainRejects)
-        let directory = TemporaryDirectory()
         let bytes = Array(crlf.utf8)
-        let crlfFile = try directory.write("crlf.csv", crlf)
-        let cuts = try #require(try FileSplit.cuts(path: crlfFile, size: Int64(bytes.count), minimumBytes: 1))
+        let cuts = try #require(FileSplit.cuts(of: bytes, minimumBytes: 1))
         #expect(cuts.count == FileSplit.maximumParts - 1)
         for cut in cuts {
             // Just after a CRLF, on the line that follows as many line breaks as come before it.
@@ -392,10 +386,8 @@ struct TwoReaderTests {
         // A lone CR (an old Mac line end) in the first part: not cut, read by one thread.
         var lone = Array(crlf.utf8)
         lone.remove(at: try #require(lone.firstIndex(of: 0x0A)))
-        let loneText = String(decoding: lone, as: UTF8.self)
-        let loneFile = try directory.write("lone.csv", loneText)
-        #expect(try FileSplit.cuts(path: loneFile, size: Int64(lone.count), minimumBytes: 1) == nil)
-        try compare(loneText, name: "lone.csv", readers: 1)
+        #expect(FileSplit.cuts(of: lone, minimumBytes: 1) == nil)
+        try compare(String(decoding: lone, as: UTF8.self), name: "lone.csv", readers: 1)
     }
 
     @Test("a cut that falls inside a quoted field is noticed, and the file is read again by one thread")
@@ -412,5 +404,14 @@ struct TwoReaderTests {
         #expect(fieldStart < cut && cut < fieldEnd, "cut at \(cut), field \(fieldStart)..<\(fieldEnd)")
         #expect(!text.contains("\r"), "no carriage return, so the file is cut and the fallback is what gives one reader")
         try compare(text, name: "quoted.csv", readers: 1)
+    }
+}
+
+extension FileSplit {
+    /// The cuts of a file's bytes, as the pass that hashes the file finds them.
+    static func cuts(of bytes: [UInt8], minimumBytes: Int64) -> [FileSplit]? {
+        var finder = Finder(size: Int64(bytes.count), minimumBytes: minimumBytes)
+        bytes.withUnsafeBytes { finder.scan($0) }
+        return finder.cuts
     }
 }
